@@ -1,0 +1,112 @@
+"""Configuration classes. Every setting can be overridden from the environment.
+
+Pick a class with ``STUDYAPP_CONFIG`` (development, testing, production) or pass one to
+``create_app``. Secrets never live in this file: production refuses to start without them.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+#: The development key: good for a laptop, refused by ProductionConfig (SEC-14).
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = env(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'studyapp.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    #: SQLite busy timeout in milliseconds (REL-05).
+    SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 10000)
+
+    #: Site time zone: times are stored in UTC and shown in this zone (GCP-06).
+    SITE_TIMEZONE = env("SITE_TIMEZONE", "Asia/Shanghai")
+    SITE_NAME = env("SITE_NAME", "studyapp")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("en", "zh_Hans")
+
+    # Sessions (SEC-05): signed cookies, checked against the per-user epoch on each request.
+    IDLE_TIMEOUT = timedelta(minutes=env_int("IDLE_TIMEOUT_MINUTES", 15))
+    ABSOLUTE_TIMEOUT = timedelta(hours=env_int("ABSOLUTE_TIMEOUT_HOURS", 12))
+    PERMANENT_SESSION_LIFETIME = ABSOLUTE_TIMEOUT
+    SESSION_COOKIE_NAME = env("SESSION_COOKIE_NAME", "studyapp_session")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    # Login throttling (SEC-04): 5 failures lock the account, for 15 minutes then doubling.
+    LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "20 per minute")
+    #: Single-use password set-up/reset codes expire after this many hours (P11-17).
+    RESET_CODE_HOURS = env_int("RESET_CODE_HOURS", 72)
+
+    WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    #: Send HSTS; set when the app is only reached through TLS (nginx in front).
+    HSTS = env_bool("HSTS", False)
+    #: Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = env_int("PROXY_COUNT", 0)
+    TOTP_ISSUER = env("TOTP_ISSUER", "studyapp")
+    DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-password-2026")
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = env("TEST_SQLITE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = "memory://"
+    LOGIN_RATE_LIMIT = "1000 per minute"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = env("SESSION_COOKIE_NAME", "__Host-studyapp")
+    HSTS = env_bool("HSTS", True)
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = (env("STUDYAPP_CONFIG", "development") or "development").lower()
+    if name not in CONFIGS:
+        raise RuntimeError(f"STUDYAPP_CONFIG={name!r}: choose one of {', '.join(CONFIGS)}")
+    return CONFIGS[name]

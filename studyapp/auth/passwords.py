@@ -1,0 +1,89 @@
+"""Password hashing and policy (SEC-01, SEC-02; NIST SP 800-63B-4 section 3.1.1).
+
+Length is the rule: 15 characters when the password is the only factor, 8 with a second
+factor, up to 128 accepted; any characters; no composition rules and no expiry. A
+password on the shipped breached list, or built on the user's own names, is refused.
+"""
+
+from __future__ import annotations
+
+import gzip
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
+
+MIN_SINGLE_FACTOR = 15
+MIN_WITH_MFA = 8
+MAX_LENGTH = 128
+
+#: argon2id with the library's RFC 9106 "low memory" profile; a per-hash random salt.
+hasher = PasswordHasher()
+#: Compared against when the username is unknown, so timing does not reveal it.
+_DUMMY_HASH = hasher.hash("dummy password for timing")
+
+
+def normalise(password: str) -> str:
+    """NFKC, as SP 800-63B-4 asks, so the same password typed two ways matches."""
+    return unicodedata.normalize("NFKC", password)
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(normalise(password))
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    if not stored_hash:
+        try:
+            hasher.verify(_DUMMY_HASH, normalise(password) + "x")
+        except VerificationError:
+            pass
+        return False
+    try:
+        return hasher.verify(stored_hash, normalise(password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return hasher.check_needs_rehash(stored_hash)
+
+
+@lru_cache(maxsize=1)
+def breached_passwords() -> frozenset[str]:
+    data = resources.files("studyapp.auth").joinpath("data/common-passwords.txt.gz")
+    with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines if line.strip())
+
+
+def _context_words(username: str, full_name: str) -> set[str]:
+    words = {username, "studyapp", "daratumumab", "password"}
+    words.update(full_name.replace("-", " ").split())
+    return {w.lower() for w in words if len(w) >= 3}
+
+
+def policy_errors(password: str, *, username: str, full_name: str, mfa: bool) -> list[str]:
+    """Why ``password`` is refused, as messages for the form; empty when it is accepted."""
+    pw = normalise(password)
+    minimum = MIN_WITH_MFA if mfa else MIN_SINGLE_FACTOR
+    errors: list[str] = []
+    if len(pw) < minimum:
+        errors.append(
+            _(
+                "Use at least %(n)d characters (a passphrase of several words is easiest).",
+                n=minimum,
+            )
+        )
+    if len(pw) > MAX_LENGTH:
+        errors.append(_("Use at most %(n)d characters.", n=MAX_LENGTH))
+    lowered = pw.lower()
+    if lowered in breached_passwords():
+        errors.append(_("This password appears in lists of breached passwords; choose another."))
+    for word in _context_words(username, full_name):
+        if word in lowered and len(word) * 2 >= len(lowered):
+            errors.append(_("The password must not be built on your name or username."))
+            break
+    return errors

@@ -1,0 +1,226 @@
+"""Sign-in, second factor, sessions and passwords (SEC-01 to SEC-05, P11-17, GCP-04)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+import pyotp
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from studyapp.audit import Event, log_event, set_reason
+from studyapp.audit.context import actor_of
+from studyapp.auth import passwords
+from studyapp.auth.models import User
+from studyapp.auth.security_log import security_event
+from studyapp.db import utcnow
+from studyapp.errors import DomainError, ValidationFailed
+from studyapp.extensions import db
+
+#: Alphabet of set-up codes: no 0/O or 1/I/L to misread.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+class LoginFailed(DomainError):
+    """One generic refusal for every sign-in failure, so nothing is revealed (SEC-04)."""
+
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Sign-in failed: wrong username, password or code, or the account is "
+                "locked or inactive. Ask the data manager if this continues."
+            )
+        )
+
+
+def find_user(username: str) -> User | None:
+    name = (username or "").strip().lower()
+    return db.session.scalar(select(User).where(func.lower(User.username) == name))
+
+
+def _event(user: User | None, action: str, **kw: str | None) -> None:
+    log_event(
+        Event(
+            action=action,
+            table_name="user",
+            row_id=str(user.id) if user else None,
+            actor=actor_of(user),
+            **kw,
+        )
+    )
+
+
+def _is_locked(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def _register_failure(user: User | None, reason: str) -> None:
+    """Count a failure; the 5th locks for 15 min, each later lock twice as long."""
+    _event(user, "login_failed", new_value=reason)
+    security_event("login_failed", user=user.username if user else "(unknown)", why=reason)
+    if user is not None and not _is_locked(user, utcnow()):
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.lock_count += 1
+            minutes = current_app.config["LOGIN_LOCK_MINUTES"] * 2 ** (user.lock_count - 1)
+            user.locked_until = utcnow() + timedelta(minutes=min(minutes, 24 * 60))
+            user.failed_logins = 0
+            _event(user, "lockout", new_value=user.locked_until.isoformat())
+            security_event("lockout", user=user.username, minutes=minutes)
+    db.session.commit()
+    raise LoginFailed()
+
+
+def authenticate(username: str, password: str) -> User:
+    """Check the first factor. Raises LoginFailed, with the same message for every cause."""
+    user = find_user(username)
+    ok = passwords.verify_password(user.password_hash if user else None, password)
+    if user is None:
+        _register_failure(None, "unknown user")
+    assert user is not None  # noqa: S101 - _register_failure raised otherwise
+    if _is_locked(user, utcnow()):
+        _register_failure(user, "locked")
+    if not user.active:
+        _register_failure(user, "inactive")
+    if not ok:
+        _register_failure(user, "bad password")
+    if user.password_hash and passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+        set_reason("password re-hashed with current parameters")
+    return user
+
+
+def verify_totp(user: User, code: str) -> bool:
+    """A TOTP code of the current or adjacent 30 s step, never the same step twice."""
+    if not user.totp_secret:
+        return False
+    totp = pyotp.TOTP(user.totp_secret)
+    code = "".join((code or "").split())
+    now = utcnow()
+    for offset in (-1, 0, 1):
+        at = now + timedelta(seconds=30 * offset)
+        step = totp.timecode(at)
+        if secrets.compare_digest(totp.at(at), code) and step > (user.totp_last_step or -1):
+            user.totp_last_step = step
+            return True
+    return False
+
+
+def check_second_factor(user: User, code: str) -> None:
+    if _is_locked(user, utcnow()) or not user.active or not verify_totp(user, code):
+        _register_failure(user, "bad TOTP code")
+
+
+def complete_login(user: User) -> None:
+    """Record a successful sign-in; the view then starts a new session."""
+    user.failed_logins = 0
+    user.lock_count = 0
+    user.locked_until = None
+    user.last_login_at = utcnow()
+    _event(user, "login")
+    security_event("login", user=user.username)
+    db.session.commit()
+
+
+def logout(user: User) -> None:
+    """End every session of ``user`` on every node (SEC-05, GCP-05)."""
+    user.session_epoch += 1
+    _event(user, "logout")
+    security_event("logout", user=user.username)
+    db.session.commit()
+
+
+def _check_new_password(user: User, new: str, confirm: str, field: str) -> None:
+    errors = passwords.policy_errors(
+        new,
+        username=user.username,
+        full_name=user.full_name,
+        mfa=user.totp_enabled or user.totp_required,
+    )
+    if new != confirm:
+        errors.append(_("The two passwords differ."))
+    if errors:
+        raise ValidationFailed(_("Choose another password."), field_errors={field: errors})
+
+
+def _store_password(user: User, new: str, why: str) -> None:
+    user.password_hash = passwords.hash_password(new)
+    user.must_change_password = False
+    user.reset_code_hash = None
+    user.reset_code_expires_at = None
+    user.session_epoch += 1
+    set_reason(why)
+    _event(user, "password_changed")
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str, confirm: str) -> None:
+    if not passwords.verify_password(user.password_hash, current):
+        raise ValidationFailed(
+            _("Check the form."), field_errors={"current": [_("This is not your password.")]}
+        )
+    _check_new_password(user, new, confirm, "new")
+    _store_password(user, new, "password changed by the user")
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def set_password_with_code(username: str, code: str, new: str, confirm: str) -> User:
+    """Use a single-use, expiring set-up/reset code to choose a password (P11-17)."""
+    user = find_user(username)
+    code = (code or "").strip().upper()
+    valid = (
+        user is not None
+        and user.active
+        and not _is_locked(user, utcnow())
+        and user.reset_code_hash is not None
+        and user.reset_code_expires_at is not None
+        and user.reset_code_expires_at > utcnow()
+        and passwords.verify_password(user.reset_code_hash, code)
+    )
+    if not valid:
+        _register_failure(user, "bad reset code")
+    assert user is not None  # noqa: S101
+    _check_new_password(user, new, confirm, "new")
+    _store_password(user, new, "password set with a single-use code")
+    return user
+
+
+def begin_totp_setup(user: User) -> str:
+    """A fresh secret, kept unconfirmed until the user proves their app has it."""
+    user.totp_secret = pyotp.random_base32()
+    user.totp_enabled = False
+    set_reason("second factor enrolment started")
+    db.session.commit()
+    return user.totp_secret
+
+
+def confirm_totp_setup(user: User, code: str) -> None:
+    if not verify_totp(user, code):
+        raise ValidationFailed(
+            _("Check the code."),
+            field_errors={"code": [_("That code does not match; check the phone's clock.")]},
+        )
+    user.totp_enabled = True
+    set_reason("second factor enrolled")
+    _event(user, "totp_enabled")
+    db.session.commit()
+
+
+def totp_uri(user: User) -> str:
+    issuer = current_app.config["TOTP_ISSUER"]
+    return pyotp.TOTP(user.totp_secret or "").provisioning_uri(user.username, issuer_name=issuer)
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale not in current_app.config["LANGUAGES"]:
+        raise ValidationFailed(_("Unknown language."), field_errors={"locale": [locale]})
+    user.locale = locale
+    db.session.commit()

@@ -1,0 +1,181 @@
+"""Sign-in, second factor, sign-out, own password and language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
+
+from studyapp.auth import forms, services
+from studyapp.auth.models import User
+from studyapp.db import utcnow
+from studyapp.errors import ValidationFailed
+from studyapp.extensions import db, limiter
+from studyapp.web import attach_errors, safe_next
+
+bp = Blueprint("auth", __name__)
+
+PENDING = "pending_2fa"
+PENDING_SECONDS = 300
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _start_session(user: User) -> Any:
+    """New session contents at sign-in (SEC-05), then on to where the user was going."""
+    target = safe_next(session.get("next"))
+    locale = session.get("locale")
+    session.clear()
+    services.complete_login(user)
+    login_user(user)
+    now = utcnow().timestamp()
+    session["login_at"] = session["last_seen"] = now
+    if locale and not user.locale:
+        user.locale = locale
+        db.session.commit()
+    return redirect(target or url_for("main.home"))
+
+
+def _render_failed(form: Any, error: str) -> Any:
+    return render_template("auth/login.html", form=form, error=error), 401
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = forms.LoginForm()
+    if request.method == "GET" and request.args.get("next"):
+        session["next"] = safe_next(request.args.get("next"))
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("auth/login.html", form=form), status
+    try:
+        user = services.authenticate(form.username.data or "", form.password.data or "")
+    except services.LoginFailed as exc:
+        return _render_failed(form, exc.message)
+    if user.totp_enabled:
+        session[PENDING] = {"id": user.id, "epoch": user.session_epoch, "at": utcnow().timestamp()}
+        return redirect(url_for("auth.login_totp"))
+    return _start_session(user)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login_totp() -> Any:
+    pending = session.get(PENDING)
+    if not pending or utcnow().timestamp() - pending["at"] > PENDING_SECONDS:
+        session.pop(PENDING, None)
+        return redirect(url_for("auth.login"))
+    form = forms.TotpForm()
+    if not form.validate_on_submit():
+        return render_template("auth/totp.html", form=form), 400 if form.is_submitted() else 200
+    user = db.session.get(User, pending["id"])
+    try:
+        if user is None or user.session_epoch != pending["epoch"]:
+            raise services.LoginFailed()
+        services.check_second_factor(user, form.code.data or "")
+    except services.LoginFailed as exc:
+        session.pop(PENDING, None)
+        return _render_failed(forms.LoginForm(formdata=None), exc.message)
+    return _start_session(user)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Any:
+    services.logout(current_user)
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    form = forms.ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, form.current.data or "", form.new.data or "", form.confirm.data or ""
+            )
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            login_user(current_user)  # the epoch moved: re-issue this session's cookie
+            flash(_("Password changed. Other sessions of yours have ended."), "success")
+            return redirect(url_for("main.home"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/change_password.html", form=form), status
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def reset_with_code() -> Any:
+    form = forms.ResetWithCodeForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password_with_code(
+                form.username.data or "",
+                form.code.data or "",
+                form.new.data or "",
+                form.confirm.data or "",
+            )
+        except services.LoginFailed as exc:
+            return render_template("auth/reset.html", form=form, error=exc.message), 401
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            flash(_("Your password is set. Sign in with it."), "success")
+            return redirect(url_for("auth.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/reset.html", form=form), status
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"])
+@login_required
+def totp_setup() -> Any:
+    form = forms.TotpForm()
+    if request.method == "GET" and (not current_user.totp_secret or current_user.totp_enabled):
+        if not current_user.totp_enabled:
+            services.begin_totp_setup(current_user)
+    if form.validate_on_submit():
+        try:
+            services.confirm_totp_setup(current_user, form.code.data or "")
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        else:
+            flash(_("Second factor enabled."), "success")
+            return redirect(url_for("main.home"))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "auth/totp_setup.html", form=form, qr=_qr_svg(services.totp_uri(current_user))
+    ), status
+
+
+@bp.route("/language", methods=["POST"])
+def set_language() -> Any:
+    """Switch language; stored on the user when signed in, in the session otherwise."""
+    form = forms.LanguageForm()
+    if form.validate_on_submit():
+        locale = form.locale.data or "en"
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            services.set_locale(current_user, locale)
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"))
+
+
+def _qr_svg(uri: str) -> Markup:
+    """The provisioning QR code as inline SVG, drawn here: nothing leaves the site."""
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    svg = image.to_string(encoding="unicode")
+    return Markup(svg[svg.index("<svg") :])  # noqa: S704 - generated by qrcode, no user text

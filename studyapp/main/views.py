@@ -1,0 +1,34 @@
+"""Home page per role and the health check for the load balancer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from studyapp.extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def home() -> Any:
+    from studyapp.auth.permissions import ACTION_LABELS, PERMISSIONS, Action, Role
+
+    allowed = PERMISSIONS[Role(current_user.role)]
+    labels = [str(ACTION_LABELS[a]) for a in Action if a in allowed]
+    return render_template("main/home.html", permission_labels=labels)
+
+
+@bp.route("/healthz")
+def healthz() -> Any:
+    """200 when the app answers and its database does; 503 otherwise. No data disclosed."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")

@@ -1,0 +1,388 @@
+"""The study protocol as frozen dataclasses.
+
+Pure data with the invariants a protocol must hold (checked in ``__post_init__``), so a
+``Protocol`` built by hand in a test is as trustworthy as one read by the loader. No I/O here:
+``studyapp.clinical`` imports these classes for typing and reads every visit, window, dose and
+threshold from them instead of writing them a second time in code.
+
+Decimal is used for dosing and threshold quantities so that "exactly 10 %" stays exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+#: Comparison operators a machine-checkable eligibility criterion may use.
+OPERATORS = ("<", "<=", ">", ">=", "==", "!=")
+
+
+def _require(condition: bool, message: str) -> None:
+    """Raise ValueError with *message* unless *condition* holds."""
+    if not condition:
+        raise ValueError(message)
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    """Identity of the protocol; ``version`` is written into every audit record."""
+
+    id: str
+    title: str
+    version: str
+    registry_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """The (single) site and how its screening numbers start, e.g. ``S01-001``."""
+
+    code: str
+    name: str
+    screening_prefix: str
+    screening_number_width: int
+
+
+@dataclass(frozen=True)
+class ConsentFormVersion:
+    """An approved informed-consent form version and the date it takes effect."""
+
+    version: str
+    effective_date: date
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class VisitDef:
+    """One visit of the schedule.
+
+    ``day`` is the planned study day (CDISC, no day 0) or None for visits that happen at any
+    time (early termination, unscheduled). The window is in calendar days before/after the
+    target date and is anchored to Day 1, never to the previous visit.
+    """
+
+    code: str
+    visitnum: Decimal
+    name: str
+    day: int | None
+    window_before: int
+    window_after: int
+    forms: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        _require(self.day != 0, f"visit {self.code}: day 0 does not exist in CDISC study days")
+        _require(
+            self.window_before >= 0 and self.window_after >= 0,
+            f"visit {self.code}: window_before/window_after must be >= 0, got "
+            f"{self.window_before}/{self.window_after}",
+        )
+        _require(
+            self.day is not None or (self.window_before == 0 and self.window_after == 0),
+            f"visit {self.code}: a visit without a planned day cannot have a window",
+        )
+
+
+@dataclass(frozen=True)
+class DoseRule:
+    """Weight-based dosing: mg/kg x weight, rounded half-up to ``rounding_mg``.
+
+    The reference weight is re-based when a visit weight differs from it by more than
+    ``reweigh_threshold_pct`` percent; a given dose outside +/- ``tolerance_pct`` of the
+    calculated dose is a deviation.
+    """
+
+    drug: str
+    route: str
+    mg_per_kg: Decimal
+    number_of_doses: int
+    interval_days: int
+    first_dose_day: int
+    rounding_mg: Decimal
+    reweigh_threshold_pct: Decimal
+    tolerance_pct: Decimal
+    concentration_mg_per_ml: Decimal
+    split_first_dose_allowed: bool
+
+    def __post_init__(self) -> None:
+        for name in ("mg_per_kg", "rounding_mg", "concentration_mg_per_ml"):
+            _require(getattr(self, name) > 0, f"dosing.{name} must be > 0")
+        for name in ("reweigh_threshold_pct", "tolerance_pct"):
+            _require(getattr(self, name) >= 0, f"dosing.{name} must be >= 0")
+        _require(self.number_of_doses >= 1, "dosing.number_of_doses must be >= 1")
+        _require(self.interval_days >= 1, "dosing.interval_days must be >= 1")
+        _require(self.first_dose_day >= 1, "dosing.first_dose_day must be >= 1")
+
+    @property
+    def dose_days(self) -> tuple[int, ...]:
+        """Planned study days of the doses, e.g. (1, 8, ..., 50)."""
+        return tuple(
+            self.first_dose_day + i * self.interval_days for i in range(self.number_of_doses)
+        )
+
+
+@dataclass(frozen=True)
+class EligibilityCriterion:
+    """An inclusion or exclusion criterion.
+
+    ``check == "machine"`` criteria read ``field`` (``DOMAIN.FIELD`` of the CRF) and compare it
+    with ``operator`` and ``value``; ``window`` (first, last study day) bounds the assessment
+    date. ``check == "investigator"`` criteria are confirmed by the investigator. A criterion
+    applies to subjects screened from ``effective_from`` up to ``effective_to`` inclusive.
+    """
+
+    code: str
+    kind: str
+    text: str
+    check: str
+    field: str | None = None
+    operator: str | None = None
+    value: Decimal | bool | str | None = None
+    unit: str | None = None
+    window: tuple[int, int] | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+
+    def __post_init__(self) -> None:
+        where = f"eligibility {self.code}"
+        _require(self.kind in ("inclusion", "exclusion"), f"{where}: kind must be inclusion or exclusion, got {self.kind!r}")
+        _require(self.check in ("machine", "investigator"), f"{where}: check must be machine or investigator, got {self.check!r}")
+        if self.check == "machine":
+            _require(
+                self.field is not None and self.operator in OPERATORS and self.value is not None,
+                f"{where}: a machine criterion needs field, operator (one of {', '.join(OPERATORS)}) and value",
+            )
+        if self.effective_from and self.effective_to:
+            _require(self.effective_from <= self.effective_to, f"{where}: effective_from is after effective_to")
+
+
+@dataclass(frozen=True)
+class NormalRange:
+    """A reference range in the test's SI unit, for a sex (``M``, ``F`` or ``ANY``)."""
+
+    sex: str
+    low: Decimal
+    high: Decimal
+    effective_from: date | None = None
+
+
+@dataclass(frozen=True)
+class LabTestDef:
+    """A laboratory test: CDISC LBTESTCD, SI (standard) unit and other accepted units."""
+
+    testcd: str
+    name: str
+    category: str
+    si_unit: str
+    accepted_units: tuple[str, ...]
+    ranges: tuple[NormalRange, ...]
+    ctcae_graded: bool
+
+    def __post_init__(self) -> None:
+        for r in self.ranges:
+            _require(r.low <= r.high, f"lab {self.testcd}: normal range low {r.low} > high {r.high}")
+            _require(r.sex in ("M", "F", "ANY"), f"lab {self.testcd}: range sex must be M, F or ANY, got {r.sex!r}")
+
+
+@dataclass(frozen=True)
+class RunInRule:
+    """Safety run-in: dosing one at a time, DLT window, and the stop rule (0/3, 1/6, >= 2)."""
+
+    subjects: int
+    min_days_between_first_doses: int
+    dlt_window_first_day: int
+    dlt_window_last_day: int
+    expansion_subjects: int
+    open_if_dlt_at_most: int
+    open_after_expansion_if_dlt_at_most: int
+    halt_if_dlt_at_least: int
+    signoff_roles: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        _require(self.subjects >= 1, "run_in.subjects must be >= 1")
+        _require(
+            1 <= self.dlt_window_first_day <= self.dlt_window_last_day,
+            "run_in.dlt_window_first_day must be >= 1 and <= dlt_window_last_day",
+        )
+        _require(
+            self.open_if_dlt_at_most < self.halt_if_dlt_at_least
+            and self.open_after_expansion_if_dlt_at_most < self.halt_if_dlt_at_least,
+            "run_in: open thresholds must be below halt_if_dlt_at_least",
+        )
+        _require(len(self.signoff_roles) >= 1, "run_in.signoff_roles must name at least one role")
+
+
+@dataclass(frozen=True)
+class DltDefinition:
+    """Parameters of the dose-limiting toxicity definition (DOMAIN.md section 6, [P])."""
+
+    min_relatedness: str
+    nonhematologic_min_grade: int
+    irr_grade3_resolution_hours: int
+    gi_grade3_control_hours: int
+    lab_grade3_resolution_days: int
+    irr_or_anaphylaxis_min_grade: int
+    neutropenia_grade4_min_days: int
+    bleeding_min_who_grade: int
+    febrile_neutropenia: bool
+    hys_law: bool
+    death: bool
+    low_platelets_alone: bool
+
+
+@dataclass(frozen=True)
+class ResponseRule:
+    """ITP response parameters (IWG 2009, Rodeghiero et al., Blood 2009;113:2386).
+
+    Counts in 10^9/L. Thresholds are inclusive. A count on day d is not evaluable when
+    1 <= d - r <= ``rescue_exclusion_days`` for a rescue day r.
+    """
+
+    cr_threshold: Decimal
+    r_threshold: Decimal
+    r_baseline_multiple: Decimal
+    confirmation_days: int
+    loss_confirmation_days: int
+    rescue_exclusion_days: int
+    bleeding_min_who_grade: int
+    durable_threshold: Decimal
+    durable_k: int
+    durable_n: int
+
+    def __post_init__(self) -> None:
+        _require(
+            0 < self.r_threshold < self.cr_threshold,
+            "response: need 0 < r_threshold < cr_threshold",
+        )
+        _require(self.r_baseline_multiple > 0, "response.r_baseline_multiple must be > 0")
+        _require(self.confirmation_days >= 1, "response.confirmation_days must be >= 1")
+        _require(self.loss_confirmation_days >= 1, "response.loss_confirmation_days must be >= 1")
+        _require(self.rescue_exclusion_days >= 0, "response.rescue_exclusion_days must be >= 0")
+        _require(
+            0 <= self.bleeding_min_who_grade <= 4, "response.bleeding_min_who_grade must be 0-4"
+        )
+        _require(1 <= self.durable_k <= self.durable_n, "response: need 1 <= durable_k <= durable_n")
+
+
+@dataclass(frozen=True)
+class SafetyRule:
+    """AE follow-up and reporting clocks (ICH E2A, ICH GCP, NMPA/CDE 2018)."""
+
+    ae_task_min_grade: int
+    sae_sponsor_hours: int
+    susar_fatal_days: int
+    susar_followup_extra_days: int
+    susar_other_days: int
+
+    def __post_init__(self) -> None:
+        _require(1 <= self.ae_task_min_grade <= 5, "safety.ae_task_min_grade must be 1-5")
+        for name in (
+            "sae_sponsor_hours",
+            "susar_fatal_days",
+            "susar_followup_extra_days",
+            "susar_other_days",
+        ):
+            _require(getattr(self, name) >= 1, f"safety.{name} must be >= 1")
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """The whole study definition; see ``itp_daratumumab.toml``."""
+
+    study: StudyInfo
+    site: SiteInfo
+    consent_forms: tuple[ConsentFormVersion, ...]
+    visits: tuple[VisitDef, ...]
+    dosing: DoseRule
+    eligibility: tuple[EligibilityCriterion, ...]
+    labs: tuple[LabTestDef, ...]
+    run_in: RunInRule
+    dlt: DltDefinition
+    response: ResponseRule
+    safety: SafetyRule
+
+    def __post_init__(self) -> None:
+        check_visits(self.visits)
+        planned_days = {v.day for v in self.visits}
+        missing = [d for d in self.dosing.dose_days if d not in planned_days]
+        _require(not missing, f"dosing: dose days {missing} have no visit planned on that day")
+        _require(len(self.consent_forms) >= 1, "consent_forms: at least one version is needed")
+        _unique([c.version for c in self.consent_forms], "consent_forms version")
+        _unique([c.code for c in self.eligibility], "eligibility code")
+        _unique([t.testcd for t in self.labs], "labs testcd")
+
+    @property
+    def id(self) -> str:
+        """The study identifier (NCT number)."""
+        return self.study.id
+
+    @property
+    def title(self) -> str:
+        """The study title."""
+        return self.study.title
+
+    @property
+    def version(self) -> str:
+        """The protocol version recorded by the audit trail."""
+        return self.study.version
+
+    def visit(self, code: str) -> VisitDef:
+        """Return the visit with *code*; ValueError naming the known codes otherwise."""
+        for v in self.visits:
+            if v.code == code:
+                return v
+        known = ", ".join(v.code for v in self.visits)
+        raise ValueError(f"unknown visit code {code!r}; known: {known}")
+
+    def lab(self, testcd: str) -> LabTestDef:
+        """Return the lab test *testcd*; ValueError naming the known codes otherwise."""
+        for t in self.labs:
+            if t.testcd == testcd:
+                return t
+        known = ", ".join(t.testcd for t in self.labs)
+        raise ValueError(f"unknown lab test {testcd!r}; known: {known}")
+
+
+def _unique(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for v in values:
+        _require(v not in seen, f"duplicate {what} {v!r}")
+        seen.add(v)
+
+
+def check_visits(visits: tuple[VisitDef, ...]) -> None:
+    """Reject a visit list that is out of order or whose windows overlap.
+
+    Rule that makes a date unambiguous: planned visits (those with a day) must be in strictly
+    increasing day and VISITNUM order, and each window must end before the next one starts,
+    so any calendar date falls in at most one planned window. Unplanned visits (no day) may
+    appear anywhere but need unique codes and VISITNUMs.
+    """
+    _unique([v.code for v in visits], "visit code")
+    _unique([str(v.visitnum) for v in visits], "visit visitnum")
+    _require(bool(visits), "visits: at least one visit is needed")
+    planned = [(v, v.day) for v in visits if v.day is not None]
+    for (prev, prev_day), (nxt, next_day) in zip(planned, planned[1:], strict=False):
+        _require(
+            prev_day < next_day and prev.visitnum < nxt.visitnum,
+            f"visits out of order: {nxt.code} (day {next_day}, VISITNUM {nxt.visitnum}) comes "
+            f"after {prev.code} (day {prev_day}, VISITNUM {prev.visitnum}); list planned visits "
+            "by increasing day and VISITNUM",
+        )
+        prev_last = _offset(prev_day, prev.window_after)
+        next_first = _offset(next_day, -nxt.window_before)
+        _require(
+            prev_last < next_first,
+            f"visit windows overlap: {prev.code} ends on day {prev_last} but {nxt.code} starts "
+            f"on day {next_first}; narrow one of the windows",
+        )
+
+
+def _offset(day: int, days: int) -> int:
+    """Study day *days* calendar days after study *day*, skipping the missing day 0.
+
+    Works on a continuous axis (Day 1 -> 0, Day -1 -> -1) and maps back, so that comparing
+    offsets is comparing calendar dates.
+    """
+    axis = (day - 1 if day > 0 else day) + days
+    return axis + 1 if axis >= 0 else axis

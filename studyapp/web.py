@@ -1,0 +1,183 @@
+"""The web shell: request hooks, session rules, security headers, errors, template helpers."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from studyapp import db as dbmod
+from studyapp.auth.permissions import Action, can
+from studyapp.auth.security_log import security_event
+from studyapp.db import utcnow
+from studyapp.errors import DomainError, StaleVersion, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+#: Pages a signed-in user may reach while a password change or TOTP enrolment is due.
+GATE_OPEN = {"auth.change_password", "auth.totp_setup", "auth.logout", "auth.set_language",
+             "static", "main.healthz"}
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after sign-in (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def attach_errors(form: Any, exc: ValidationFailed) -> None:
+    """Put a service's field errors next to their fields; the rest above the form."""
+    for name, messages in exc.field_errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, *messages]
+        else:
+            form.form_errors.append(" ".join(messages))
+    if not exc.field_errors:
+        form.form_errors.append(exc.message)
+
+
+def _before_request() -> Any:
+    g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    dbmod.read_only.set(request.method in ("GET", "HEAD", "OPTIONS"))
+    if not current_user.is_authenticated:
+        return None
+    expired = _session_expired()
+    if expired:
+        security_event("session_expired", user=current_user.username, why=expired)
+        logout_user()
+        session.clear()
+        flash(_("Your session ended after inactivity or its maximum length. Sign in again."),
+              "warning")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    session["last_seen"] = utcnow().timestamp()
+    if request.endpoint not in GATE_OPEN:
+        if current_user.must_change_password:
+            return redirect(url_for("auth.change_password"))
+        if current_user.totp_required and not current_user.totp_enabled:
+            return redirect(url_for("auth.totp_setup"))
+    return None
+
+
+def _session_expired() -> str | None:
+    """Idle 15 minutes or 12 hours since sign-in ends a session (SEC-05)."""
+    now = utcnow().timestamp()
+    login_at, last_seen = session.get("login_at"), session.get("last_seen")
+    if login_at is None or last_seen is None:
+        return "no session times"
+    if now - last_seen > current_app.config["IDLE_TIMEOUT"].total_seconds():
+        return "idle"
+    if now - login_at > current_app.config["ABSOLUTE_TIMEOUT"].total_seconds():
+        return "absolute"
+    return None
+
+
+def _security_headers(response: Any) -> Any:
+    """SEC-07 on every response."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if current_app.config["HSTS"] or request.is_secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if request.endpoint != "static":
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _render_error(status: int, message: str | None = None, **extra: Any) -> Any:
+    return render_template("errors/error.html", status=status, message=message, **extra), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> Any:
+        security_event("csrf_failure", path=request.path)
+        return _render_error(400, _("The form expired or was not sent from this site. "
+                                    "Go back, reload the page and try again."))
+
+    @app.errorhandler(StaleVersion)
+    def _stale(exc: StaleVersion) -> Any:
+        return _render_error(409, exc.message)
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError) -> Any:
+        if exc.status == 403:
+            security_event("forbidden", path=request.path,
+                           user=getattr(current_user, "username", None))
+        return _render_error(exc.status, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        if exc.code == 403:
+            security_event("forbidden", path=request.path)
+        response = _render_error(exc.code or 500, None)
+        if exc.code == 429:
+            resp = app.make_response(response)
+            for key in ("Retry-After", "X-RateLimit-Reset"):
+                if exc.get_response().headers.get(key):
+                    resp.headers[key] = exc.get_response().headers[key]
+            return resp
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        log.exception("unhandled error on %s (request %s)", request.path,
+                      getattr(g, "request_id", "-"))
+        from studyapp.extensions import db
+
+        db.session.rollback()
+        return _render_error(500, None, request_id=getattr(g, "request_id", None))
+
+
+def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC time shown in the site's zone with its offset, e.g. 2026-11-25 15:48 (+08:00)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(ZoneInfo(current_app.config["SITE_TIMEZONE"]))
+    offset = local.strftime("%z")
+    return f"{local.strftime(fmt)} ({offset[:3]}:{offset[3:]})"
+
+
+def register_web(app: Flask) -> None:
+    app.before_request(_before_request)
+    app.after_request(_security_headers)
+    register_error_handlers(app)
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.globals["can"] = lambda action: can(current_user, Action(action))
+    app.jinja_env.globals["now"] = utcnow
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")

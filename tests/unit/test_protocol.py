@@ -1,0 +1,195 @@
+"""The protocol file loads, holds the study, and a bad file is rejected naming the key."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from studyapp.protocol.loader import DEFAULT_PATH, get_protocol, load_protocol, protocol_from_dict
+from studyapp.protocol.model import OPERATORS, EligibilityCriterion, NormalRange, VisitDef
+
+
+def raw() -> dict[str, Any]:
+    with DEFAULT_PATH.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def test_packaged_protocol_identity() -> None:
+    p = get_protocol()
+    assert p is get_protocol()  # cached
+    assert (p.id, p.version) == ("NCT05562882", "1.0")
+    assert "daratumumab" in p.title.lower()
+    assert p.site.screening_prefix == "S01-"
+    assert [c.version for c in p.consent_forms] == ["1.0", "2.0"]
+
+
+def test_packaged_protocol_values_from_domain() -> None:
+    p = get_protocol()
+    assert p.dosing.mg_per_kg == Decimal(16)
+    assert p.dosing.dose_days == (1, 8, 15, 22, 29, 36, 43, 50)
+    assert [v.day for v in p.visits if v.day] == [-1, 1, 8, 15, 22, 29, 36, 43, 50, 57, 71, 85, 99, 113, 141, 169]
+    assert p.visit("FU141").window_before == 7
+    assert p.visit("EOT").window_after == 3
+    assert p.visit("ET").day is None
+    assert (p.run_in.subjects, p.run_in.dlt_window_last_day, p.run_in.halt_if_dlt_at_least) == (3, 28, 2)
+    assert p.response.rescue_exclusion_days == 28
+    assert p.response.cr_threshold == 100
+    assert p.safety.sae_sponsor_hours == 24
+    assert p.lab("PLAT").si_unit == "10^9/L"
+    assert "/uL" in p.lab("PLAT").accepted_units
+    assert p.lab("BILI").accepted_units == ("mg/dL",)
+
+
+def test_eligibility_machine_and_investigator() -> None:
+    p = get_protocol()
+    by_code = {c.code: c for c in p.eligibility}
+    assert by_code["IN03"].value == Decimal(30)
+    assert by_code["IN03"].window == (-2, 1)
+    assert by_code["IN09"].value == "POSITIVE"
+    assert str(by_code["IN09"].effective_to) == "2023-02-15"
+    assert by_code["EX01"].value is True
+    assert by_code["IN04"].check == "investigator"
+
+
+def test_load_from_path(tmp_path: Path) -> None:
+    file = tmp_path / "p.toml"
+    file.write_bytes(DEFAULT_PATH.read_bytes())
+    assert load_protocol(file).version == "1.0"
+    assert load_protocol(str(file)).id == "NCT05562882"
+
+
+def test_unknown_lookup_names_known() -> None:
+    p = get_protocol()
+    with pytest.raises(ValueError, match="unknown visit code 'X'.*SCR"):
+        p.visit("X")
+    with pytest.raises(ValueError, match="unknown lab test 'X'.*PLAT"):
+        p.lab("X")
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    file = tmp_path / "bad.toml"
+    file.write_text("[study\n")
+    with pytest.raises(ValueError, match="not valid TOML"):
+        load_protocol(file)
+
+
+def test_error_is_prefixed_with_file_name(tmp_path: Path) -> None:
+    file = tmp_path / "bad.toml"
+    file.write_text("")
+    with pytest.raises(ValueError, match=r"^bad.toml: study: missing"):
+        load_protocol(file)
+
+
+def _set(data: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
+    target: Any = data
+    for key in path[:-1]:
+        target = target[key]
+    if value is _DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+
+
+_DELETE = object()
+
+BAD_FILES = [
+    (("study", "version"), 1, r"study.version: expected a string, got 1"),
+    (("study", "version"), _DELETE, r"study.version: missing; expected a string"),
+    (("study", "versoin"), "1", r"study: unknown key\(s\) versoin"),
+    (("typo",), 1, r"top level: unknown key\(s\) typo"),
+    (("study",), [], r"study: expected a table"),
+    (("site", "screening_number_width"), True, r"site.screening_number_width: expected an integer"),
+    (("visits", 2, "window_before"), -1, r"visits\[2\]: visit D8: window_before/window_after must be >= 0"),
+    (("visits", 2, "day"), 0, r"visits\[2\]: visit D8: day 0 does not exist"),
+    (("visits", 2, "day"), 30, r"visits out of order: D15 \(day 15.*after D8 \(day 30"),
+    (("visits", 2, "visitnum"), "0.5", r"visits out of order"),
+    (("visits", 2, "visitnum"), "1", r"duplicate visit visitnum '1'"),
+    (("visits", 2, "code"), "D1", r"duplicate visit code 'D1'"),
+    (("visits", 2, "window_after"), 6, r"visit windows overlap: D8 ends on day 14 but D15 starts on day 14"),
+    (("visits", 0, "window_after"), 1, r"visit windows overlap: SCR ends on day 1 but D1 starts on day 1"),
+    (("visits", 2, "forms"), ["CBC", 1], r"visits\[2\].forms: expected a list of strings"),
+    (("visits", 2, "visitnum"), "abc", r"visits\[2\].visitnum: expected a number, got 'abc'"),
+    (("visits", 2, "visitnum"), "nan", r"visits\[2\].visitnum: expected a finite number"),
+    (("visits", 2, "visitnum"), float("inf"), r"visits\[2\].visitnum: expected a finite number"),
+    (("visits", 2, "visitnum"), True, r"visits\[2\].visitnum: expected a number, got True"),
+    (("visits", 16, "window_after"), 2, r"visit ET: a visit without a planned day cannot have a window"),
+    (("visits",), [], r"visits: at least one visit"),
+    (("dosing", "mg_per_kg"), "0", r"^dosing.mg_per_kg must be > 0"),
+    (("dosing", "tolerance_pct"), -1, r"dosing.tolerance_pct must be >= 0"),
+    (("dosing", "number_of_doses"), 0, r"dosing.number_of_doses must be >= 1"),
+    (("dosing", "interval_days"), 0, r"dosing.interval_days must be >= 1"),
+    (("dosing", "first_dose_day"), 0, r"dosing.first_dose_day must be >= 1"),
+    (("dosing", "interval_days"), 8, r"dose days \[9, 17.*have no visit"),
+    (("dosing", "split_first_dose_allowed"), "yes", r"expected true or false"),
+    (("consent_forms",), [], r"consent_forms: at least one version"),
+    (("consent_forms", 1, "version"), "1.0", r"duplicate consent_forms version '1.0'"),
+    (("consent_forms", 0, "effective_date"), "2022-10-15", r"consent_forms\[0\].effective_date: expected a date"),
+    (("eligibility", 0, "kind"), "maybe", r"eligibility\[0\]: eligibility IN01: kind must be inclusion or exclusion"),
+    (("eligibility", 0, "check"), "auto", r"check must be machine or investigator"),
+    (("eligibility", 0, "operator"), "=>", r"needs field, operator \(one of <, <="),
+    (("eligibility", 0, "value"), "eighteen", r"eligibility\[0\].value: expected a number, got 'eighteen'"),
+    (("eligibility", 0, "value"), [18], r"eligibility\[0\].value: expected a number, got \[18\]"),
+    (("eligibility", 0, "effective_from"), __import__("datetime").date(2030, 1, 1), None),
+    (("eligibility", 2, "window"), [1, -2], r"eligibility\[2\].window: expected \[first_day, last_day\]"),
+    (("eligibility", 2, "window"), [0, 1], r"window: expected"),
+    (("eligibility", 2, "window"), [1], r"window: expected"),
+    (("eligibility", 2, "window"), [True, 2], r"window: expected"),
+    (("eligibility", 1, "code"), "IN01", r"duplicate eligibility code 'IN01'"),
+    (("labs", 0, "si_unit"), "mmol/L", r"labs\[0\]: unit 'mmol/L' of PLAT has no conversion; known: 10\^9/L"),
+    (("labs", 0, "testcd"), "XYZ", r"labs\[0\]: unknown test code 'XYZ'"),
+    (("labs", 1, "testcd"), "PLAT", r"duplicate labs testcd 'PLAT'"),
+    (("labs", 0, "ranges", 0, "low"), "500", r"lab PLAT: normal range low 500 > high 400"),
+    (("labs", 0, "ranges", 0, "sex"), "X", r"range sex must be M, F or ANY"),
+    (("labs", 0, "ranges", 0, "extra"), 1, r"labs\[0\].ranges\[0\]: unknown key\(s\) extra"),
+    (("run_in", "subjects"), 0, r"run_in.subjects must be >= 1"),
+    (("run_in", "dlt_window_first_day"), 30, r"dlt_window_first_day must be >= 1 and <="),
+    (("run_in", "open_if_dlt_at_most"), 2, r"open thresholds must be below"),
+    (("run_in", "signoff_roles"), [], r"signoff_roles must name at least one role"),
+    (("dlt", "hys_law"), 1, r"dlt.hys_law: expected true or false"),
+    (("response", "r_threshold"), "100", r"need 0 < r_threshold < cr_threshold"),
+    (("response", "r_baseline_multiple"), 0, r"r_baseline_multiple must be > 0"),
+    (("response", "confirmation_days"), 0, r"confirmation_days must be >= 1"),
+    (("response", "loss_confirmation_days"), 0, r"loss_confirmation_days must be >= 1"),
+    (("response", "rescue_exclusion_days"), -1, r"rescue_exclusion_days must be >= 0"),
+    (("response", "bleeding_min_who_grade"), 5, r"bleeding_min_who_grade must be 0-4"),
+    (("response", "durable_k"), 7, r"need 1 <= durable_k <= durable_n"),
+    (("safety", "ae_task_min_grade"), 0, r"ae_task_min_grade must be 1-5"),
+    (("safety", "sae_sponsor_hours"), 0, r"safety.sae_sponsor_hours must be >= 1"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "message"), BAD_FILES)
+def test_bad_file_names_key_and_problem(path: tuple[Any, ...], value: Any, message: str | None) -> None:
+    data = raw()
+    _set(data, path, value)
+    if message is None:  # effective_from after effective_to is only checked when both are set
+        data["eligibility"][0]["effective_to"] = __import__("datetime").date(2029, 1, 1)
+        message = r"effective_from is after effective_to"
+    with pytest.raises(ValueError, match=message):
+        protocol_from_dict(data)
+
+
+def test_raw_file_is_not_mutated_between_tests() -> None:
+    assert protocol_from_dict(copy.deepcopy(raw())) == get_protocol()
+
+
+def test_model_invariants_hold_for_hand_built_objects() -> None:
+    with pytest.raises(ValueError, match="day 0"):
+        VisitDef("X", Decimal(1), "x", 0, 0, 0, ())
+    with pytest.raises(ValueError, match="low 2 > high 1"):
+        replace(get_protocol().lab("PLAT"), ranges=(NormalRange("ANY", Decimal(2), Decimal(1)),))
+    ok = EligibilityCriterion("C", "inclusion", "t", "machine", "DM.AGE", ">=", Decimal(18))
+    assert ok.operator in OPERATORS
+
+
+def test_equality_criterion_with_numeric_value_is_decimal() -> None:
+    data = raw()
+    data["eligibility"][9]["value"] = 1.5  # EX01 uses "=="
+    criterion = protocol_from_dict(data).eligibility[9]
+    assert criterion.value == Decimal("1.5")
