@@ -71,21 +71,38 @@ def _field_keys(obj: AuditedMixin) -> list[str]:
     return [attr.key for attr in inspect(obj).mapper.column_attrs if attr.key not in skip]
 
 
-def _changes(obj: AuditedMixin) -> list[tuple[str, Any, Any]]:
+def _changes(session: Session, obj: AuditedMixin) -> list[tuple[str, Any, Any]]:
+    """(field, old, new) of each audited column changed on a persistent object.
+
+    An attribute set on an expired object has no old value in its history; that value
+    is read from the database, where it still stands before the flush.
+    """
     state = inspect(obj)
-    out = []
+    out, unloaded = [], []
     for key in _field_keys(obj):
         hist = state.attrs[key].history
-        if hist.has_changes():
-            old = hist.deleted[0] if hist.deleted else None
-            new = hist.added[0] if hist.added else None
-            if old != new:
-                out.append((key, old, new))
-    return out
+        if not hist.has_changes():
+            continue
+        if hist.added and not hist.deleted and not hist.unchanged:
+            unloaded.append(key)
+        out.append((key, hist.deleted[0] if hist.deleted else None, hist.added[0] if hist.added else None))
+    if unloaded:
+        mapper = state.mapper
+        table = mapper.local_table
+        pk = mapper.primary_key_from_instance(obj)
+        where = [col == value for col, value in zip(mapper.primary_key, pk, strict=True)]
+        stored = session.connection().execute(
+            select(*[table.c[mapper.get_property(k).columns[0].key] for k in unloaded]).where(*where)
+        ).first()
+        if stored is not None:
+            before = dict(zip(unloaded, stored, strict=True))
+            out = [(k, before.get(k, old), new) for k, old, new in out]
+    return [(k, old, new) for k, old, new in out if old != new]
 
 
 def _before_flush(session: Session, _ctx: UOWTransaction, _instances: Any) -> None:
     actor = current_actor(session)
+    pending: list[tuple[AuditedMixin, str, list[tuple[str, Any, Any]] | None]] = []
     for obj in session.deleted:
         if isinstance(obj, AuditedMixin | AuditLog):
             raise AuditIntegrityError(
@@ -94,19 +111,24 @@ def _before_flush(session: Session, _ctx: UOWTransaction, _instances: Any) -> No
     for obj in session.dirty:
         if isinstance(obj, AuditLog):
             raise AuditIntegrityError("audit rows are append-only")
-        if isinstance(obj, AuditedMixin) and _changes(obj):
-            if current_reason(session) is None and not _is_soft_delete(obj):
+        if isinstance(obj, AuditedMixin):
+            changes = _changes(session, obj)
+            if not changes:
+                continue
+            deleting = _is_soft_delete(obj)
+            if current_reason(session) is None and not deleting:
                 raise ReasonRequired(
                     "A reason for change is required to edit a saved record.",
                     field_errors={"reason": ["Give a reason for this change."]},
                 )
             obj.updated_by_id = actor.user_id
+            pending.append((obj, "delete" if deleting else "update", changes))
     for obj in session.new:
         if isinstance(obj, AuditedMixin):
             obj.created_by_id = obj.updated_by_id = actor.user_id
             obj.version = obj.version or 1
-    pending = [o for o in session.new | session.dirty if isinstance(o, AuditedMixin)]
-    session.info[PENDING_KEY] = [(o, o in session.new) for o in pending]
+            pending.append((obj, "insert", None))
+    session.info[PENDING_KEY] = pending
 
 
 def _is_soft_delete(obj: AuditedMixin) -> bool:
@@ -123,15 +145,12 @@ def _after_flush(session: Session, _ctx: UOWTransaction) -> None:
 def _rows_for_objects(session: Session) -> list[dict[str, Any]]:
     reason = current_reason(session)
     rows: list[dict[str, Any]] = []
-    for obj, is_new in session.info.pop(PENDING_KEY, []):
-        if is_new:
+    for obj, action, changes in session.info.pop(PENDING_KEY, []):
+        if changes is None:
             changes = [(key, None, getattr(obj, key)) for key in _field_keys(obj)]
-        else:
-            changes = _changes(obj)
-        deleting = _is_soft_delete(obj)
-        action = "insert" if is_new else ("delete" if deleting else "update")
+        deleting = action == "delete"
         for key, old, new in changes:
-            if is_new and new is None:
+            if action == "insert" and new is None:
                 continue
             redact = key in obj.__audit_redact__
             rows.append(

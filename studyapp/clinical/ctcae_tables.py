@@ -44,12 +44,16 @@ def _cuts(*rows: tuple[int, str, str, str]) -> tuple[Cut, ...]:
 
 def _decrease(g4: str, g3: str, g2: str) -> tuple[Cut, ...]:
     """'<LLN - g2' = G1, '<g2 - g3' = G2, '<g3 - g4' = G3, '<g4' = G4."""
-    return _cuts((4, "<", g4, "ABS"), (3, "<", g3, "ABS"), (2, "<", g2, "ABS"), (1, "<", "1", "LLN"))
+    return _cuts(
+        (4, "<", g4, "ABS"), (3, "<", g3, "ABS"), (2, "<", g2, "ABS"), (1, "<", "1", "LLN")
+    )
 
 
 def _increase(basis: str, g1_op: str, g1: str, g2: str, g3: str, g4: str) -> tuple[Cut, ...]:
     """'>g4' = G4, '>g3 - g4' = G3, '>g2 - g3' = G2, '<g1_op> g1 - g2' = G1 (multiples)."""
-    return _cuts((4, ">", g4, basis), (3, ">", g3, basis), (2, ">", g2, basis), (1, g1_op, g1, basis))
+    return _cuts(
+        (4, ">", g4, basis), (3, ">", g3, basis), (2, ">", g2, basis), (1, g1_op, g1, basis)
+    )
 
 
 _AMINOTRANSFERASE = (
@@ -60,10 +64,34 @@ _AMINOTRANSFERASE = (
 
 TABLES: MappingProxyType[str, GradeTable] = MappingProxyType(
     {
-        "PLAT": GradeTable("PLAT", "Platelet count decreased", _decrease("25", "50", "75"), None, "CTCAE v5.0 Investigations"),
-        "NEUT": GradeTable("NEUT", "Neutrophil count decreased", _decrease("0.5", "1.0", "1.5"), None, "CTCAE v5.0 Investigations"),
-        "WBC": GradeTable("WBC", "White blood cell decreased", _decrease("1.0", "2.0", "3.0"), None, "CTCAE v5.0 Investigations"),
-        "LYM": GradeTable("LYM", "Lymphocyte count decreased", _decrease("0.2", "0.5", "0.8"), None, "CTCAE v5.0 Investigations"),
+        "PLAT": GradeTable(
+            "PLAT",
+            "Platelet count decreased",
+            _decrease("25", "50", "75"),
+            None,
+            "CTCAE v5.0 Investigations",
+        ),
+        "NEUT": GradeTable(
+            "NEUT",
+            "Neutrophil count decreased",
+            _decrease("0.5", "1.0", "1.5"),
+            None,
+            "CTCAE v5.0 Investigations",
+        ),
+        "WBC": GradeTable(
+            "WBC",
+            "White blood cell decreased",
+            _decrease("1.0", "2.0", "3.0"),
+            None,
+            "CTCAE v5.0 Investigations",
+        ),
+        "LYM": GradeTable(
+            "LYM",
+            "Lymphocyte count decreased",
+            _decrease("0.2", "0.5", "0.8"),
+            None,
+            "CTCAE v5.0 Investigations",
+        ),
         "HGB": GradeTable(
             "HGB",
             "Anemia",
@@ -71,8 +99,18 @@ TABLES: MappingProxyType[str, GradeTable] = MappingProxyType(
             None,
             "CTCAE v5.0 Blood and lymphatic system disorders (Hgb <8.0 g/dL = 80 g/L is grade 3)",
         ),
-        "ALT": GradeTable("ALT", "Alanine aminotransferase increased", *_AMINOTRANSFERASE, "CTCAE v5.0 Investigations"),
-        "AST": GradeTable("AST", "Aspartate aminotransferase increased", *_AMINOTRANSFERASE, "CTCAE v5.0 Investigations"),
+        "ALT": GradeTable(
+            "ALT",
+            "Alanine aminotransferase increased",
+            *_AMINOTRANSFERASE,
+            "CTCAE v5.0 Investigations",
+        ),
+        "AST": GradeTable(
+            "AST",
+            "Aspartate aminotransferase increased",
+            *_AMINOTRANSFERASE,
+            "CTCAE v5.0 Investigations",
+        ),
         "BILI": GradeTable(
             "BILI",
             "Blood bilirubin increased",

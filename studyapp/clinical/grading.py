@@ -90,7 +90,9 @@ def lab_grade(
     cuts = table.cuts
     if table.abnormal_baseline is not None and base is not None:
         if high is None:
-            raise ValueError(f"{testcd}: uln is needed to tell whether baseline {baseline} is normal")
+            raise ValueError(
+                f"{testcd}: uln is needed to tell whether baseline {baseline} is normal"
+            )
         if base > high:
             cuts = table.abnormal_baseline
     for cut in cuts:

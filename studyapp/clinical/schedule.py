@@ -46,7 +46,9 @@ def study_day(day1: date, d: date) -> int:
 def date_of_day(day1: date, day: int) -> date:
     """Calendar date of study *day* (inverse of ``study_day``); ValueError for day 0."""
     if day == 0:
-        raise ValueError("study day 0 does not exist (CDISC): use 1 for Day 1 or -1 for the day before")
+        raise ValueError(
+            "study day 0 does not exist (CDISC): use 1 for Day 1 or -1 for the day before"
+        )
     return day1 + timedelta(days=day - 1 if day > 0 else day)
 
 

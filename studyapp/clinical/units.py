@@ -67,9 +67,7 @@ def known_units(testcd: str) -> tuple[str, ...]:
     try:
         return tuple(FACTORS[testcd])
     except KeyError:
-        raise ValueError(
-            f"unknown test code {testcd!r}; known: {', '.join(FACTORS)}"
-        ) from None
+        raise ValueError(f"unknown test code {testcd!r}; known: {', '.join(FACTORS)}") from None
 
 
 def si_unit(testcd: str) -> str:

@@ -122,7 +122,9 @@ def _build(table: _Table, build: Callable[[_Table], T]) -> T:
         result = build(table)
     except ValueError as exc:
         message = str(exc)
-        raise ValueError(message if message.startswith(table.path) else f"{table.path}: {message}") from None
+        raise ValueError(
+            message if message.startswith(table.path) else f"{table.path}: {message}"
+        ) from None
     table.done()
     return result
 
@@ -132,7 +134,12 @@ def _study(t: _Table) -> StudyInfo:
 
 
 def _site(t: _Table) -> SiteInfo:
-    return SiteInfo(t.text("code"), t.text("name"), t.text("screening_prefix"), t.integer("screening_number_width"))
+    return SiteInfo(
+        t.text("code"),
+        t.text("name"),
+        t.text("screening_prefix"),
+        t.integer("screening_number_width"),
+    )
 
 
 def _consent(t: _Table) -> ConsentFormVersion:
@@ -181,7 +188,10 @@ def _window(t: _Table) -> tuple[int, int] | None:
         return None
     ok = len(raw) == 2 and all(isinstance(d, int) and not isinstance(d, bool) for d in raw)
     if not ok or raw[0] > raw[1] or 0 in raw:
-        raise ValueError(f"{t._key('window')}: expected [first_day, last_day] study days (no day 0), first <= last, got {raw!r}")
+        raise ValueError(
+            f"{t._key('window')}: expected [first_day, last_day] study days (no day 0), "
+            f"first <= last, got {raw!r}"
+        )
     return (raw[0], raw[1])
 
 
@@ -202,7 +212,9 @@ def _criterion(t: _Table) -> EligibilityCriterion:
 
 
 def _range(t: _Table) -> NormalRange:
-    return NormalRange(t.text("sex"), t.number("low"), t.number("high"), t.day("effective_from", None))
+    return NormalRange(
+        t.text("sex"), t.number("low"), t.number("high"), t.day("effective_from", None)
+    )
 
 
 def _lab(t: _Table) -> LabTestDef:
@@ -212,7 +224,9 @@ def _lab(t: _Table) -> LabTestDef:
     known = known_units(testcd)
     for unit in (si_unit, *accepted):
         if unit not in known:
-            raise ValueError(f"{t.path}: unit {unit!r} of {testcd} has no conversion; known: {', '.join(known)}")
+            raise ValueError(
+                f"{t.path}: unit {unit!r} of {testcd} has no conversion; known: {', '.join(known)}"
+            )
     return LabTestDef(
         testcd=testcd,
         name=t.text("name"),
@@ -271,7 +285,13 @@ def _response(t: _Table) -> ResponseRule:
 
 
 def _safety(t: _Table) -> SafetyRule:
-    keys = ("ae_task_min_grade", "sae_sponsor_hours", "susar_fatal_days", "susar_followup_extra_days", "susar_other_days")
+    keys = (
+        "ae_task_min_grade",
+        "sae_sponsor_hours",
+        "susar_fatal_days",
+        "susar_followup_extra_days",
+        "susar_other_days",
+    )
     return SafetyRule(**{k: t.integer(k) for k in keys})
 
 

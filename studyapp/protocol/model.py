@@ -10,6 +10,7 @@ Decimal is used for dosing and threshold quantities so that "exactly 10 %" stays
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -145,15 +146,25 @@ class EligibilityCriterion:
 
     def __post_init__(self) -> None:
         where = f"eligibility {self.code}"
-        _require(self.kind in ("inclusion", "exclusion"), f"{where}: kind must be inclusion or exclusion, got {self.kind!r}")
-        _require(self.check in ("machine", "investigator"), f"{where}: check must be machine or investigator, got {self.check!r}")
+        _require(
+            self.kind in ("inclusion", "exclusion"),
+            f"{where}: kind must be inclusion or exclusion, got {self.kind!r}",
+        )
+        _require(
+            self.check in ("machine", "investigator"),
+            f"{where}: check must be machine or investigator, got {self.check!r}",
+        )
         if self.check == "machine":
             _require(
                 self.field is not None and self.operator in OPERATORS and self.value is not None,
-                f"{where}: a machine criterion needs field, operator (one of {', '.join(OPERATORS)}) and value",
+                f"{where}: a machine criterion needs field, operator "
+                f"(one of {', '.join(OPERATORS)}) and value",
             )
         if self.effective_from and self.effective_to:
-            _require(self.effective_from <= self.effective_to, f"{where}: effective_from is after effective_to")
+            _require(
+                self.effective_from <= self.effective_to,
+                f"{where}: effective_from is after effective_to",
+            )
 
 
 @dataclass(frozen=True)
@@ -180,8 +191,13 @@ class LabTestDef:
 
     def __post_init__(self) -> None:
         for r in self.ranges:
-            _require(r.low <= r.high, f"lab {self.testcd}: normal range low {r.low} > high {r.high}")
-            _require(r.sex in ("M", "F", "ANY"), f"lab {self.testcd}: range sex must be M, F or ANY, got {r.sex!r}")
+            _require(
+                r.low <= r.high, f"lab {self.testcd}: normal range low {r.low} > high {r.high}"
+            )
+            _require(
+                r.sex in ("M", "F", "ANY"),
+                f"lab {self.testcd}: range sex must be M, F or ANY, got {r.sex!r}",
+            )
 
 
 @dataclass(frozen=True)
@@ -259,9 +275,11 @@ class ResponseRule:
         _require(self.loss_confirmation_days >= 1, "response.loss_confirmation_days must be >= 1")
         _require(self.rescue_exclusion_days >= 0, "response.rescue_exclusion_days must be >= 0")
         _require(
-            0 <= self.bleeding_min_who_grade <= 4, "response.bleeding_min_who_grade must be 0-4"
+            1 <= self.bleeding_min_who_grade <= 4, "response.bleeding_min_who_grade must be 1-4"
         )
-        _require(1 <= self.durable_k <= self.durable_n, "response: need 1 <= durable_k <= durable_n")
+        _require(
+            1 <= self.durable_k <= self.durable_n, "response: need 1 <= durable_k <= durable_n"
+        )
 
 
 @dataclass(frozen=True)
@@ -362,7 +380,7 @@ def check_visits(visits: tuple[VisitDef, ...]) -> None:
     _unique([str(v.visitnum) for v in visits], "visit visitnum")
     _require(bool(visits), "visits: at least one visit is needed")
     planned = [(v, v.day) for v in visits if v.day is not None]
-    for (prev, prev_day), (nxt, next_day) in zip(planned, planned[1:], strict=False):
+    for (prev, prev_day), (nxt, next_day) in itertools.pairwise(planned):
         _require(
             prev_day < next_day and prev.visitnum < nxt.visitnum,
             f"visits out of order: {nxt.code} (day {next_day}, VISITNUM {nxt.visitnum}) comes "

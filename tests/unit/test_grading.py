@@ -98,7 +98,9 @@ INCREASES = [
 
 
 @pytest.mark.parametrize(("testcd", "value", "lln", "uln", "grade"), DECREASES + INCREASES)
-def test_lab_grade_boundaries(testcd: str, value: str, lln: str, uln: str, grade: int | None) -> None:
+def test_lab_grade_boundaries(
+    testcd: str, value: str, lln: str, uln: str, grade: int | None
+) -> None:
     unit = PROTOCOL.lab(testcd).si_unit
     assert lab_grade(testcd, D(value), unit, D(lln), D(uln)) == grade
 
@@ -134,7 +136,9 @@ BASELINE_CASES = [
 
 
 @pytest.mark.parametrize(("testcd", "value", "uln", "baseline", "grade"), BASELINE_CASES)
-def test_lab_grade_with_baseline(testcd: str, value: str, uln: str, baseline: str, grade: int | None) -> None:
+def test_lab_grade_with_baseline(
+    testcd: str, value: str, uln: str, baseline: str, grade: int | None
+) -> None:
     unit = PROTOCOL.lab(testcd).si_unit
     assert lab_grade(testcd, D(value), unit, D(0), D(uln), D(baseline)) == grade
 
@@ -148,7 +152,9 @@ def test_lab_grade_converts_units() -> None:
 
 def test_lab_grade_needs_lln_only_for_grade_1() -> None:
     assert lab_grade("PLAT", 60, "10^9/L", None, None) == 2
-    with pytest.raises(ValueError, match="grade 1 is defined relative to LLN; give the laboratory's lln"):
+    with pytest.raises(
+        ValueError, match="grade 1 is defined relative to LLN; give the laboratory's lln"
+    ):
         lab_grade("PLAT", 100, "10^9/L", None, None)
     with pytest.raises(ValueError, match="grade 4 is defined relative to ULN"):
         lab_grade("ALT", 100, "U/L", None, None)
@@ -163,7 +169,10 @@ def test_lab_grade_needs_lln_only_for_grade_1() -> None:
         (("PLAT", float("nan"), "10^9/L", 150, 400), "value: PLAT value must be a finite number"),
         (("PLAT", 50, "10^9/L", -1, 400), "lln: PLAT value must be >= 0"),
         (("PLAT", 50, "10^9/L", 400, 150), "PLAT: lln 400 is above uln 150"),
-        (("ALT", 50, "U/L", 0, None, 60), "ALT: uln is needed to tell whether baseline 60 is normal"),
+        (
+            ("ALT", 50, "U/L", 0, None, 60),
+            "ALT: uln is needed to tell whether baseline 60 is normal",
+        ),
         (("ALT", 50, "U/L", 0, 40, -1), "baseline: ALT value must be >= 0"),
     ],
 )
@@ -190,7 +199,9 @@ def test_grade_never_decreases_as_a_count_falls(testcd: str, a: Decimal, b: Deci
     lab = PROTOCOL.lab(testcd)
     low, high = sorted((a, b))
     lln, uln = lab.ranges[0].low, lab.ranges[0].high
-    assert _g(lab_grade(testcd, low, lab.si_unit, lln, uln)) >= _g(lab_grade(testcd, high, lab.si_unit, lln, uln))
+    assert _g(lab_grade(testcd, low, lab.si_unit, lln, uln)) >= _g(
+        lab_grade(testcd, high, lab.si_unit, lln, uln)
+    )
 
 
 @given(
@@ -199,7 +210,9 @@ def test_grade_never_decreases_as_a_count_falls(testcd: str, a: Decimal, b: Deci
     st.decimals(min_value=0, max_value=5000, places=1),
     st.one_of(st.none(), st.decimals(min_value=1, max_value=200, places=1)),
 )
-def test_grade_never_decreases_as_a_value_rises(testcd: str, a: Decimal, b: Decimal, baseline: Decimal | None) -> None:
+def test_grade_never_decreases_as_a_value_rises(
+    testcd: str, a: Decimal, b: Decimal, baseline: Decimal | None
+) -> None:
     low, high = sorted((a, b))
     unit = PROTOCOL.lab(testcd).si_unit
     g_low = lab_grade(testcd, low, unit, D(1), D(40), baseline)

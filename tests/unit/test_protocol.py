@@ -33,11 +33,32 @@ def test_packaged_protocol_values_from_domain() -> None:
     p = get_protocol()
     assert p.dosing.mg_per_kg == Decimal(16)
     assert p.dosing.dose_days == (1, 8, 15, 22, 29, 36, 43, 50)
-    assert [v.day for v in p.visits if v.day] == [-1, 1, 8, 15, 22, 29, 36, 43, 50, 57, 71, 85, 99, 113, 141, 169]
+    assert [v.day for v in p.visits if v.day] == [
+        -1,
+        1,
+        8,
+        15,
+        22,
+        29,
+        36,
+        43,
+        50,
+        57,
+        71,
+        85,
+        99,
+        113,
+        141,
+        169,
+    ]
     assert p.visit("FU141").window_before == 7
     assert p.visit("EOT").window_after == 3
     assert p.visit("ET").day is None
-    assert (p.run_in.subjects, p.run_in.dlt_window_last_day, p.run_in.halt_if_dlt_at_least) == (3, 28, 2)
+    assert (p.run_in.subjects, p.run_in.dlt_window_last_day, p.run_in.halt_if_dlt_at_least) == (
+        3,
+        28,
+        2,
+    )
     assert p.response.rescue_exclusion_days == 28
     assert p.response.cr_threshold == 100
     assert p.safety.sae_sponsor_hours == 24
@@ -66,9 +87,9 @@ def test_load_from_path(tmp_path: Path) -> None:
 
 def test_unknown_lookup_names_known() -> None:
     p = get_protocol()
-    with pytest.raises(ValueError, match="unknown visit code 'X'.*SCR"):
+    with pytest.raises(ValueError, match=r"unknown visit code 'X'.*SCR"):
         p.visit("X")
-    with pytest.raises(ValueError, match="unknown lab test 'X'.*PLAT"):
+    with pytest.raises(ValueError, match=r"unknown lab test 'X'.*PLAT"):
         p.lab("X")
 
 
@@ -105,20 +126,36 @@ BAD_FILES = [
     (("typo",), 1, r"top level: unknown key\(s\) typo"),
     (("study",), [], r"study: expected a table"),
     (("site", "screening_number_width"), True, r"site.screening_number_width: expected an integer"),
-    (("visits", 2, "window_before"), -1, r"visits\[2\]: visit D8: window_before/window_after must be >= 0"),
+    (
+        ("visits", 2, "window_before"),
+        -1,
+        r"visits\[2\]: visit D8: window_before/window_after must be >= 0",
+    ),
     (("visits", 2, "day"), 0, r"visits\[2\]: visit D8: day 0 does not exist"),
     (("visits", 2, "day"), 30, r"visits out of order: D15 \(day 15.*after D8 \(day 30"),
     (("visits", 2, "visitnum"), "0.5", r"visits out of order"),
     (("visits", 2, "visitnum"), "1", r"duplicate visit visitnum '1'"),
     (("visits", 2, "code"), "D1", r"duplicate visit code 'D1'"),
-    (("visits", 2, "window_after"), 6, r"visit windows overlap: D8 ends on day 14 but D15 starts on day 14"),
-    (("visits", 0, "window_after"), 1, r"visit windows overlap: SCR ends on day 1 but D1 starts on day 1"),
+    (
+        ("visits", 2, "window_after"),
+        6,
+        r"visit windows overlap: D8 ends on day 14 but D15 starts on day 14",
+    ),
+    (
+        ("visits", 0, "window_after"),
+        1,
+        r"visit windows overlap: SCR ends on day 1 but D1 starts on day 1",
+    ),
     (("visits", 2, "forms"), ["CBC", 1], r"visits\[2\].forms: expected a list of strings"),
     (("visits", 2, "visitnum"), "abc", r"visits\[2\].visitnum: expected a number, got 'abc'"),
     (("visits", 2, "visitnum"), "nan", r"visits\[2\].visitnum: expected a finite number"),
     (("visits", 2, "visitnum"), float("inf"), r"visits\[2\].visitnum: expected a finite number"),
     (("visits", 2, "visitnum"), True, r"visits\[2\].visitnum: expected a number, got True"),
-    (("visits", 16, "window_after"), 2, r"visit ET: a visit without a planned day cannot have a window"),
+    (
+        ("visits", 16, "window_after"),
+        2,
+        r"visit ET: a visit without a planned day cannot have a window",
+    ),
     (("visits",), [], r"visits: at least one visit"),
     (("dosing", "mg_per_kg"), "0", r"^dosing.mg_per_kg must be > 0"),
     (("dosing", "tolerance_pct"), -1, r"dosing.tolerance_pct must be >= 0"),
@@ -129,19 +166,39 @@ BAD_FILES = [
     (("dosing", "split_first_dose_allowed"), "yes", r"expected true or false"),
     (("consent_forms",), [], r"consent_forms: at least one version"),
     (("consent_forms", 1, "version"), "1.0", r"duplicate consent_forms version '1.0'"),
-    (("consent_forms", 0, "effective_date"), "2022-10-15", r"consent_forms\[0\].effective_date: expected a date"),
-    (("eligibility", 0, "kind"), "maybe", r"eligibility\[0\]: eligibility IN01: kind must be inclusion or exclusion"),
+    (
+        ("consent_forms", 0, "effective_date"),
+        "2022-10-15",
+        r"consent_forms\[0\].effective_date: expected a date",
+    ),
+    (
+        ("eligibility", 0, "kind"),
+        "maybe",
+        r"eligibility\[0\]: eligibility IN01: kind must be inclusion or exclusion",
+    ),
     (("eligibility", 0, "check"), "auto", r"check must be machine or investigator"),
     (("eligibility", 0, "operator"), "=>", r"needs field, operator \(one of <, <="),
-    (("eligibility", 0, "value"), "eighteen", r"eligibility\[0\].value: expected a number, got 'eighteen'"),
+    (
+        ("eligibility", 0, "value"),
+        "eighteen",
+        r"eligibility\[0\].value: expected a number, got 'eighteen'",
+    ),
     (("eligibility", 0, "value"), [18], r"eligibility\[0\].value: expected a number, got \[18\]"),
     (("eligibility", 0, "effective_from"), __import__("datetime").date(2030, 1, 1), None),
-    (("eligibility", 2, "window"), [1, -2], r"eligibility\[2\].window: expected \[first_day, last_day\]"),
+    (
+        ("eligibility", 2, "window"),
+        [1, -2],
+        r"eligibility\[2\].window: expected \[first_day, last_day\]",
+    ),
     (("eligibility", 2, "window"), [0, 1], r"window: expected"),
     (("eligibility", 2, "window"), [1], r"window: expected"),
     (("eligibility", 2, "window"), [True, 2], r"window: expected"),
     (("eligibility", 1, "code"), "IN01", r"duplicate eligibility code 'IN01'"),
-    (("labs", 0, "si_unit"), "mmol/L", r"labs\[0\]: unit 'mmol/L' of PLAT has no conversion; known: 10\^9/L"),
+    (
+        ("labs", 0, "si_unit"),
+        "mmol/L",
+        r"labs\[0\]: unit 'mmol/L' of PLAT has no conversion; known: 10\^9/L",
+    ),
     (("labs", 0, "testcd"), "XYZ", r"labs\[0\]: unknown test code 'XYZ'"),
     (("labs", 1, "testcd"), "PLAT", r"duplicate labs testcd 'PLAT'"),
     (("labs", 0, "ranges", 0, "low"), "500", r"lab PLAT: normal range low 500 > high 400"),
@@ -157,7 +214,8 @@ BAD_FILES = [
     (("response", "confirmation_days"), 0, r"confirmation_days must be >= 1"),
     (("response", "loss_confirmation_days"), 0, r"loss_confirmation_days must be >= 1"),
     (("response", "rescue_exclusion_days"), -1, r"rescue_exclusion_days must be >= 0"),
-    (("response", "bleeding_min_who_grade"), 5, r"bleeding_min_who_grade must be 0-4"),
+    (("response", "bleeding_min_who_grade"), 5, r"bleeding_min_who_grade must be 1-4"),
+    (("response", "bleeding_min_who_grade"), 0, r"bleeding_min_who_grade must be 1-4"),
     (("response", "durable_k"), 7, r"need 1 <= durable_k <= durable_n"),
     (("safety", "ae_task_min_grade"), 0, r"ae_task_min_grade must be 1-5"),
     (("safety", "sae_sponsor_hours"), 0, r"safety.sae_sponsor_hours must be >= 1"),
@@ -165,7 +223,9 @@ BAD_FILES = [
 
 
 @pytest.mark.parametrize(("path", "value", "message"), BAD_FILES)
-def test_bad_file_names_key_and_problem(path: tuple[Any, ...], value: Any, message: str | None) -> None:
+def test_bad_file_names_key_and_problem(
+    path: tuple[Any, ...], value: Any, message: str | None
+) -> None:
     data = raw()
     _set(data, path, value)
     if message is None:  # effective_from after effective_to is only checked when both are set

@@ -33,7 +33,9 @@ D = Decimal
         (0, "/uL", "10^9/L", "PLAT", D(0)),
     ],
 )
-def test_convert(value: object, from_unit: str, to_unit: str, testcd: str, expected: Decimal) -> None:
+def test_convert(
+    value: object, from_unit: str, to_unit: str, testcd: str, expected: Decimal
+) -> None:
     assert convert(value, from_unit, to_unit, testcd) == expected  # type: ignore[arg-type]
 
 

@@ -1,0 +1,81 @@
+# studyapp front door. `make run` and `make test` are all a newcomer needs.
+PY      ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+FLASK   := $(BIN)/flask --app wsgi
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: run test unit lint fmt bench migrate demo translations messages db clean help
+
+help:
+	@echo "make run     install, migrate, load the demo study, serve on http://$(HOST):$(PORT)"
+	@echo "make test    install dev tools, run unit + integration + browser tests with coverage"
+	@echo "make lint    ruff (lint, format check) and mypy --strict on clinical/ and protocol/"
+	@echo "make fmt     ruff format and fix"
+	@echo "make bench   run the benchmarks in benchmarks/"
+	@echo "make migrate m='message'   new Alembic revision from the models"
+	@echo "make demo    reset the local demo database and reload the demo study"
+
+$(BIN)/python:
+	@command -v $(PY) >/dev/null || { echo "Python 3.11 is needed (set PY=/path/to/python3.11)"; exit 1; }
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.stamp-run: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.stamp-dev: requirements-dev.txt requirements.txt $(VENV)/.stamp-run
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@touch $@
+
+translations: $(VENV)/.stamp-run
+	@$(BIN)/pybabel compile --statistics -d studyapp/translations
+
+messages: $(VENV)/.stamp-run  ## extract strings and merge them into the catalogues
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o studyapp/translations/messages.pot .
+	$(BIN)/pybabel update -i studyapp/translations/messages.pot -d studyapp/translations
+
+db: $(VENV)/.stamp-run translations
+	@mkdir -p instance
+	@$(FLASK) db upgrade
+	@$(FLASK) demo-data
+
+run: db
+	@echo ""
+	@echo "studyapp is serving on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@$(FLASK) run --host $(HOST) --port $(PORT)
+
+demo: $(VENV)/.stamp-run translations
+	rm -f instance/studyapp.db instance/studyapp.db-wal instance/studyapp.db-shm
+	@$(MAKE) --no-print-directory db
+
+test: $(VENV)/.stamp-dev translations
+	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/coverage report --include='studyapp/clinical/*' --fail-under=100 >/dev/null \
+		|| { $(BIN)/coverage report --include='studyapp/clinical/*'; \
+		     echo "studyapp/clinical/ must have 100% branch coverage"; exit 1; }
+	@$(BIN)/python -m tests.validation_map
+
+unit: $(VENV)/.stamp-dev translations
+	$(BIN)/python -m pytest tests/unit -q
+
+lint: $(VENV)/.stamp-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict studyapp/clinical studyapp/protocol
+
+fmt: $(VENV)/.stamp-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.stamp-dev
+	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+migrate: $(VENV)/.stamp-run
+	@test -n "$(m)" || { echo "usage: make migrate m='what changes'"; exit 1; }
+	$(FLASK) db revision --autogenerate -m "$(m)"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -1,0 +1,136 @@
+"""Fixtures: an app on a fresh, migrated database per test, on SQLite and (when
+TEST_DATABASE_URL is set) again on PostgreSQL; a client; one user per role.
+
+Databases are cloned from a template migrated once per run (a file copy on SQLite,
+CREATE DATABASE ... TEMPLATE on PostgreSQL), so every test starts empty and real:
+several connections, triggers and locks behave as in production.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from config import TestingConfig
+from studyapp import create_app
+from studyapp.db import freeze_clock
+from studyapp.extensions import db
+from tests import factories
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+_counter = itertools.count()
+
+
+def migrate_to_head(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        upgrade(directory=str(Path(__file__).parent.parent / "migrations"))
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate_to_head(f"sqlite:///{path}")
+    return path
+
+
+def _pg_admin() -> Any:
+    return create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
+
+
+def _pg_name(suffix: str) -> str:
+    base = re.sub(r"\W", "_", make_url(PG_URL).database or "test")
+    return f"{base}_{os.getpid()}_{suffix}"
+
+
+def pg_create(name: str, template: str | None = None) -> str:
+    engine = _pg_admin()
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        clause = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+    engine.dispose()
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def pg_drop(name: str) -> None:
+    engine = _pg_admin()
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    name = _pg_name("tmpl")
+    migrate_to_head(pg_create(name))
+    yield name
+    pg_drop(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh migrated database: one per test and backend."""
+    if request.param == "sqlite":
+        target = tmp_path / "studyapp.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    name = _pg_name(f"t{next(_counter)}")
+    yield pg_create(name, template=request.getfixturevalue("pg_template"))
+    pg_drop(name)
+
+
+@pytest.fixture
+def make_app(database_url: str) -> Iterator[Any]:
+    """Build more apps on the same database (several nodes; other settings)."""
+    apps = []
+
+    def build(**overrides: Any) -> Any:
+        app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, **overrides)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Any) -> Iterator[Any]:
+    app = make_app()
+    with app.app_context():
+        yield app
+        db.session.remove()
+    freeze_clock(None)
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def users(app: Any) -> dict[str, Any]:
+    """One active user per role, password ``factories.PASSWORD``."""
+    return factories.users_per_role()
+
+
+@pytest.fixture
+def auth(client: Any) -> factories.AuthActions:
+    return factories.AuthActions(client)
