@@ -127,7 +127,7 @@ def register_auth(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def _unauthorized() -> Any:
-        if request.method == "GET" and request.accept_mimetypes.accept_html:
+        if request.method in ("GET", "HEAD"):
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return _("Sign in first."), 401
 

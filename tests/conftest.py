@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -94,6 +96,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     pg_drop(name)
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose requests start with an empty ``g``, as on a real server.
+
+    The ``app`` fixture keeps an application context pushed so tests can use the
+    database; Flask reuses it for test requests, which would carry ``g`` (and the
+    signed-in user Flask-Login caches there) from one request into the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            for key in list(vars(g)):
+                delattr(g, key)
+            db.session.expire_all()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def make_app(database_url: str) -> Iterator[Any]:
     """Build more apps on the same database (several nodes; other settings)."""
@@ -101,6 +119,7 @@ def make_app(database_url: str) -> Iterator[Any]:
 
     def build(**overrides: Any) -> Any:
         app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, **overrides)
+        app.test_client_class = FreshRequestClient
         apps.append(app)
         return app
 

@@ -49,6 +49,7 @@ def install() -> None:
         ("before_flush", _before_flush),
         ("after_flush", _after_flush),
         ("do_orm_execute", _refuse_bulk),
+        ("before_commit", _write_queued_events),
         ("after_commit", _clear),
         ("after_soft_rollback", _clear_on_rollback),
     ):
@@ -140,6 +141,15 @@ def _after_flush(session: Session, _ctx: UOWTransaction) -> None:
     rows = _rows_for_objects(session) + _rows_for_events(session)
     if rows:
         _append(session, rows)
+
+
+def _write_queued_events(session: Session) -> None:
+    """Security events queued in a transaction with no data change (a failed login)."""
+    if session.info.get(EVENTS_KEY):
+        session.flush()
+        rows = _rows_for_events(session)
+        if rows:
+            _append(session, rows)
 
 
 def _rows_for_objects(session: Session) -> list[dict[str, Any]]:

@@ -111,7 +111,7 @@ def change_password() -> Any:
         except ValidationFailed as exc:
             attach_errors(form, exc)
         else:
-            login_user(current_user)  # the epoch moved: re-issue this session's cookie
+            login_user(current_user._get_current_object())  # the epoch moved: new cookie
             flash(_("Password changed. Other sessions of yours have ended."), "success")
             return redirect(url_for("main.home"))
     status = 422 if form.is_submitted() else 200
