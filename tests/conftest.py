@@ -101,14 +101,16 @@ class FreshRequestClient(FlaskClient):
 
     The ``app`` fixture keeps an application context pushed so tests can use the
     database; Flask reuses it for test requests, which would carry ``g`` (and the
-    signed-in user Flask-Login caches there) from one request into the next.
+    signed-in user Flask-Login caches there) from one request into the next. The
+    test's own transaction is ended first, as a finished request's would be, so it
+    holds no SQLite write lock while another node's request runs.
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         if has_app_context():
             for key in list(vars(g)):
                 delattr(g, key)
-            db.session.expire_all()
+            db.session.rollback()
         return super().open(*args, **kwargs)
 
 

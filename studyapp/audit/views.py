@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from studyapp.audit import services
@@ -33,7 +33,9 @@ class AuditFilterForm(FlaskForm):
 @login_required
 def index() -> Any:
     form = AuditFilterForm(request.args)
-    form.table_name.choices = [("", "—")] + [(t, t) for t in services.table_names()]
+    form.table_name.choices = [SelectChoice("", "—")] + [
+        SelectChoice(t, t) for t in services.table_names()
+    ]
     valid = form.validate()
     criteria = services.AuditFilter(
         **{name: (form[name].data or None) for name in services.AuditFilter.__dataclass_fields__}

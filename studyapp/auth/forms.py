@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from studyapp.auth.permissions import ROLE_LABELS
@@ -13,8 +20,8 @@ from studyapp.forms import VersionedForm
 REQUIRED = _l("This field is required.")
 
 
-def role_choices() -> list[tuple[str, str]]:
-    return [(role.value, str(label)) for role, label in ROLE_LABELS.items()]
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.value, str(label)) for role, label in ROLE_LABELS.items()]
 
 
 class LoginForm(FlaskForm):
@@ -77,4 +84,4 @@ class EditUserForm(UserFieldsMixin, VersionedForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("en", "English"), ("zh_Hans", "中文")])
+    locale = SelectField(_l("Language"), choices=[SelectChoice("en", "English"), SelectChoice("zh_Hans", "中文")])

@@ -1,0 +1,54 @@
+"""The role x action matrix (P11-09): exactly what each role may do."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from studyapp.auth.permissions import PERMISSIONS, Action, Role, can, require
+from studyapp.errors import PermissionDenied
+
+
+def user(role: str, active: bool = True) -> SimpleNamespace:
+    return SimpleNamespace(role=role, active=active, is_authenticated=True)
+
+
+EXPECTED = {
+    Role.INVESTIGATOR: {"view_study_data", "enter_data", "screen_subjects", "enrol_subjects",
+                        "record_safety", "sign", "answer_query"},
+    Role.COORDINATOR: {"view_study_data", "enter_data", "screen_subjects", "enrol_subjects",
+                       "manage_schedule", "answer_query"},
+    Role.MONITOR: {"view_study_data", "raise_query", "verify_data", "lock_data", "export_data",
+                   "view_audit"},
+    Role.DATA_MANAGER: {"manage_users", "view_audit"},
+}
+
+
+@pytest.mark.req("P11-09")
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("action", list(Action))
+def test_matrix(role, action):
+    allowed = action.value in EXPECTED[role]
+    assert can(user(role.value), action) is allowed
+    if allowed:
+        require(user(role.value), action)
+    else:
+        with pytest.raises(PermissionDenied):
+            require(user(role.value), action)
+
+
+@pytest.mark.req("P11-09")
+def test_only_investigators_sign_and_monitors_never_edit():
+    signers = {r for r, actions in PERMISSIONS.items() if Action.SIGN in actions}
+    assert signers == {Role.INVESTIGATOR}
+    assert Action.ENTER_DATA not in PERMISSIONS[Role.MONITOR]
+    assert PERMISSIONS[Role.DATA_MANAGER] <= {Action.MANAGE_USERS, Action.VIEW_AUDIT}
+
+
+@pytest.mark.parametrize(
+    "who",
+    [None, SimpleNamespace(is_authenticated=False), user("investigator", active=False),
+     user("surgeon")],
+    ids=["none", "anonymous", "inactive", "unknown-role"],
+)
+def test_nobody_else_may_do_anything(who):
+    assert not any(can(who, action) for action in Action)
