@@ -8,6 +8,7 @@ password on the shipped breached list, or built on the user's own names, is refu
 from __future__ import annotations
 
 import gzip
+import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
@@ -59,10 +60,21 @@ def breached_passwords() -> frozenset[str]:
         return frozenset(line.strip() for line in lines if line.strip())
 
 
-def _context_words(username: str, full_name: str) -> set[str]:
-    words = {username, "studyapp", "daratumumab", "password"}
-    words.update(full_name.replace("-", " ").split())
-    return {w.lower() for w in words if len(w) >= 3}
+def _context_words(username: str, full_name: str) -> list[str]:
+    """The username, the person's names (apart and joined) and the service's own words."""
+    names = full_name.replace("-", " ").split()
+    words = {username, *re.split(r"[._-]", username), *names, "".join(names)}
+    words.update({"studyapp", "daratumumab", "password"})
+    return sorted((w.lower() for w in words if len(w) >= 3), key=len, reverse=True)
+
+
+def _mostly_context(password: str, username: str, full_name: str) -> bool:
+    """True when little but context words, digits and punctuation is left of it."""
+    lowered = password.lower()
+    rest = lowered
+    for word in _context_words(username, full_name):
+        rest = rest.replace(word, "")
+    return rest != lowered and len(re.sub(r"[\W\d_]", "", rest)) < 4
 
 
 def policy_errors(password: str, *, username: str, full_name: str, mfa: bool) -> list[str]:
@@ -82,8 +94,6 @@ def policy_errors(password: str, *, username: str, full_name: str, mfa: bool) ->
     lowered = pw.lower()
     if lowered in breached_passwords():
         errors.append(_("This password appears in lists of breached passwords; choose another."))
-    for word in _context_words(username, full_name):
-        if word in lowered and len(word) * 2 >= len(lowered):
-            errors.append(_("The password must not be built on your name or username."))
-            break
+    if _mostly_context(pw, username, full_name):
+        errors.append(_("The password must not be built on your name or username."))
     return errors
