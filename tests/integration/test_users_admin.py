@@ -160,3 +160,16 @@ def test_cannot_deactivate_yourself(client, users, auth):
 def test_unknown_user_is_404(client, users, auth):
     auth.login("dm.user")
     assert client.get("/admin/users/9999").status_code == 404
+
+
+@pytest.mark.req("SEC-10")
+def test_text_fields_render_escaped(client, users, auth):
+    auth.login("dm.user")
+    auth.post("/admin/users/new", {
+        "username": "xss.test", "full_name": "<script>alert(1)</script>", "email": "",
+        "role": "monitor", "identity_verification": "<b>seen</b>"})
+    listing = client.get("/admin/users/").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in listing
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listing
+    audit_page = client.get("/audit/", query_string={"table_name": "user"}).get_data(as_text=True)
+    assert "<b>seen</b>" not in audit_page
