@@ -37,9 +37,7 @@ class Config:
     """Settings shared by every environment."""
 
     SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
-    SQLALCHEMY_DATABASE_URI = env(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'studyapp.db'}"
-    )
+    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'studyapp.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
     #: SQLite busy timeout in milliseconds (REL-05).
     SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 10000)

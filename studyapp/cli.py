@@ -52,11 +52,13 @@ def demo_data() -> None:
 
     users = load_demo()
     password = current_app.config["DEMO_PASSWORD"]
-    click.echo("Demo sign-ins (password for all: %s):" % password)
+    click.echo(f"Demo sign-ins (password for all: {password}):")
     for user in users:
         extra = ""
         if user.totp_enabled:
-            extra = f"  second factor: secret {DEMO_TOTP_SECRET}, or `flask demo-code {user.username}`"
+            extra = (
+                f"  second factor: secret {DEMO_TOTP_SECRET}, or `flask demo-code {user.username}`"
+            )
         click.echo(f"  {user.username:<10} {user.role_label:<18}{extra}")
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Flask,
+    abort,
     current_app,
     flash,
     g,
@@ -30,13 +31,19 @@ from studyapp import db as dbmod
 from studyapp.auth.permissions import Action, can
 from studyapp.auth.security_log import security_event
 from studyapp.db import utcnow
-from studyapp.errors import DomainError, StaleVersion, ValidationFailed
+from studyapp.errors import DomainError, ValidationFailed
 
 log = logging.getLogger(__name__)
 
 #: Pages a signed-in user may reach while a password change or TOTP enrolment is due.
-GATE_OPEN = {"auth.change_password", "auth.totp_setup", "auth.logout", "auth.set_language",
-             "static", "main.healthz"}
+GATE_OPEN = {
+    "auth.change_password",
+    "auth.totp_setup",
+    "auth.logout",
+    "auth.set_language",
+    "static",
+    "main.healthz",
+}
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -69,6 +76,8 @@ def attach_errors(form: Any, exc: ValidationFailed) -> None:
 def _before_request() -> Any:
     g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
     dbmod.read_only.set(request.method in ("GET", "HEAD", "OPTIONS"))
+    if _has_nul(request.args) or _has_nul(request.form):
+        abort(400, description=_("The request contained a NUL character."))
     if not current_user.is_authenticated:
         return None
     expired = _session_expired()
@@ -76,8 +85,10 @@ def _before_request() -> Any:
         security_event("session_expired", user=current_user.username, why=expired)
         logout_user()
         session.clear()
-        flash(_("Your session ended after inactivity or its maximum length. Sign in again."),
-              "warning")
+        flash(
+            _("Your session ended after inactivity or its maximum length. Sign in again."),
+            "warning",
+        )
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     session["last_seen"] = utcnow().timestamp()
     if request.endpoint not in GATE_OPEN:
@@ -86,6 +97,11 @@ def _before_request() -> Any:
         if current_user.totp_required and not current_user.totp_enabled:
             return redirect(url_for("auth.totp_setup"))
     return None
+
+
+def _has_nul(values: Any) -> bool:
+    """NUL is never valid text input, and PostgreSQL refuses it in any text column."""
+    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
 
 
 def _session_expired() -> str | None:
@@ -121,45 +137,43 @@ def _render_error(status: int, message: str | None = None, **extra: Any) -> Any:
     return render_template("errors/error.html", status=status, message=message, **extra), status
 
 
+def _csrf_error(_exc: CSRFError) -> Any:
+    security_event("csrf_failure", path=request.path)
+    return _render_error(
+        400,
+        _(
+            "The form expired or was not sent from this site. "
+            "Go back, reload the page and try again."
+        ),
+    )
+
+
+def _domain_error(exc: DomainError) -> Any:
+    if exc.status == 403:
+        security_event("forbidden", path=request.path, user=getattr(current_user, "username", None))
+    return _render_error(exc.status, exc.message)
+
+
+def _http_error(exc: HTTPException) -> Any:
+    if exc.code == 403:
+        security_event("forbidden", path=request.path)
+    return _render_error(exc.code or 500, None)
+
+
+def _unexpected_error(_exc: Exception) -> Any:
+    log.exception("unhandled error on %s (request %s)", request.path, getattr(g, "request_id", "-"))
+    from studyapp.extensions import db
+
+    db.session.rollback()
+    return _render_error(500, None, request_id=getattr(g, "request_id", None))
+
+
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(CSRFError)
-    def _csrf(exc: CSRFError) -> Any:
-        security_event("csrf_failure", path=request.path)
-        return _render_error(400, _("The form expired or was not sent from this site. "
-                                    "Go back, reload the page and try again."))
-
-    @app.errorhandler(StaleVersion)
-    def _stale(exc: StaleVersion) -> Any:
-        return _render_error(409, exc.message)
-
-    @app.errorhandler(DomainError)
-    def _domain(exc: DomainError) -> Any:
-        if exc.status == 403:
-            security_event("forbidden", path=request.path,
-                           user=getattr(current_user, "username", None))
-        return _render_error(exc.status, exc.message)
-
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException) -> Any:
-        if exc.code == 403:
-            security_event("forbidden", path=request.path)
-        response = _render_error(exc.code or 500, None)
-        if exc.code == 429:
-            resp = app.make_response(response)
-            for key in ("Retry-After", "X-RateLimit-Reset"):
-                if exc.get_response().headers.get(key):
-                    resp.headers[key] = exc.get_response().headers[key]
-            return resp
-        return response
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Any:
-        log.exception("unhandled error on %s (request %s)", request.path,
-                      getattr(g, "request_id", "-"))
-        from studyapp.extensions import db
-
-        db.session.rollback()
-        return _render_error(500, None, request_id=getattr(g, "request_id", None))
+    """Friendly pages for every error; never a traceback (SEC-14)."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
 
 
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

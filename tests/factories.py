@@ -62,8 +62,10 @@ def totp_now(secret: str = TOTP_SECRET) -> str:
     return pyotp.TOTP(secret).at(utcnow())
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                     r'type="hidden" name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'type="hidden" name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_token(html: str) -> str:

@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "validation.md"
 COMPLIANCE = ROOT.parent / "shared" / "COMPLIANCE.md"
 ID_RE = re.compile(r"\b(P11|GCP|CN|PRV|SEC|REL)-\d{2}\b")
-ROW_RE = re.compile(r"^\| (?P<id>[A-Z0-9]+-\d{2}) \| (?P<state>covered|pending) \| (?P<rest>.*) \|$")
+ROW_RE = re.compile(
+    r"^\| (?P<id>[A-Z0-9]+-\d{2}) \| (?P<state>covered|pending) \| (?P<rest>.*) \|$"
+)
 BEGIN, END = "<!-- map:begin -->", "<!-- map:end -->"
 
 
@@ -62,9 +64,14 @@ def compliance_ids() -> set[str] | None:
     """IDs defined in the shared COMPLIANCE.md, when it is beside the repository."""
     if not COMPLIANCE.exists():
         return None
-    return {m.group(0) for m in re.finditer(r"\*\*((?:P11|GCP|CN|PRV|SEC|REL)-\d{2})\*\*",
-                                            COMPLIANCE.read_text(encoding="utf-8"))
-            for m in [ID_RE.search(m.group(1))] if m}
+    return {
+        m.group(0)
+        for m in re.finditer(
+            r"\*\*((?:P11|GCP|CN|PRV|SEC|REL)-\d{2})\*\*", COMPLIANCE.read_text(encoding="utf-8")
+        )
+        for m in [ID_RE.search(m.group(1))]
+        if m
+    }
 
 
 def problems() -> list[str]:
@@ -72,15 +79,19 @@ def problems() -> list[str]:
     out = []
     defined = compliance_ids()
     if defined is not None and defined != set(rows):
-        out.append(f"docs/validation.md IDs differ from COMPLIANCE.md: "
-                   f"missing {sorted(defined - set(rows))}, unknown {sorted(set(rows) - defined)}")
+        out.append(
+            f"docs/validation.md IDs differ from COMPLIANCE.md: "
+            f"missing {sorted(defined - set(rows))}, unknown {sorted(set(rows) - defined)}"
+        )
     for req in sorted(set(marks) - set(rows)):
         out.append(f"{req}: marked on {marks[req][0]} but not a known requirement ID")
     for req, (state, _rest) in sorted(rows.items()):
         if state == "covered" and req not in marks:
             out.append(f"{req}: marked covered in docs/validation.md but no test carries it")
     if render() != DOC.read_text(encoding="utf-8"):
-        out.append("docs/validation.md is out of date: run `python -m tests.validation_map --write`")
+        out.append(
+            "docs/validation.md is out of date: run `python -m tests.validation_map --write`"
+        )
     return out
 
 
@@ -90,8 +101,7 @@ def render() -> str:
     head, _, tail = text.partition(BEGIN)
     _, _, tail = tail.partition(END)
     marks = marked_tests()
-    lines = [BEGIN, "| ID | State | Tests, or the capability that will bring it |",
-             "|---|---|---|"]
+    lines = [BEGIN, "| ID | State | Tests, or the capability that will bring it |", "|---|---|---|"]
     for req, (state, rest) in doc_rows().items():
         if req in marks:
             tests = ", ".join(f"`{t}`" for t in marks[req])
@@ -112,8 +122,9 @@ def main(argv: list[str]) -> int:
     if "--write" in argv:
         DOC.write_text(render(), encoding="utf-8")
     covered, pending = counts()
-    print(f"validation map: {covered} requirements covered, {pending} pending "  # noqa: T201
-          f"(docs/validation.md)")
+    print(  # noqa: T201 - a command-line report
+        f"validation map: {covered} requirements covered, {pending} pending (docs/validation.md)"
+    )
     issues = problems()
     for issue in issues:
         print(f"  problem: {issue}")  # noqa: T201

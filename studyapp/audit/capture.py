@@ -86,15 +86,23 @@ def _changes(session: Session, obj: AuditedMixin) -> list[tuple[str, Any, Any]]:
             continue
         if hist.added and not hist.deleted and not hist.unchanged:
             unloaded.append(key)
-        out.append((key, hist.deleted[0] if hist.deleted else None, hist.added[0] if hist.added else None))
+        out.append(
+            (key, hist.deleted[0] if hist.deleted else None, hist.added[0] if hist.added else None)
+        )
     if unloaded:
         mapper = state.mapper
         table = mapper.local_table
         pk = mapper.primary_key_from_instance(obj)
         where = [col == value for col, value in zip(mapper.primary_key, pk, strict=True)]
-        stored = session.connection().execute(
-            select(*[table.c[mapper.get_property(k).columns[0].key] for k in unloaded]).where(*where)
-        ).first()
+        stored = (
+            session.connection()
+            .execute(
+                select(*[table.c[mapper.get_property(k).columns[0].key] for k in unloaded]).where(
+                    *where
+                )
+            )
+            .first()
+        )
         if stored is not None:
             before = dict(zip(unloaded, stored, strict=True))
             out = [(k, before.get(k, old), new) for k, old, new in out]

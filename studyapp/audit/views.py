@@ -37,9 +37,16 @@ def index() -> Any:
         SelectChoice(t, t) for t in services.table_names()
     ]
     valid = form.validate()
-    criteria = services.AuditFilter(
-        **{name: (form[name].data or None) for name in services.AuditFilter.__dataclass_fields__}
-    ) if valid else services.AuditFilter()
+    criteria = (
+        services.AuditFilter(
+            **{
+                name: (form[name].data or None)
+                for name in services.AuditFilter.__dataclass_fields__
+            }
+        )
+        if valid
+        else services.AuditFilter()
+    )
     page = request.args.get("page", 1, type=int) or 1
     result = services.search(current_user, criteria, page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}

@@ -79,9 +79,7 @@ def create_user(actor: User, data: NewUser) -> tuple[User, str]:
     if not USERNAME_RE.match(username):
         raise ValidationFailed(
             _("Check the form."),
-            field_errors={
-                "username": [_("3 to 40 characters: lower-case letters, digits, . _ -")]
-            },
+            field_errors={"username": [_("3 to 40 characters: lower-case letters, digits, . _ -")]},
         )
     if find_user(username) is not None:
         raise ValidationFailed(

@@ -56,8 +56,9 @@ def edit_user(user_id: int) -> Any:
     if form.validate_on_submit():
         edit = admin.UserEdit(form.full_name.data or "", form.email.data, form.role.data or "")
         try:
-            admin.update_user(current_user, user_id, form.version.data or 0, edit,
-                              form.reason.data or "")
+            admin.update_user(
+                current_user, user_id, form.version.data or 0, edit, form.reason.data or ""
+            )
         except StaleVersion as exc:
             stale = exc
         except ValidationFailed as exc:
@@ -68,8 +69,9 @@ def edit_user(user_id: int) -> Any:
     if stale is not None:
         return render_template("admin/user_form.html", form=form, user=user, stale=stale), 409
     status = 422 if form.is_submitted() else 200
-    return render_template("admin/user_form.html", form=form, user=user,
-                           reason_form=ReasonForm(formdata=None)), status
+    return render_template(
+        "admin/user_form.html", form=form, user=user, reason_form=ReasonForm(formdata=None)
+    ), status
 
 
 def _reason_action(user_id: int, act: Any, done: str) -> Any:
@@ -93,7 +95,8 @@ def _reason_action(user_id: int, act: Any, done: str) -> Any:
 @login_required
 def deactivate(user_id: int) -> Any:
     return _reason_action(
-        user_id, lambda r: admin.set_active(current_user, user_id, False, r),
+        user_id,
+        lambda r: admin.set_active(current_user, user_id, False, r),
         _("Account deactivated; its sessions have ended."),
     )
 
@@ -102,7 +105,8 @@ def deactivate(user_id: int) -> Any:
 @login_required
 def reactivate(user_id: int) -> Any:
     return _reason_action(
-        user_id, lambda r: admin.set_active(current_user, user_id, True, r),
+        user_id,
+        lambda r: admin.set_active(current_user, user_id, True, r),
         _("Account reactivated."),
     )
 
@@ -110,9 +114,7 @@ def reactivate(user_id: int) -> Any:
 @bp.route("/<int:user_id>/reset-code", methods=["POST"])
 @login_required
 def reset_code(user_id: int) -> Any:
-    return _reason_action(
-        user_id, lambda r: admin.issue_reset_code(current_user, user_id, r), ""
-    )
+    return _reason_action(user_id, lambda r: admin.issue_reset_code(current_user, user_id, r), "")
 
 
 @bp.route("/<int:user_id>/unlock", methods=["POST"])

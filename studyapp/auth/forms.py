@@ -25,12 +25,8 @@ def role_choices() -> list[SelectChoice]:
 
 
 class LoginForm(FlaskForm):
-    username = StringField(
-        _l("Username"), validators=[InputRequired(REQUIRED), Length(max=80)]
-    )
-    password = PasswordField(
-        _l("Password"), validators=[InputRequired(REQUIRED), Length(max=1024)]
-    )
+    username = StringField(_l("Username"), validators=[InputRequired(REQUIRED), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(REQUIRED), Length(max=1024)])
 
 
 class TotpForm(FlaskForm):
@@ -55,9 +51,7 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
 
 class ResetWithCodeForm(NewPasswordMixin, FlaskForm):
     username = StringField(_l("Username"), validators=[InputRequired(REQUIRED), Length(max=80)])
-    code = StringField(
-        _l("Single-use code"), validators=[InputRequired(REQUIRED), Length(max=40)]
-    )
+    code = StringField(_l("Single-use code"), validators=[InputRequired(REQUIRED), Length(max=40)])
 
 
 class UserFieldsMixin:
@@ -84,4 +78,6 @@ class EditUserForm(UserFieldsMixin, VersionedForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[SelectChoice("en", "English"), SelectChoice("zh_Hans", "中文")])
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice("en", "English"), SelectChoice("zh_Hans", "中文")]
+    )

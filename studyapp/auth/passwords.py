@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import re
 import unicodedata
+from contextlib import suppress
 from functools import lru_cache
 from importlib import resources
 
@@ -38,10 +39,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     if not stored_hash:
-        try:
+        with suppress(VerificationError):
             hasher.verify(_DUMMY_HASH, normalise(password) + "x")
-        except VerificationError:
-            pass
         return False
     try:
         return hasher.verify(stored_hash, normalise(password))

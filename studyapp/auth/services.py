@@ -216,7 +216,9 @@ def confirm_totp_setup(user: User, code: str) -> None:
 
 def totp_uri(user: User) -> str:
     issuer = current_app.config["TOTP_ISSUER"]
-    return pyotp.TOTP(user.totp_secret or "").provisioning_uri(name=user.username, issuer_name=issuer)
+    return pyotp.TOTP(user.totp_secret or "").provisioning_uri(
+        name=user.username, issuer_name=issuer
+    )
 
 
 def set_locale(user: User, locale: str) -> None:

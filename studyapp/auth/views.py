@@ -6,7 +6,16 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
@@ -144,10 +153,12 @@ def reset_with_code() -> Any:
 @bp.route("/account/second-factor", methods=["GET", "POST"])
 @login_required
 def totp_setup() -> Any:
+    """Enrol an authenticator: POST ``start`` makes a secret, then a code confirms it."""
     form = forms.TotpForm()
-    if request.method == "GET" and (not current_user.totp_secret or current_user.totp_enabled):
+    if request.method == "POST" and request.form.get("action") == "start":
         if not current_user.totp_enabled:
             services.begin_totp_setup(current_user)
+        return redirect(url_for("auth.totp_setup"))
     if form.validate_on_submit():
         try:
             services.confirm_totp_setup(current_user, form.code.data or "")
@@ -157,9 +168,9 @@ def totp_setup() -> Any:
             flash(_("Second factor enabled."), "success")
             return redirect(url_for("main.home"))
     status = 422 if form.is_submitted() else 200
-    return render_template(
-        "auth/totp_setup.html", form=form, qr=_qr_svg(services.totp_uri(current_user))
-    ), status
+    pending = current_user.totp_secret and not current_user.totp_enabled
+    qr = _qr_svg(services.totp_uri(current_user)) if pending else None
+    return render_template("auth/totp_setup.html", form=form, qr=qr), status
 
 
 @bp.route("/language", methods=["POST"])

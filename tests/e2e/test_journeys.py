@@ -44,8 +44,7 @@ def test_switching_to_chinese_sticks_to_the_account(page):
 
 
 @pytest.mark.req("P11-17")
-def test_data_manager_creates_an_account_and_the_user_sets_a_password(page, browser,
-                                                                     live_server):
+def test_data_manager_creates_an_account_and_the_user_sets_a_password(page, browser, live_server):
     sign_in(page, "dm.user")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
     page.get_by_role("link", name="New user").click()

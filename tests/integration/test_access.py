@@ -6,8 +6,14 @@ import pytest
 
 from tests.factories import USERNAMES
 
-PUBLIC = {"auth.login", "auth.login_totp", "auth.reset_with_code", "auth.set_language",
-          "main.healthz", "static"}
+PUBLIC = {
+    "auth.login",
+    "auth.login_totp",
+    "auth.reset_with_code",
+    "auth.set_language",
+    "main.healthz",
+    "static",
+}
 
 
 def concrete(rule) -> str:

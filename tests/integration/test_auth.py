@@ -151,6 +151,12 @@ def test_data_manager_without_totp_must_enrol_before_anything_else(app, client, 
     auth.login("dm.new")
     assert client.get("/admin/users/").headers["Location"].endswith("/account/second-factor")
     page = client.get("/account/second-factor").get_data(as_text=True)
+    assert "<svg" not in page  # a GET changes nothing; enrolment starts with a POST
+    started = client.post(
+        "/account/second-factor", data={"csrf_token": csrf_token(page), "action": "start"}
+    )
+    assert started.status_code == 302
+    page = client.get("/account/second-factor").get_data(as_text=True)
     assert "<svg" in page
     user = db.session.scalar(select(User).where(User.username == "dm.new"))
     db.session.refresh(user)
@@ -191,8 +197,12 @@ def test_new_account_must_change_its_password_first(client, auth):
     page = client.get("/account/password").get_data(as_text=True)
     short = client.post(
         "/account/password",
-        data={"csrf_token": csrf_token(page), "current": PASSWORD, "new": "short one",
-              "confirm": "short one"},
+        data={
+            "csrf_token": csrf_token(page),
+            "current": PASSWORD,
+            "new": "short one",
+            "confirm": "short one",
+        },
     )
     assert short.status_code == 422
     body = short.get_data(as_text=True)
@@ -200,8 +210,12 @@ def test_new_account_must_change_its_password_first(client, auth):
     assert 'value="short one"' not in body  # passwords are never echoed back
     ok = client.post(
         "/account/password",
-        data={"csrf_token": csrf_token(page), "current": PASSWORD,
-              "new": "plum tractor velvet window", "confirm": "plum tractor velvet window"},
+        data={
+            "csrf_token": csrf_token(page),
+            "current": PASSWORD,
+            "new": "plum tractor velvet window",
+            "confirm": "plum tractor velvet window",
+        },
     )
     assert ok.status_code == 302
     assert client.get("/").status_code == 200
@@ -237,8 +251,13 @@ def test_the_data_manager_never_sees_a_password(client, users, auth):
     auth.login("dm.user")
     page = auth.post(
         "/admin/users/new",
-        {"username": "new.inv", "full_name": "Dr New", "email": "", "role": "investigator",
-         "identity_verification": "hospital badge checked in person"},
+        {
+            "username": "new.inv",
+            "full_name": "Dr New",
+            "email": "",
+            "role": "investigator",
+            "identity_verification": "hospital badge checked in person",
+        },
     ).get_data(as_text=True)
     assert "single-use code" in page
     user = db.session.scalar(select(User).where(User.username == "new.inv"))

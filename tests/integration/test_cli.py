@@ -15,19 +15,46 @@ def run(app, *args, input=None):
 
 @pytest.mark.req("P11-15")
 def test_create_user_for_the_first_admin(app):
-    result = run(app, "create-user", "--username", "Admin.Zhao", "--full-name", "Zhao Lei",
-                 "--role", "data_manager", input="tulip granite ocean\ntulip granite ocean\n")
+    result = run(
+        app,
+        "create-user",
+        "--username",
+        "Admin.Zhao",
+        "--full-name",
+        "Zhao Lei",
+        "--role",
+        "data_manager",
+        input="tulip granite ocean\ntulip granite ocean\n",
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.username == "admin.zhao"))
-    assert user.must_change_password and user.password_hash.startswith("$argon2id$")
-    again = run(app, "create-user", "--username", "admin.zhao", "--full-name", "Other",
-                input="tulip granite ocean 2\ntulip granite ocean 2\n")
-    assert again.exit_code != 0 and "never reused" in again.output
+    assert user.must_change_password
+    assert user.password_hash.startswith("$argon2id$")
+    again = run(
+        app,
+        "create-user",
+        "--username",
+        "admin.zhao",
+        "--full-name",
+        "Other",
+        input="tulip granite ocean 2\ntulip granite ocean 2\n",
+    )
+    assert again.exit_code != 0
+    assert "never reused" in again.output
 
 
 def test_create_user_refuses_a_weak_password(app):
-    result = run(app, "create-user", "--username", "weak.one", "--full-name", "Weak",
-                 "--role", "investigator", input="password123\npassword123\n")
+    result = run(
+        app,
+        "create-user",
+        "--username",
+        "weak.one",
+        "--full-name",
+        "Weak",
+        "--role",
+        "investigator",
+        input="password123\npassword123\n",
+    )
     assert result.exit_code != 0
     assert "breached" in result.output or "at least" in result.output
 
@@ -40,7 +67,8 @@ def test_demo_data_is_idempotent_and_prints_sign_ins(app):
         assert name in first.output
     assert db.session.scalar(select(db.func.count()).select_from(User)) == 4
     code = run(app, "demo-code", "dm.wang")
-    assert code.exit_code == 0 and code.output.strip().isdigit()
+    assert code.exit_code == 0
+    assert code.output.strip().isdigit()
     assert run(app, "demo-code", "inv.zhang").exit_code != 0
 
 
@@ -48,7 +76,8 @@ def test_demo_data_is_idempotent_and_prints_sign_ins(app):
 def test_audit_verify_prints_ok_then_names_the_broken_row(app):
     run(app, "demo-data")
     ok = run(app, "audit-verify")
-    assert ok.exit_code == 0 and ok.output.startswith("OK: 37 audit rows")
+    assert ok.exit_code == 0
+    assert ok.output.startswith("OK: 37 audit rows")
     db.session.close()
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":

@@ -20,7 +20,9 @@ def edit_form(client, user_id: int) -> tuple[str, dict]:
     user = db.session.get(User, user_id)
     db.session.refresh(user)
     return csrf_token(page), {
-        "full_name": user.full_name, "email": user.email or "", "role": user.role,
+        "full_name": user.full_name,
+        "email": user.email or "",
+        "role": user.role,
         "version": str(user.version),
     }
 
@@ -28,8 +30,13 @@ def edit_form(client, user_id: int) -> tuple[str, dict]:
 @pytest.mark.req("P11-15", "GCP-04")
 def test_create_user_records_identity_check_and_refuses_a_retired_name(client, users, auth):
     auth.login("dm.user")
-    fields = {"username": "Dr.Lin", "full_name": "Dr Lin Tao", "email": "", "role": "monitor",
-              "identity_verification": "staff card seen in person"}
+    fields = {
+        "username": "Dr.Lin",
+        "full_name": "Dr Lin Tao",
+        "email": "",
+        "role": "monitor",
+        "identity_verification": "staff card seen in person",
+    }
     response = auth.post("/admin/users/new", fields)
     assert response.status_code == 200
     user = db.session.scalar(select(User).where(User.username == "dr.lin"))
@@ -38,8 +45,10 @@ def test_create_user_records_identity_check_and_refuses_a_retired_name(client, u
     assert user.must_change_password
     assert [e.new_value for e in audit("user_created")] == ["monitor"]
     token, _ = edit_form(client, user.id)
-    client.post(f"/admin/users/{user.id}/deactivate",
-                data={"csrf_token": token, "reason": "left the study team"})
+    client.post(
+        f"/admin/users/{user.id}/deactivate",
+        data={"csrf_token": token, "reason": "left the study team"},
+    )
     again = auth.post("/admin/users/new", {**fields, "username": "dr.lin"})
     assert again.status_code == 422
     assert "never reused" in again.get_data(as_text=True)
@@ -51,8 +60,9 @@ def test_edit_without_a_reason_is_refused_with_a_field_message(client, users, au
     auth.login("dm.user")
     target = users["monitor"].id
     token, form = edit_form(client, target)
-    response = client.post(f"/admin/users/{target}",
-                           data={"csrf_token": token, **form, "role": "coordinator"})
+    response = client.post(
+        f"/admin/users/{target}", data={"csrf_token": token, **form, "role": "coordinator"}
+    )
     assert response.status_code == 422
     assert "Give a reason for this change." in response.get_data(as_text=True)
     db.session.expire_all()
@@ -76,9 +86,13 @@ def test_role_change_is_audited_and_ends_the_users_sessions_on_every_node(
     assert response.status_code == 302
     (change,) = audit("role_change")
     assert (change.old_value, change.new_value, change.username) == (
-        "monitor", "coordinator", "dm.user")
+        "monitor",
+        "coordinator",
+        "dm.user",
+    )
     field_row = db.session.scalar(
-        select(AuditLog).where(AuditLog.action == "update", AuditLog.field == "role"))
+        select(AuditLog).where(AuditLog.action == "update", AuditLog.field == "role")
+    )
     assert field_row.reason == "moved to site team"
     assert other_node.get("/audit/").status_code == 302
     assert other_node.post("/logout").status_code in (400, 401)
@@ -91,10 +105,13 @@ def test_deactivation_applies_at_the_next_request_on_another_node(make_app, clie
     assert node_b.get("/").status_code == 200
     auth.login("dm.user")
     token, _ = edit_form(client, users["investigator"].id)
-    client.post(f"/admin/users/{users['investigator'].id}/deactivate",
-                data={"csrf_token": token, "reason": "left the hospital"})
+    client.post(
+        f"/admin/users/{users['investigator'].id}/deactivate",
+        data={"csrf_token": token, "reason": "left the hospital"},
+    )
     response = node_b.get("/")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
     assert AuthActions(node_b).login("inv.user").status_code == 401
     assert audit("user_deactivated")[0].reason == "left the hospital"
 
@@ -124,7 +141,8 @@ def test_a_stale_edit_gets_409_with_the_other_change_and_writes_nothing(
     )
     assert stale.status_code == 409
     body = stale.get_data(as_text=True)
-    assert "Li Na (CRC)" in body and "Li Na Senior" in body
+    assert "Li Na (CRC)" in body
+    assert "Li Na Senior" in body
     db.session.expire_all()
     assert db.session.get(User, target).full_name == "Li Na (CRC)"
     assert db.session.scalar(select(db.func.count()).select_from(AuditLog)) == before
@@ -136,12 +154,15 @@ def test_reset_code_and_unlock_need_a_reason(client, users, auth):
     token, _ = edit_form(client, target)
     no_reason = client.post(f"/admin/users/{target}/reset-code", data={"csrf_token": token})
     assert no_reason.status_code == 302
-    issued = client.post(f"/admin/users/{target}/reset-code",
-                         data={"csrf_token": token, "reason": "forgot password"})
+    issued = client.post(
+        f"/admin/users/{target}/reset-code", data={"csrf_token": token, "reason": "forgot password"}
+    )
     assert issued.status_code == 200
     assert 'data-testid="setup-code"' in issued.get_data(as_text=True)
-    unlocked = client.post(f"/admin/users/{target}/unlock",
-                           data={"csrf_token": token, "reason": "called the help desk"})
+    unlocked = client.post(
+        f"/admin/users/{target}/unlock",
+        data={"csrf_token": token, "reason": "called the help desk"},
+    )
     assert unlocked.status_code == 302
     assert [e.reason for e in audit("unlocked")] == ["called the help desk"]
     listing = client.get("/admin/users/").get_data(as_text=True)
@@ -165,9 +186,16 @@ def test_unknown_user_is_404(client, users, auth):
 @pytest.mark.req("SEC-10")
 def test_text_fields_render_escaped(client, users, auth):
     auth.login("dm.user")
-    auth.post("/admin/users/new", {
-        "username": "xss.test", "full_name": "<script>alert(1)</script>", "email": "",
-        "role": "monitor", "identity_verification": "<b>seen</b>"})
+    auth.post(
+        "/admin/users/new",
+        {
+            "username": "xss.test",
+            "full_name": "<script>alert(1)</script>",
+            "email": "",
+            "role": "monitor",
+            "identity_verification": "<b>seen</b>",
+        },
+    )
     listing = client.get("/admin/users/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in listing
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listing

@@ -10,8 +10,14 @@ from studyapp.audit import chain
 def build(n: int) -> list[dict]:
     rows, prev = [], chain.GENESIS
     for seq in range(1, n + 1):
-        row = {"seq": seq, "ts": datetime(2026, 1, 1, tzinfo=UTC), "action": "insert",
-               "field": "f", "new_value": str(seq), "prev_hash": prev}
+        row = {
+            "seq": seq,
+            "ts": datetime(2026, 1, 1, tzinfo=UTC),
+            "action": "insert",
+            "field": "f",
+            "new_value": str(seq),
+            "prev_hash": prev,
+        }
         row["hash"] = prev = chain.row_hash(prev, row)
         rows.append(row)
     return rows
@@ -20,7 +26,9 @@ def build(n: int) -> list[dict]:
 @pytest.mark.req("REL-03")
 def test_intact_chain_verifies():
     result = chain.verify(build(5))
-    assert result.ok and result.rows == 5 and result.head_hash == build(5)[-1]["hash"]
+    assert result.ok
+    assert result.rows == 5
+    assert result.head_hash == build(5)[-1]["hash"]
 
 
 @pytest.mark.req("REL-03")

@@ -42,8 +42,7 @@ CASES = [
 @pytest.mark.req("SEC-02")
 @pytest.mark.parametrize(("password", "mfa", "accepted"), CASES)
 def test_policy_table(password, mfa, accepted):
-    errors = passwords.policy_errors(password, username="inv.zhang", full_name="Zhang Wei",
-                                     mfa=mfa)
+    errors = passwords.policy_errors(password, username="inv.zhang", full_name="Zhang Wei", mfa=mfa)
     assert (errors == []) is accepted, errors
 
 
@@ -54,9 +53,12 @@ def test_breached_list_is_shipped_and_large():
 
 @pytest.mark.req("SEC-01")
 def test_argon2id_with_a_salt_per_hash():
-    first, second = passwords.hash_password("same words here"), passwords.hash_password(
-        "same words here")
-    assert first.startswith("$argon2id$") and first != second
+    first, second = (
+        passwords.hash_password("same words here"),
+        passwords.hash_password("same words here"),
+    )
+    assert first.startswith("$argon2id$")
+    assert first != second
     assert passwords.verify_password(first, "same words here")
     assert not passwords.verify_password(first, "other words here")
     assert not passwords.verify_password(None, "anything")

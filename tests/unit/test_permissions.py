@@ -13,12 +13,31 @@ def user(role: str, active: bool = True) -> SimpleNamespace:
 
 
 EXPECTED = {
-    Role.INVESTIGATOR: {"view_study_data", "enter_data", "screen_subjects", "enrol_subjects",
-                        "record_safety", "sign", "answer_query"},
-    Role.COORDINATOR: {"view_study_data", "enter_data", "screen_subjects", "enrol_subjects",
-                       "manage_schedule", "answer_query"},
-    Role.MONITOR: {"view_study_data", "raise_query", "verify_data", "lock_data", "export_data",
-                   "view_audit"},
+    Role.INVESTIGATOR: {
+        "view_study_data",
+        "enter_data",
+        "screen_subjects",
+        "enrol_subjects",
+        "record_safety",
+        "sign",
+        "answer_query",
+    },
+    Role.COORDINATOR: {
+        "view_study_data",
+        "enter_data",
+        "screen_subjects",
+        "enrol_subjects",
+        "manage_schedule",
+        "answer_query",
+    },
+    Role.MONITOR: {
+        "view_study_data",
+        "raise_query",
+        "verify_data",
+        "lock_data",
+        "export_data",
+        "view_audit",
+    },
     Role.DATA_MANAGER: {"manage_users", "view_audit"},
 }
 
@@ -46,8 +65,12 @@ def test_only_investigators_sign_and_monitors_never_edit():
 
 @pytest.mark.parametrize(
     "who",
-    [None, SimpleNamespace(is_authenticated=False), user("investigator", active=False),
-     user("surgeon")],
+    [
+        None,
+        SimpleNamespace(is_authenticated=False),
+        user("investigator", active=False),
+        user("surgeon"),
+    ],
     ids=["none", "anonymous", "inactive", "unknown-role"],
 )
 def test_nobody_else_may_do_anything(who):
