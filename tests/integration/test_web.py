@@ -221,3 +221,34 @@ def test_any_audit_filter_never_gives_500(client, users, auth, params):
     if client.get("/audit/").status_code != 200:
         auth.login(USERNAMES[Role.MONITOR])
     assert client.get("/audit/", query_string=params).status_code in (200, 400)
+
+
+def _redis_up() -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", 6379)) == 0
+
+
+@pytest.mark.req("SEC-12")
+def test_login_limit_is_shared_by_nodes_through_redis(make_app):
+    if not _redis_up():
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    import uuid
+
+    settings = {
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
+        "RATELIMIT_KEY_PREFIX": f"studyapp-test-{uuid.uuid4().hex}",
+        "LOGIN_RATE_LIMIT": "2 per minute",
+    }
+    node_a, node_b = make_app(**settings).test_client(), make_app(**settings).test_client()
+
+    def attempt(client):
+        page = client.get("/login").get_data(as_text=True)
+        data = {"csrf_token": csrf_token(page), "username": "x", "password": "y"}
+        return client.post("/login", data=data).status_code
+
+    assert [attempt(node_a), attempt(node_b)] == [401, 401]
+    assert attempt(node_a) == 429
+    assert attempt(node_b) == 429
