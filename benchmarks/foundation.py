@@ -15,15 +15,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_migrate import upgrade  # noqa: E402
+from flask_migrate import upgrade
 
-from config import TestingConfig  # noqa: E402
-from studyapp import create_app  # noqa: E402
-from studyapp.audit import acting_as, set_reason  # noqa: E402
-from studyapp.audit.services import AuditFilter, search, verify_chain  # noqa: E402
-from studyapp.auth import passwords  # noqa: E402
-from studyapp.auth.models import User  # noqa: E402
-from studyapp.extensions import db  # noqa: E402
+from config import TestingConfig
+from studyapp import create_app
+from studyapp.audit import acting_as, set_reason
+from studyapp.audit.services import AuditFilter, search, verify_chain
+from studyapp.auth import passwords
+from studyapp.auth.models import User
+from studyapp.extensions import db
 
 EDITS = int(os.environ.get("BENCH_EDITS", "2000"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
