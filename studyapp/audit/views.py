@@ -20,7 +20,9 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    subject_id = IntegerField(_l("Subject (id)"), validators=[Optional(), NumberRange(min=1)])
+    subject_id = IntegerField(
+        _l("Subject (id)"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
+    )
     table_name = SelectField(_l("Table"), validators=[Optional()], validate_choice=False)
     row_id = StringField(_l("Row"), validators=[Optional()])
     field = StringField(_l("Field"), validators=[Optional()])
@@ -47,7 +49,7 @@ def index() -> Any:
         if valid
         else services.AuditFilter()
     )
-    page = request.args.get("page", 1, type=int) or 1
+    page = min(request.args.get("page", 1, type=int) or 1, 10**6)
     result = services.search(current_user, criteria, page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("audit/index.html", form=form, result=result, args=args), (

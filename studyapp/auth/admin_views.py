@@ -47,7 +47,7 @@ def new_user() -> Any:
     return render_template("admin/user_form.html", form=form, user=None), status
 
 
-@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/<int(max=2147483647):user_id>", methods=["GET", "POST"])
 @login_required
 def edit_user(user_id: int) -> Any:
     user = admin.get_user(current_user, user_id)
@@ -91,7 +91,7 @@ def _reason_action(user_id: int, act: Any, done: str) -> Any:
     return redirect(url_for("admin.edit_user", user_id=user_id))
 
 
-@bp.route("/<int:user_id>/deactivate", methods=["POST"])
+@bp.route("/<int(max=2147483647):user_id>/deactivate", methods=["POST"])
 @login_required
 def deactivate(user_id: int) -> Any:
     return _reason_action(
@@ -101,7 +101,7 @@ def deactivate(user_id: int) -> Any:
     )
 
 
-@bp.route("/<int:user_id>/reactivate", methods=["POST"])
+@bp.route("/<int(max=2147483647):user_id>/reactivate", methods=["POST"])
 @login_required
 def reactivate(user_id: int) -> Any:
     return _reason_action(
@@ -111,13 +111,13 @@ def reactivate(user_id: int) -> Any:
     )
 
 
-@bp.route("/<int:user_id>/reset-code", methods=["POST"])
+@bp.route("/<int(max=2147483647):user_id>/reset-code", methods=["POST"])
 @login_required
 def reset_code(user_id: int) -> Any:
     return _reason_action(user_id, lambda r: admin.issue_reset_code(current_user, user_id, r), "")
 
 
-@bp.route("/<int:user_id>/unlock", methods=["POST"])
+@bp.route("/<int(max=2147483647):user_id>/unlock", methods=["POST"])
 @login_required
 def unlock(user_id: int) -> Any:
     return _reason_action(

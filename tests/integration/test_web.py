@@ -171,6 +171,15 @@ def test_nul_characters_are_refused_with_400(client):
 
 
 @pytest.mark.req("REL-07")
+def test_huge_numbers_in_urls_and_filters_are_not_errors(client, users, auth):
+    auth.login("dm.user")
+    assert client.get("/admin/users/99999999999999999999").status_code == 404
+    huge = {"subject_id": "99999999999999999999", "page": "99999999999999999999"}
+    assert client.get("/audit/", query_string=huge).status_code == 400
+    assert client.get("/audit/", query_string={"page": "99999999999999999999"}).status_code == 200
+
+
+@pytest.mark.req("REL-07")
 def test_oversized_bodies_are_refused(make_app):
     client = make_app(MAX_CONTENT_LENGTH=1024).test_client()
     response = client.post("/login", data={"username": "x" * 5000})
