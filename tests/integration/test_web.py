@@ -248,15 +248,16 @@ def test_login_limit_is_shared_by_nodes_through_redis(make_app):
 
     settings = {
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
-        "RATELIMIT_KEY_PREFIX": f"studyapp-test-{uuid.uuid4().hex}",
         "LOGIN_RATE_LIMIT": "2 per minute",
     }
     node_a, node_b = make_app(**settings).test_client(), make_app(**settings).test_client()
+    # a fresh client address per run, so earlier runs' counters in Redis do not count
+    address = {"REMOTE_ADDR": f"127.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"}
 
     def attempt(client):
-        page = client.get("/login").get_data(as_text=True)
+        page = client.get("/login", environ_base=address).get_data(as_text=True)
         data = {"csrf_token": csrf_token(page), "username": "x", "password": "y"}
-        return client.post("/login", data=data).status_code
+        return client.post("/login", data=data, environ_base=address).status_code
 
     assert [attempt(node_a), attempt(node_b)] == [401, 401]
     assert attempt(node_a) == 429
