@@ -130,7 +130,13 @@ def _build(table: _Table, build: Callable[[_Table], T]) -> T:
 
 
 def _study(t: _Table) -> StudyInfo:
-    return StudyInfo(t.text("id"), t.text("title"), t.text("version"), t.texts("registry_ids", ()))
+    return StudyInfo(
+        t.text("id"),
+        t.text("title"),
+        t.text("version"),
+        t.texts("registry_ids", ()),
+        t.integer("target_enrolment"),
+    )
 
 
 def _site(t: _Table) -> SiteInfo:
@@ -139,6 +145,9 @@ def _site(t: _Table) -> SiteInfo:
         t.text("name"),
         t.text("screening_prefix"),
         t.integer("screening_number_width"),
+        t.text("subject_prefix"),
+        t.integer("subject_number_width"),
+        t.integer("screening_window_days"),
     )
 
 
@@ -174,9 +183,15 @@ def _dosing(t: _Table) -> DoseRule:
     )
 
 
+#: Criterion values that stand for the lab's normal range limits instead of a number.
+LIMIT_REFERENCES = ("ULN", "LLN")
+
+
 def _criterion_value(t: _Table) -> Decimal | bool | str | None:
     operator = t.data.get("operator")
     raw = t._get("value", object, "a number, string or boolean", None)
+    if raw in LIMIT_REFERENCES and operator not in ("==", "!="):
+        return str(raw)  # compared with the lab's normal range limit
     if raw is None or operator in ("==", "!="):
         return raw if isinstance(raw, bool | str | None) else to_decimal(raw, t._key("value"))
     return to_decimal(raw, t._key("value"))

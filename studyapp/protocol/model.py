@@ -33,16 +33,25 @@ class StudyInfo:
     title: str
     version: str
     registry_ids: tuple[str, ...] = ()
+    #: Number of subjects the study plans to enrol (the dashboard's target).
+    target_enrolment: int = 0
 
 
 @dataclass(frozen=True)
 class SiteInfo:
-    """The (single) site and how its screening numbers start, e.g. ``S01-001``."""
+    """The (single) site and how its numbers look: screening ``S01-001``, subject ``ITP-001``.
+
+    Both are prefix + zero-padded sequence, never derived from personal data (PRV-01).
+    """
 
     code: str
     name: str
     screening_prefix: str
     screening_number_width: int
+    subject_prefix: str = "ITP-"
+    subject_number_width: int = 3
+    #: Days from the screening date within which a candidate must be enrolled.
+    screening_window_days: int = 28
 
 
 @dataclass(frozen=True)

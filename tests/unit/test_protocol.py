@@ -72,10 +72,19 @@ def test_eligibility_machine_and_investigator() -> None:
     by_code = {c.code: c for c in p.eligibility}
     assert by_code["IN03"].value == Decimal(30)
     assert by_code["IN03"].window == (-2, 1)
-    assert by_code["IN09"].value == "POSITIVE"
-    assert str(by_code["IN09"].effective_to) == "2023-02-15"
+    assert by_code["IN10"].value == "POSITIVE"
+    assert str(by_code["IN10"].effective_to) == "2023-02-15"
     assert by_code["EX01"].value is True
-    assert by_code["IN04"].check == "investigator"
+    assert by_code["IN06"].check == "investigator"
+    assert by_code["IN08A"].value == "ULN"  # compared with the lab's upper limit
+    assert by_code["IN05"].value == Decimal(1)
+
+
+def test_site_numbers_and_target() -> None:
+    p = get_protocol()
+    assert (p.site.subject_prefix, p.site.subject_number_width) == ("ITP-", 3)
+    assert p.site.screening_window_days == 28
+    assert p.study.target_enrolment == 20
 
 
 def test_load_from_path(tmp_path: Path) -> None:
