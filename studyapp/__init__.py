@@ -135,6 +135,9 @@ def register_auth(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import studyapp.sequences
+    import studyapp.signatures.models
+    import studyapp.subjects.models  # noqa: F401 - models register their tables
     from studyapp.audit.views import bp as audit_bp
     from studyapp.auth.admin_views import bp as admin_bp
     from studyapp.auth.views import bp as auth_bp

@@ -24,8 +24,15 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def _compare_type(_ctx, _inspected, _column, _inspected_type, metadata_type):  # type: ignore[no-untyped-def]
+    """Autogenerate: UTCDateTime is stored as text on SQLite by design, not a change."""
+    from studyapp.db import UTCDateTime
+
+    return False if isinstance(metadata_type, UTCDateTime) else None
+
+
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(render_as_batch=True, compare_type=True)
+migrate = Migrate(render_as_batch=True, compare_type=_compare_type)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

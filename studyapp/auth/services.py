@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pyotp
 from flask import current_app
@@ -54,15 +54,18 @@ def _event(user: User | None, action: str, **kw: str | None) -> None:
     )
 
 
-def _is_locked(user: User, now: datetime) -> bool:
-    return user.locked_until is not None and user.locked_until > now
+def is_locked(user: User) -> bool:
+    return user.locked_until is not None and user.locked_until > utcnow()
 
 
-def _register_failure(user: User | None, reason: str) -> None:
-    """Count a failure; the 5th locks for 15 min, each later lock twice as long."""
+def record_failure(user: User | None, reason: str) -> None:
+    """Count a failed authentication; the 5th locks for 15 min, each later lock twice as long.
+
+    Used by sign-in, the second factor, reset codes and electronic signatures alike.
+    """
     _event(user, "login_failed", new_value=reason)
     security_event("login_failed", user=user.username if user else "(unknown)", why=reason)
-    if user is not None and not _is_locked(user, utcnow()):
+    if user is not None and not is_locked(user):
         user.failed_logins += 1
         if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
             user.lock_count += 1
@@ -72,6 +75,10 @@ def _register_failure(user: User | None, reason: str) -> None:
             _event(user, "lockout", new_value=user.locked_until.isoformat())
             security_event("lockout", user=user.username, minutes=minutes)
     db.session.commit()
+
+
+def _register_failure(user: User | None, reason: str) -> None:
+    record_failure(user, reason)
     raise LoginFailed()
 
 
@@ -82,7 +89,7 @@ def authenticate(username: str, password: str) -> User:
     if user is None:
         _register_failure(None, "unknown user")
     assert user is not None  # noqa: S101 - _register_failure raised otherwise
-    if _is_locked(user, utcnow()):
+    if is_locked(user):
         _register_failure(user, "locked")
     if not user.active:
         _register_failure(user, "inactive")
@@ -111,7 +118,7 @@ def verify_totp(user: User, code: str) -> bool:
 
 
 def check_second_factor(user: User, code: str) -> None:
-    if _is_locked(user, utcnow()) or not user.active or not verify_totp(user, code):
+    if is_locked(user) or not user.active or not verify_totp(user, code):
         _register_failure(user, "bad TOTP code")
 
 
@@ -179,7 +186,7 @@ def set_password_with_code(username: str, code: str, new: str, confirm: str) -> 
     valid = (
         user is not None
         and user.active
-        and not _is_locked(user, utcnow())
+        and not is_locked(user)
         and user.reset_code_hash is not None
         and user.reset_code_expires_at is not None
         and user.reset_code_expires_at > utcnow()

@@ -1,0 +1,1 @@
+"""Electronic signatures (21 CFR 11.50, 11.70, 11.100, 11.200), shared by every feature."""

@@ -1,0 +1,1 @@
+"""Subjects: screening log, eligibility, consent, enrolment, the safety run-in gate, disposition."""
