@@ -98,8 +98,8 @@ class AuditedMixin:
       transaction (``studyapp.audit.capture``);
     - ``version`` is SQLAlchemy's version counter: a concurrent edit fails instead of
       overwriting (REL-01);
-    - an update to a saved row needs a reason (GCP-02), given with
-      ``studyapp.audit.set_reason`` before the flush;
+    - changing a saved value needs a reason (GCP-02), given with
+      ``studyapp.audit.set_reason`` before the flush (filling an empty field does not);
     - ``session.delete`` and bulk UPDATE/DELETE are refused; use ``soft_delete``.
 
     Class attributes tune the trail: ``__audit_ignore__`` names bookkeeping columns that

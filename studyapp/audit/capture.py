@@ -3,7 +3,8 @@
 ``install()`` hooks the Session class once. For every flush it
 
 1. refuses hard deletes of audited rows and any change to audit rows (P11-03);
-2. refuses an update of a saved audited row without a reason (GCP-02);
+2. refuses a change of a saved value without a reason (GCP-02); filling a field that
+   was empty is not a change and needs none;
 3. after the flush (primary keys known, history intact) writes one audit row per
    changed field, plus queued security events, in the same transaction (REL-02);
 4. serialises the chain head (PostgreSQL advisory lock; SQLite's write lock, taken by
@@ -125,7 +126,8 @@ def _before_flush(session: Session, _ctx: UOWTransaction, _instances: Any) -> No
             if not changes:
                 continue
             deleting = _is_soft_delete(obj)
-            if current_reason(session) is None and not deleting:
+            overwrites = any(old is not None for _key, old, _new in changes)
+            if overwrites and current_reason(session) is None and not deleting:
                 raise ReasonRequired(
                     "A reason for change is required to edit a saved record.",
                     field_errors={"reason": ["Give a reason for this change."]},

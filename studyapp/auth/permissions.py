@@ -39,6 +39,8 @@ class Action(StrEnum):
     ENROL_SUBJECTS = "enrol_subjects"
     MANAGE_SCHEDULE = "manage_schedule"
     RECORD_SAFETY = "record_safety"
+    RECORD_DISPOSITION = "record_disposition"
+    REVIEW_DLT = "review_dlt"
     SIGN = "sign"
     RAISE_QUERY = "raise_query"
     ANSWER_QUERY = "answer_query"
@@ -56,6 +58,8 @@ ACTION_LABELS = {
     Action.ENROL_SUBJECTS: _l("enrol subjects"),
     Action.MANAGE_SCHEDULE: _l("manage the visit schedule"),
     Action.RECORD_SAFETY: _l("record adverse events"),
+    Action.RECORD_DISPOSITION: _l("record withdrawal, completion or death"),
+    Action.REVIEW_DLT: _l("review and sign the safety run-in DLT review"),
     Action.SIGN: _l("sign casebooks electronically"),
     Action.RAISE_QUERY: _l("raise data queries"),
     Action.ANSWER_QUERY: _l("answer data queries"),
@@ -74,6 +78,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.SCREEN_SUBJECTS,
             Action.ENROL_SUBJECTS,
             Action.RECORD_SAFETY,
+            Action.RECORD_DISPOSITION,
+            Action.REVIEW_DLT,
             Action.SIGN,
             Action.ANSWER_QUERY,
         }
@@ -85,6 +91,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.SCREEN_SUBJECTS,
             Action.ENROL_SUBJECTS,
             Action.MANAGE_SCHEDULE,
+            Action.RECORD_DISPOSITION,
             Action.ANSWER_QUERY,
         }
     ),

@@ -81,6 +81,21 @@ def test_update_needs_a_reason_and_records_old_and_new(app, users, vitals_table)
     assert row.updated_by_id == users["coordinator"].id
 
 
+@pytest.mark.req("GCP-02")
+def test_filling_an_empty_field_needs_no_reason_but_changing_it_does(app, users, vitals_table):
+    row = new_vitals(users["investigator"])
+    with acting_as(users["investigator"]):
+        row.comment = "measured after voiding"
+        db.session.commit()
+        (filled,) = rows_for(row.id, action="update")
+        assert (filled.old_value, filled.new_value, filled.reason) == (
+            None, "measured after voiding", None)
+        row.comment = "measured before voiding"
+        with pytest.raises(ReasonRequired):
+            db.session.flush()
+        db.session.rollback()
+
+
 @pytest.mark.req("P11-07")
 def test_two_edits_keep_three_values_in_order(app, users, vitals_table):
     row = new_vitals(users["investigator"])

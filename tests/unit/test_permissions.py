@@ -19,6 +19,8 @@ EXPECTED = {
         "screen_subjects",
         "enrol_subjects",
         "record_safety",
+        "record_disposition",
+        "review_dlt",
         "sign",
         "answer_query",
     },
@@ -28,6 +30,7 @@ EXPECTED = {
         "screen_subjects",
         "enrol_subjects",
         "manage_schedule",
+        "record_disposition",
         "answer_query",
     },
     Role.MONITOR: {
