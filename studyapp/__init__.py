@@ -142,8 +142,9 @@ def register_blueprints(app: Flask) -> None:
     from studyapp.auth.admin_views import bp as admin_bp
     from studyapp.auth.views import bp as auth_bp
     from studyapp.main.views import bp as main_bp
+    from studyapp.subjects.views import bp as subjects_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, audit_bp):
+    for bp in (main_bp, auth_bp, admin_bp, audit_bp, subjects_bp):
         app.register_blueprint(bp)
 
 

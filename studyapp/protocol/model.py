@@ -198,6 +198,15 @@ class LabTestDef:
     ranges: tuple[NormalRange, ...]
     ctcae_graded: bool
 
+    def range_for(self, sex: str, on: date) -> NormalRange:
+        """The normal range for *sex* in force on *on*: the sex's own, else ``ANY``."""
+        in_force = [r for r in self.ranges if r.effective_from is None or r.effective_from <= on]
+        for wanted in (sex, "ANY"):
+            matching = [r for r in in_force if r.sex == wanted]
+            if matching:
+                return max(matching, key=lambda r: r.effective_from or date.min)
+        raise ValueError(f"lab {self.testcd}: no normal range for sex {sex!r} on {on}")
+
     def __post_init__(self) -> None:
         for r in self.ranges:
             _require(

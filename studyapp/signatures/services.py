@@ -64,6 +64,7 @@ def sign(
     if not passwords.verify_password(actor.password_hash, password) or is_locked(actor):
         errors.setdefault("password", [_("The password is not correct.")])
     if errors:
+        db.session.rollback()  # nothing the caller prepared is written with a failed signature
         log_event(Event("signature_failed", table_name, row_id, new_value=meaning))
         record_failure(actor, "bad signature credentials")
         raise ValidationFailed(_("The signature was not recorded."), field_errors=errors)

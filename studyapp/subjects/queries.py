@@ -1,0 +1,115 @@
+"""The coordinator dashboard: counts against the target, the subject list, next visits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from studyapp.auth.models import User
+from studyapp.auth.permissions import Action, require
+from studyapp.clinical.schedule import PlannedVisit, study_day, visit_plan
+from studyapp.extensions import db
+from studyapp.protocol.loader import get_protocol
+from studyapp.subjects.models import ENROLLED, SCREEN_FAILED, SCREENING, Subject
+from studyapp.subjects.services import screening_deadline
+
+#: Sortable columns of the list, by name (an allowlist: SEC-09).
+SORTS = {
+    "screening": lambda r: r.subject.screening_number,
+    "subject": lambda r: r.subject.subject_number or "~",
+    "status": lambda r: r.phase,
+    "day1": lambda r: r.subject.day1_date or date.max,
+    "next": lambda r: r.next_date or date.max,
+}
+PHASES = (
+    "screening",
+    "screen_failed",
+    "enrolled",
+    "in_treatment",
+    "in_follow_up",
+    "completed",
+    "discontinued",
+)
+
+
+def phase(subject: Subject, today: date) -> str:
+    """Where a subject is in the study today (derived, never stored)."""
+    if subject.status in (SCREENING, SCREEN_FAILED):
+        return subject.status
+    if subject.disposition == "COMPLETED":
+        return "completed"
+    if subject.disposition:
+        return "discontinued"
+    if subject.day1_date is None or today < subject.day1_date:
+        return "enrolled"
+    dosing = get_protocol().dosing
+    last_treatment_day = dosing.dose_days()[-1] + dosing.interval_days - 1
+    return (
+        "in_treatment"
+        if study_day(subject.day1_date, today) <= last_treatment_day
+        else ("in_follow_up")
+    )
+
+
+def next_visit(subject: Subject, today: date) -> PlannedVisit | None:
+    """The first planned visit whose window has not closed; none once the subject left."""
+    if subject.status != ENROLLED or subject.disposition or subject.day1_date is None:
+        return None
+    for visit in visit_plan(subject.day1_date, get_protocol()):
+        if visit.latest >= today and visit.day >= 1:
+            return visit
+    return None
+
+
+@dataclass(frozen=True)
+class Row:
+    subject: Subject
+    phase: str
+    next_name: str | None
+    next_date: date | None
+    screening_overdue: bool
+
+
+def rows(
+    actor: User,
+    today: date,
+    *,
+    phase_filter: str | None = None,
+    sort: str = "screening",
+    descending: bool = False,
+) -> list[Row]:
+    require(actor, Action.VIEW_STUDY_DATA)
+    subjects = db.session.scalars(select(Subject).where(Subject.deleted_at.is_(None)))
+    out = []
+    for subject in subjects:
+        visit = next_visit(subject, today)
+        current = phase(subject, today)
+        if phase_filter and current != phase_filter:
+            continue
+        if subject.status == SCREENING:
+            name, when = None, screening_deadline(subject)
+        else:
+            name, when = (visit.name, visit.target) if visit else (None, None)
+        out.append(
+            Row(
+                subject,
+                current,
+                name,
+                when,
+                subject.status == SCREENING and today > screening_deadline(subject),
+            )
+        )
+    out.sort(key=SORTS.get(sort, SORTS["screening"]), reverse=descending)
+    return out
+
+
+def counts(rows_: list[Row]) -> dict[str, int]:
+    out = dict.fromkeys(PHASES, 0)
+    for row in rows_:
+        out[row.phase] += 1
+    out["screened"] = len(rows_)
+    out["enrolled_total"] = sum(1 for r in rows_ if r.subject.subject_number)
+    out["target"] = get_protocol().study.target_enrolment
+    return out

@@ -1,0 +1,271 @@
+"""The safety run-in gate (DOMAIN.md section 2) and the signed DLT review.
+
+The first ``run_in.subjects`` enrolled subjects form the run-in cohort, dosed at least
+``min_days_between_first_doses`` apart. Nobody else is enrolled or dosed until every
+run-in subject has finished the DLT window and the investigator has signed a DLT review
+whose decision the protocol's stop rule allows: continue (open), modify (expand the
+run-in cohort) or stop (halt).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from studyapp.auth.models import User
+from studyapp.auth.permissions import Action, require
+from studyapp.clinical.grading import runin_decision
+from studyapp.clinical.schedule import date_of_day
+from studyapp.db import utcnow
+from studyapp.errors import Conflict, ValidationFailed
+from studyapp.extensions import db
+from studyapp.protocol.loader import get_protocol
+from studyapp.signatures import services as signatures
+from studyapp.subjects.models import ENROLLED, DltAssessment, DltReview, Subject
+
+MEANING = "Investigator sign-off of the safety run-in DLT review"
+#: Decisions the stop rule's outcome allows.
+ALLOWED = {
+    "open": ("continue", "stop"),
+    "expand": ("modify", "stop"),
+    "halt": ("stop",),
+    "pending": (),
+}
+ENROLLING = ("enrolling_run_in", "expanding", "open")
+
+
+@dataclass(frozen=True)
+class RunInSubject:
+    subject: Subject
+    window_end: date
+    days_left: int
+    dlt: bool | None  # from the latest signed review; None when not reviewed yet
+
+
+@dataclass(frozen=True)
+class Gate:
+    state: str
+    message: str
+    until: date | None
+    cohort_size: int
+    subjects: list[RunInSubject] = field(default_factory=list)
+    review: DltReview | None = None
+
+    @property
+    def enrolment_open(self) -> bool:
+        return self.state in ENROLLING
+
+    @property
+    def dlt_count(self) -> int:
+        return sum(1 for s in self.subjects if s.dlt)
+
+
+def run_in_subjects() -> list[Subject]:
+    return list(
+        db.session.scalars(
+            select(Subject)
+            .where(Subject.run_in.is_(True), Subject.status == ENROLLED)
+            .order_by(Subject.enrolled_at, Subject.id)
+        )
+    )
+
+
+def latest_review() -> DltReview | None:
+    return db.session.scalar(
+        select(DltReview)
+        .where(DltReview.signature_id.is_not(None), DltReview.deleted_at.is_(None))
+        .order_by(DltReview.id.desc())
+    )
+
+
+def _findings(review: DltReview | None) -> dict[int, bool]:
+    if review is None:
+        return {}
+    rows = db.session.scalars(select(DltAssessment).where(DltAssessment.review_id == review.id))
+    return {row.subject_id: row.dlt for row in rows}
+
+
+def window_end(day1: date) -> date:
+    return date_of_day(day1, get_protocol().run_in.dlt_window_last_day)
+
+
+def gate(today: date | None = None) -> Gate:
+    """Where the run-in stands today, with a message that says why and until when."""
+    today = today or utcnow().date()
+    rule = get_protocol().run_in
+    review = latest_review()
+    size = rule.subjects + (
+        rule.expansion_subjects if review and review.decision == "modify" else 0
+    )
+    found = _findings(review)
+    members = [
+        RunInSubject(
+            s,
+            window_end(s.day1_date),
+            max(0, (window_end(s.day1_date) - today).days),
+            found.get(s.id),
+        )
+        for s in run_in_subjects()
+        if s.day1_date
+    ]
+    common = {"cohort_size": size, "subjects": members, "review": review}
+    if review and review.decision == "stop":
+        return Gate(
+            "halted", _("Enrolment is halted: the DLT review decided to stop."), None, **common
+        )
+    if review and review.decision == "continue":
+        return Gate(
+            "open",
+            _("The safety run-in is complete and its DLT review is signed: enrolment is open."),
+            None,
+            **common,
+        )
+    if len(members) < size:
+        state = "expanding" if review else "enrolling_run_in"
+        return Gate(
+            state,
+            _(
+                "Enrolling the run-in cohort: %(n)d of %(size)d enrolled.",
+                n=len(members),
+                size=size,
+            ),
+            None,
+            **common,
+        )
+    last_end = max(m.window_end for m in members)
+    if today <= last_end:
+        return Gate(
+            "waiting",
+            _(
+                "Enrolment is paused until every run-in subject has finished "
+                "the DLT window (%(d)s) and the DLT review is signed.",
+                d=last_end,
+            ),
+            last_end + timedelta(days=1),
+            **common,
+        )
+    return Gate(
+        "review_due",
+        _(
+            "All run-in DLT windows are finished: the investigator's signed "
+            "DLT review opens enrolment."
+        ),
+        None,
+        **common,
+    )
+
+
+def admit(day1: date, today: date) -> bool:
+    """Whether a subject enrolled now joins the run-in; Conflict when the gate is closed."""
+    state = gate(today)
+    if state.state == "open":
+        return False
+    if not state.enrolment_open:
+        raise Conflict(state.message)
+    rule = get_protocol().run_in
+    earlier = [m.subject.day1_date for m in state.subjects if m.subject.day1_date]
+    if earlier:
+        first_allowed = max(earlier) + timedelta(days=rule.min_days_between_first_doses)
+        if day1 < first_allowed:
+            raise ValidationFailed(
+                _("Check the form."),
+                field_errors={
+                    "day1": [
+                        _(
+                            "Run-in subjects are dosed one at a time: Day 1 no earlier than %(d)s.",
+                            d=first_allowed,
+                        )
+                    ]
+                },
+            )
+    return True
+
+
+def check_can_dose(subject: Subject, today: date | None = None) -> None:
+    """Refuse a dose the run-in gate forbids (used by the dosing form)."""
+    if subject.status != ENROLLED or subject.disposition:
+        raise Conflict(_("Only enrolled subjects still in the study are dosed."))
+    state = gate(today)
+    if not subject.run_in and state.state != "open":
+        raise Conflict(state.message)
+
+
+def review_cohort() -> list[Subject]:
+    return run_in_subjects()
+
+
+def sign_review(
+    actor: User,
+    *,
+    findings: Mapping[int, tuple[bool, str]],
+    decision: str,
+    comments: str,
+    password: str,
+    username: str | None,
+) -> DltReview:
+    """Record and sign the DLT review; the stop rule decides which decisions are allowed."""
+    require(actor, Action.REVIEW_DLT)
+    state = gate()
+    if state.state != "review_due":
+        raise Conflict(state.message)
+    cohort = review_cohort()
+    missing = [s.label for s in cohort if s.id not in findings]
+    if missing:
+        raise ValidationFailed(_("Answer DLT yes or no for %(s)s.", s=", ".join(missing)))
+    dlts = sum(1 for s in cohort if findings[s.id][0])
+    outcome = runin_decision(len(cohort), dlts, get_protocol().run_in)
+    if decision not in ALLOWED[outcome]:
+        raise ValidationFailed(
+            _("Check the form."),
+            field_errors={
+                "decision": [
+                    _(
+                        "With %(n)d DLT(s) in %(size)d subjects the protocol's rule gives '%(o)s': "
+                        "choose %(allowed)s.",
+                        n=dlts,
+                        size=len(cohort),
+                        o=outcome,
+                        allowed=" / ".join(ALLOWED[outcome]),
+                    )
+                ]
+            },
+        )
+    review = DltReview(
+        cohort_size=len(cohort),
+        dlt_count=dlts,
+        rule_outcome=outcome,
+        decision=decision,
+        comments=comments.strip() or None,
+    )
+    db.session.add(review)
+    db.session.flush()
+    for subject in cohort:
+        dlt, details = findings[subject.id]
+        db.session.add(
+            DltAssessment(
+                review_id=review.id, subject_id=subject.id, dlt=dlt, details=details.strip() or None
+            )
+        )
+    content = {
+        "decision": decision,
+        "dlt_count": dlts,
+        "rule_outcome": outcome,
+        **{s.label: findings[s.id][0] for s in cohort},
+    }
+    signature = signatures.sign(
+        actor,
+        password=password,
+        username=username,
+        meaning=MEANING,
+        table_name="dlt_review",
+        row_id=str(review.id),
+        subject_id=None,
+        content=content,
+    )
+    review.signature_id = signature.id
+    db.session.commit()
+    return review
