@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import pyotp
@@ -103,3 +104,88 @@ class AuthActions:
 
     def logout(self) -> Any:
         return self.post("/logout", {}, page="/")
+
+
+# --- subjects ----------------------------------------------------------------------------
+
+
+def screen_subject(actor: User, *, screened: Any = None, sex: str = "F", age: int = 45) -> Any:
+    """A candidate in the screening log (registered by ``actor``)."""
+    from studyapp.db import utcnow
+    from studyapp.subjects import services
+
+    with acting_as(actor):
+        return services.register_screening(
+            actor,
+            services.Screening(screening_date=screened or utcnow().date(), sex=sex, age_years=age),
+        )
+
+
+def consent(actor: User, subject: Any, *, on: Any = None) -> Any:
+    from datetime import time
+
+    from studyapp.subjects import services
+
+    with acting_as(actor):
+        return services.record_consent(
+            actor,
+            subject.id,
+            on=on or subject.screening_date,
+            at=time(9, 30),
+            version="2.0",
+            obtained_by_id=actor.id,
+        )
+
+
+GOOD_VALUES = {
+    "itp_diagnosis_date": "2023-06",
+    "ecog": 1,
+    "platelet_count": None,  # set from the screening date below
+    "alt": Decimal(25),
+    "ast": Decimal(22),
+    "bilirubin": Decimal(12),
+    "creatinine": Decimal(70),
+    "pregnancy_test": "NEGATIVE",
+    "no_emergency_tx": True,
+}
+
+
+def make_eligible(investigator: User, *, screened: Any = None, sex: str = "F") -> Any:
+    """Screened, consented, every criterion satisfied; not yet signed."""
+    from studyapp.protocol.loader import get_protocol
+    from studyapp.subjects import services
+
+    subject = screen_subject(investigator, screened=screened, sex=sex)
+    consent(investigator, subject)
+    values = {**GOOD_VALUES, "platelet_count": Decimal(18), "platelet_date": subject.screening_date}
+    judged = [c for c in get_protocol().eligibility if c.check == "investigator"]
+    with acting_as(investigator):
+        services.save_screening_data(investigator, subject.id, values, version=None, reason=None)
+        for category, name in (("corticosteroid", "prednisone"), ("rituximab", "rituximab")):
+            services.add_prior_therapy(
+                investigator,
+                subject.id,
+                services.Therapy(category, name, "2024-01", "2024-03", "NR", "NO RESPONSE"),
+            )
+        services.answer_criteria(
+            investigator, subject.id, {c.code: c.kind == "inclusion" for c in judged}, reason=None
+        )
+    return subject
+
+
+def make_signed(investigator: User, **kw: Any) -> Any:
+    from studyapp.subjects import services
+
+    subject = make_eligible(investigator, **kw)
+    with acting_as(investigator):
+        return services.confirm_eligibility(
+            investigator, subject.id, password=PASSWORD, username=investigator.username
+        )
+
+
+def make_enrolled(investigator: User, day1: Any, **kw: Any) -> Any:
+    from studyapp.subjects import services
+
+    subject = make_signed(investigator, **kw)
+    with acting_as(investigator):
+        return services.enrol(investigator, subject.id, day1=day1)

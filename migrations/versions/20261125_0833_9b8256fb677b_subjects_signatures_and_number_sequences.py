@@ -93,7 +93,7 @@ def upgrade():
     sa.Column('creatinine', sa.Numeric(precision=8, scale=1), nullable=True),
     sa.Column('pregnancy_test', sa.String(length=20), nullable=True),
     sa.Column('last_emergency_tx_stop', sa.Date(), nullable=True),
-    sa.Column('no_emergency_tx', sa.Boolean(), nullable=False),
+    sa.Column('no_emergency_tx', sa.Boolean(), nullable=True),
     sa.Column('eligibility_signature_id', sa.Integer(), nullable=True),
     sa.Column('screen_fail_reason', sa.Text(), nullable=True),
     sa.Column('screen_failed_criteria', sa.String(length=200), nullable=True),

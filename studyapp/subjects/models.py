@@ -72,7 +72,8 @@ class Subject(AuditedMixin, db.Model):
     #: POSITIVE, NEGATIVE or NOT_APPLICABLE (male, or not of childbearing potential).
     pregnancy_test: Mapped[str | None] = mapped_column(String(20))
     last_emergency_tx_stop: Mapped[date | None] = mapped_column(Date)
-    no_emergency_tx: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: True: no emergency ITP treatment was given (None until answered).
+    no_emergency_tx: Mapped[bool | None] = mapped_column(Boolean)
 
     # Eligibility outcome.
     eligibility_signature_id: Mapped[int | None] = mapped_column(ForeignKey("signature.id"))

@@ -366,10 +366,13 @@ def reference_date(subject: Subject) -> date:
     return subject.day1_date or utcnow().date()
 
 
-def observations(subject: Subject) -> dict[str, rules.Observation]:
-    """The screening values, keyed by the criterion fields of the protocol file."""
+def observations(subject: Subject, day1: date | None = None) -> dict[str, rules.Observation]:
+    """The screening values, keyed by the criterion fields of the protocol file.
+
+    Windows count from ``day1`` when given (enrolment), else from the reference date.
+    """
     obs = rules.Observation
-    ref = reference_date(subject)
+    ref = day1 or reference_date(subject)
     kinds = [t.category for t in therapies(subject)]
     out: dict[str, rules.Observation] = {
         "DM.AGE": obs(Decimal(subject.age_years)),
@@ -430,10 +433,18 @@ def evaluate(subject: Subject) -> list[rules.CriterionResult]:
 
 
 def eligibility_content(subject: Subject) -> dict[str, Any]:
-    """What the investigator signs: each criterion's outcome and value."""
-    return {r.code: f"{r.outcome}:{r.value}" for r in evaluate(subject)} | {
-        "subject": subject.screening_number
-    }
+    """What the investigator signs: the data the criteria read and the answers given.
+
+    Any later change of these invalidates the signature; the outcome against the planned
+    Day 1 is checked again at enrolment.
+    """
+    content: dict[str, Any] = {name: getattr(subject, name) for name in SCREENING_FIELDS}
+    content |= {"subject": subject.screening_number, "sex": subject.sex, "age": subject.age_years}
+    content["therapies"] = ";".join(
+        f"{t.category}|{t.name}|{t.start_date}|{t.stop_date}" for t in therapies(subject)
+    )
+    content["answers"] = ";".join(f"{k}={v}" for k, v in sorted(answers(subject).items()))
+    return content
 
 
 ELIGIBILITY_MEANING = "Investigator confirmation of eligibility"
@@ -527,6 +538,27 @@ def enrol(actor: User, subject_id: int, *, day1: date) -> Subject:
             _(
                 "Day 1 must fall within the screening window (by %(d)s).",
                 d=screening_deadline(subject),
+            ),
+        )
+    planned = rules.evaluate(
+        get_protocol().eligibility,
+        observations(subject, day1),
+        answers(subject),
+        screening_date=subject.screening_date,
+        limits=limits(subject),
+    )
+    if not rules.is_eligible(planned):
+        problems = [
+            f"{r.code} {r.note or r.threshold}"
+            for r in planned
+            if r.satisfied is not True and r.outcome != "not_applicable"
+        ]
+        raise _invalid(
+            "day1",
+            _(
+                "With Day 1 on %(d)s not every criterion holds: %(p)s",
+                d=day1,
+                p="; ".join(problems),
             ),
         )
     subject.run_in = runin.admit(day1, today)

@@ -89,7 +89,10 @@ def test_filling_an_empty_field_needs_no_reason_but_changing_it_does(app, users,
         db.session.commit()
         (filled,) = rows_for(row.id, action="update")
         assert (filled.old_value, filled.new_value, filled.reason) == (
-            None, "measured after voiding", None)
+            None,
+            "measured after voiding",
+            None,
+        )
         row.comment = "measured before voiding"
         with pytest.raises(ReasonRequired):
             db.session.flush()

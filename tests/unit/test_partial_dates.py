@@ -20,8 +20,12 @@ def test_partial_forms(text, parsed, earliest):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("May 2024", "use YYYY, YYYY-MM"), ("2024-13", "month 13"), ("2024-02-30", "day"),
-     ("24-05", "use YYYY")],
+    [
+        ("May 2024", "use YYYY, YYYY-MM"),
+        ("2024-13", "month 13"),
+        ("2024-02-30", "day"),
+        ("24-05", "use YYYY"),
+    ],
 )
 def test_bad_dates(text, message):
     with pytest.raises(ValueError, match=message):

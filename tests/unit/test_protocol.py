@@ -270,11 +270,17 @@ def test_normal_range_by_sex_and_date() -> None:
     from studyapp.protocol.model import LabTestDef, NormalRange
 
     lab = LabTestDef(
-        "HGB", "Hemoglobin", "CBC", "g/L", (), (
+        "HGB",
+        "Hemoglobin",
+        "CBC",
+        "g/L",
+        (),
+        (
             NormalRange("M", Decimal(130), Decimal(175)),
             NormalRange("F", Decimal(115), Decimal(150)),
             NormalRange("F", Decimal(120), Decimal(155), date(2026, 1, 1)),
-        ), True,
+        ),
+        True,
     )
     assert lab.range_for("M", date(2026, 5, 1)).low == Decimal(130)
     assert lab.range_for("F", date(2025, 5, 1)).low == Decimal(115)
@@ -283,4 +289,5 @@ def test_normal_range_by_sex_and_date() -> None:
     assert plat.range_for("F", date(2026, 5, 1)).high == Decimal(400)
     with pytest.raises(ValueError, match="no normal range for sex 'X'"):
         LabTestDef("X", "x", "CBC", "g/L", (), (lab.ranges[0],), False).range_for(
-            "X", date(2026, 1, 1))
+            "X", date(2026, 1, 1)
+        )
