@@ -8,7 +8,6 @@ Create Date: 2026-11-25 08:33:05.062011
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '9b8256fb677b'
 down_revision = '6c4eaf53c11a'

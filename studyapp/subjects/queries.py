@@ -45,7 +45,7 @@ def phase(subject: Subject, today: date) -> str:
     if subject.day1_date is None or today < subject.day1_date:
         return "enrolled"
     dosing = get_protocol().dosing
-    last_treatment_day = dosing.dose_days()[-1] + dosing.interval_days - 1
+    last_treatment_day = dosing.dose_days[-1] + dosing.interval_days - 1
     return (
         "in_treatment"
         if study_day(subject.day1_date, today) <= last_treatment_day

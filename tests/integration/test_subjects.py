@@ -17,7 +17,7 @@ from studyapp.signatures.models import Signature
 from studyapp.subjects import services
 from studyapp.subjects.models import Subject
 from tests import factories
-from tests.factories import PASSWORD, csrf_token
+from tests.factories import PASSWORD
 
 TODAY = date(2026, 3, 2)
 
@@ -280,3 +280,33 @@ def test_prior_therapy_and_history_checks(app, users):
         services.remove_history_row(inv, therapy, "entered twice")
     assert services.history(subject) == [row]
     assert services.therapies(subject) == []
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (TODAY - timedelta(days=1), "enrolled"),  # Day 1 still ahead
+        (TODAY, "in_treatment"),
+        (TODAY + timedelta(days=55), "in_treatment"),  # Day 56: last dose Day 50 + 7 - 1
+        (TODAY + timedelta(days=56), "in_follow_up"),  # Day 57, end of treatment visit
+    ],
+)
+def test_phase_follows_the_dosing_schedule(app, users, today, expected):
+    from studyapp.subjects import queries
+
+    subject = factories.make_enrolled(users["investigator"], TODAY)
+    assert queries.phase(subject, today) == expected
+
+
+def test_completed_subjects_are_counted(app, users):
+    from studyapp.subjects import queries
+
+    inv = users["investigator"]
+    done = factories.make_enrolled(inv, TODAY)
+    factories.screen_subject(inv)
+    with acting_as(inv):
+        services.record_disposition(inv, done.id, decod="COMPLETED", on=TODAY, reason="Day 169")
+    counts = queries.counts(queries.rows(inv, TODAY))
+    assert (counts["screened"], counts["completed"], counts["enrolled_total"]) == (2, 1, 1)
+    assert counts["screening"] == 1
+    assert counts["target"] == 20

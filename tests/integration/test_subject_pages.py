@@ -1,0 +1,261 @@
+"""The subject pages in the test client: every step a coordinator and investigator take."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from studyapp.db import freeze_clock
+from studyapp.extensions import db
+from studyapp.subjects.models import Subject
+from tests import factories
+from tests.factories import PASSWORD, csrf_token
+
+TODAY = date(2026, 3, 2)
+
+
+@pytest.fixture(autouse=True)
+def _today(app):
+    freeze_clock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+
+
+def form_post(client, path, data, page=None):
+    token = csrf_token(client.get(page or path).get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+def test_coordinator_registers_consents_and_enters_screening_values(client, users, auth):
+    auth.login("crc.user")
+    response = form_post(
+        client,
+        "/subjects/screen",
+        {
+            "screening_date": "2026-03-02",
+            "sex": "F",
+            "age_years": "34",
+            "birth_year": "",
+            "initials": "lx",
+        },
+    )
+    assert response.status_code == 302
+    subject = db.session.scalar(select(Subject))
+    assert subject.screening_number == "S01-001"
+    assert subject.initials == "LX"
+    early = form_post(
+        client,
+        f"/subjects/{subject.id}/screening-data",
+        {"ecog": "1", "version": str(subject.version), "reason": ""},
+    )
+    assert early.status_code == 409
+    assert "Record informed consent first" in early.get_data(as_text=True)
+    consent = form_post(
+        client,
+        f"/subjects/{subject.id}/consent",
+        {
+            "consent_date": "2026-03-02",
+            "consent_time": "09:15",
+            "version": "2.0",
+            "obtained_by_id": str(users["coordinator"].id),
+        },
+    )
+    assert consent.status_code == 302
+    db.session.refresh(subject)
+    saved = form_post(
+        client,
+        f"/subjects/{subject.id}/screening-data",
+        {
+            "itp_diagnosis_date": "2022-11",
+            "ecog": "1",
+            "platelet_count": "17",
+            "platelet_date": "2026-03-02",
+            "alt": "20",
+            "ast": "19",
+            "bilirubin": "10",
+            "creatinine": "65",
+            "pregnancy_test": "NEGATIVE",
+            "last_emergency_tx_stop": "",
+            "no_emergency_tx": "y",
+            "version": str(subject.version),
+            "reason": "",
+        },
+    )
+    assert saved.status_code == 302
+    db.session.refresh(subject)
+    assert subject.platelet_count == 17
+    page = client.get(f"/subjects/{subject.id}/eligibility").get_data(as_text=True)
+    assert 'data-code="IN03"' in page
+    assert "&lt; 30 10^9/L" in page
+
+
+def test_bad_values_keep_what_was_typed(client, users, auth):
+    inv = users["investigator"]
+    subject = factories.screen_subject(inv)
+    factories.consent(inv, subject)
+    auth.login("crc.user")
+    response = form_post(
+        client,
+        f"/subjects/{subject.id}/screening-data",
+        {
+            "itp_diagnosis_date": "last spring",
+            "ecog": "7",
+            "platelet_count": "lots",
+            "version": str(subject.version),
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'value="last spring"' in body
+    assert "Number must be between 0 and 5." in body
+    assert "Not a valid decimal value." in body
+    response = form_post(
+        client,
+        f"/subjects/{subject.id}/screening-data",
+        {"itp_diagnosis_date": "spring 24", "version": str(subject.version)},
+    )
+    assert "is not a date: use YYYY" in response.get_data(as_text=True)
+
+
+@pytest.mark.req("P11-16", "P11-13")
+def test_investigator_signs_from_the_page_username_only_the_first_time(client, users, auth):
+    inv = users["investigator"]
+    first, second = factories.make_eligible(inv), factories.make_eligible(inv)
+    auth.login("inv.user")
+    page = client.get(f"/subjects/{first.id}/eligibility").get_data(as_text=True)
+    assert 'name="username"' in page
+    assert "Investigator confirmation of eligibility" in page
+    assert inv.full_name in page
+    wrong = client.post(
+        f"/subjects/{first.id}/eligibility",
+        data={"csrf_token": csrf_token(page), "username": "inv.user", "password": "nope nope"},
+    )
+    assert wrong.status_code == 422
+    assert "The password is not correct." in wrong.get_data(as_text=True)
+    ok = client.post(
+        f"/subjects/{first.id}/eligibility",
+        data={"csrf_token": csrf_token(page), "username": "inv.user", "password": PASSWORD},
+    )
+    assert ok.status_code == 302
+    page = client.get(f"/subjects/{second.id}/eligibility").get_data(as_text=True)
+    assert 'name="username"' not in page
+    ok = client.post(
+        f"/subjects/{second.id}/eligibility",
+        data={"csrf_token": csrf_token(page), "password": PASSWORD},
+    )
+    assert ok.status_code == 302
+    detail = client.get(f"/subjects/{second.id}").get_data(as_text=True)
+    assert "confirmed and signed" in detail
+
+
+def test_answers_from_the_checklist(client, users, auth):
+    inv = users["investigator"]
+    subject = factories.screen_subject(inv)
+    factories.consent(inv, subject)
+    auth.login("inv.user")
+    response = form_post(
+        client,
+        f"/subjects/{subject.id}/eligibility",
+        {"which": "answers", "IN06": "yes", "EX04": "no"},
+    )
+    assert response.status_code == 302
+    from studyapp.subjects import services
+
+    assert services.answers(subject) == {"IN06": True, "EX04": False}
+    changed = form_post(
+        client, f"/subjects/{subject.id}/eligibility", {"which": "answers", "EX04": "yes"}
+    )
+    follow = client.get(changed.headers["Location"]).get_data(as_text=True)
+    assert "reason" in follow.lower()
+    assert services.answers(subject)["EX04"] is False  # not changed without a reason
+
+
+def test_enrol_page_explains_the_closed_gate(client, users, auth):
+    inv = users["investigator"]
+    for n in range(3):
+        freeze_clock(datetime(2026, 3, 2, 1, tzinfo=UTC) + timedelta(days=7 * n))
+        factories.make_enrolled(inv, TODAY + timedelta(days=7 * n))
+    freeze_clock(datetime(2026, 3, 20, 1, tzinfo=UTC))
+    waiting = factories.make_signed(inv)
+    auth.login("crc.user")
+    response = form_post(client, f"/subjects/{waiting.id}/enrol", {"day1": "2026-03-20"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "paused until every run-in subject" in body
+    assert "2026-04-12" in body  # the third subject's DLT window ends on Day 28
+    dashboard = client.get("/subjects/").get_data(as_text=True)
+    assert 'data-testid="gate-state">paused: DLT windows running' in dashboard
+    assert 'data-testid="enrolled-count">3</strong> / 20' in dashboard
+
+
+def test_dlt_review_page_opens_enrolment(client, users, auth):
+    inv = users["investigator"]
+    cohort = []
+    for n in range(3):
+        freeze_clock(datetime(2026, 3, 2, 1, tzinfo=UTC) + timedelta(days=7 * n))
+        cohort.append(factories.make_enrolled(inv, TODAY + timedelta(days=7 * n)))
+    freeze_clock(datetime(2026, 4, 13, 1, tzinfo=UTC))
+    auth.login("inv.user")
+    page = client.get("/subjects/run-in").get_data(as_text=True)
+    assert 'data-testid="dlt-review"' in page
+    data = {f"dlt-{s.id}": "no" for s in cohort} | {
+        "decision": "continue",
+        "comments": "no DLT",
+        "username": "inv.user",
+        "password": PASSWORD,
+    }
+    response = client.post("/subjects/run-in", data={"csrf_token": csrf_token(page), **data})
+    assert response.status_code == 302
+    assert "enrolment open" in client.get("/subjects/").get_data(as_text=True)
+
+
+def test_screen_failure_and_disposition_pages(client, users, auth):
+    inv = users["investigator"]
+    failing = factories.screen_subject(inv)
+    enrolled = factories.make_enrolled(inv, TODAY)
+    auth.login("inv.user")
+    assert (
+        form_post(
+            client, f"/subjects/{failing.id}/screen-fail", {"reason": "declined further tests"}
+        ).status_code
+        == 302
+    )
+    response = form_post(
+        client,
+        f"/subjects/{enrolled.id}/disposition",
+        {"decod": "WITHDRAWAL BY SUBJECT", "on": "2026-03-02", "reason": "moved away"},
+    )
+    assert response.status_code == 302
+    listing = client.get("/subjects/", query_string={"phase": "discontinued"}).get_data(
+        as_text=True
+    )
+    assert enrolled.subject_number in listing
+    assert failing.screening_number not in listing
+
+
+def test_dashboard_sorts_filters_and_refuses_unknown_columns(client, users, auth):
+    inv = users["investigator"]
+    factories.screen_subject(inv)
+    factories.screen_subject(inv)
+    auth.login("mon.user")
+    page = client.get("/subjects/", query_string={"sort": "screening", "desc": "1"})
+    numbers = re.findall(r">(S01-\d{3})</a>", page.get_data(as_text=True))
+    assert numbers == ["S01-002", "S01-001"]
+    assert client.get("/subjects/", query_string={"sort": "id; drop table"}).status_code == 400
+    assert client.get("/subjects/", query_string={"phase": "nonsense"}).status_code == 400
+
+
+@pytest.mark.req("P11-09")
+def test_monitor_reads_but_cannot_register_or_sign(client, users, auth):
+    subject = factories.make_eligible(users["investigator"])
+    auth.login("mon.user")
+    assert client.get(f"/subjects/{subject.id}").status_code == 200
+    assert client.get("/subjects/screen").status_code == 403
+    response = form_post(
+        client,
+        f"/subjects/{subject.id}/eligibility",
+        {"username": "mon.user", "password": PASSWORD},
+    )
+    assert response.status_code == 403
+    assert client.get("/subjects/999999").status_code == 404
