@@ -9,7 +9,7 @@ import pytest
 from studyapp.audit import acting_as
 from studyapp.db import freeze_clock
 from studyapp.errors import Conflict, PermissionDenied, ValidationFailed
-from studyapp.subjects import runin
+from studyapp.subjects import runin, services
 from tests import factories
 from tests.factories import PASSWORD
 
@@ -51,8 +51,6 @@ def test_run_in_subjects_are_dosed_one_at_a_time(app, users):
     on(T0 + timedelta(days=6))
     subject = factories.make_signed(inv)
     with acting_as(inv), pytest.raises(ValidationFailed) as excinfo:
-        from studyapp.subjects import services
-
         services.enrol(inv, subject.id, day1=T0 + timedelta(days=6))
     assert "no earlier than 2026-03-09" in excinfo.value.field_errors["day1"][0]
 
@@ -69,8 +67,6 @@ def test_enrolment_pauses_after_the_cohort_and_says_until_when(app, users, cohor
     on(T0 + timedelta(days=15))
     subject = factories.make_signed(inv)
     with pytest.raises(Conflict, match="paused until every run-in subject"):
-        from studyapp.subjects import services
-
         services.enrol(inv, subject.id, day1=T0 + timedelta(days=15))
     with pytest.raises(Conflict):
         runin.check_can_dose(subject)
@@ -135,8 +131,6 @@ def test_two_dlts_halt_enrolment(app, users, cohort):
     assert state.state == "halted"
     assert not state.enrolment_open
     subject = factories.make_signed(inv)
-    from studyapp.subjects import services
-
     with pytest.raises(Conflict, match="halted"):
         services.enrol(inv, subject.id, day1=T0 + timedelta(days=42))
 
