@@ -476,15 +476,16 @@ def confirm_eligibility(
     return subject
 
 
-def eligibility_signature_current(subject: Subject) -> bool:
+def eligibility_signature(subject: Subject) -> Any:
     from studyapp.signatures.models import Signature
 
-    signature = (
-        db.session.get(Signature, subject.eligibility_signature_id)
-        if subject.eligibility_signature_id
-        else None
-    )
-    return signatures.is_current(signature, eligibility_content(subject))
+    if subject.eligibility_signature_id is None:
+        return None
+    return db.session.get(Signature, subject.eligibility_signature_id)
+
+
+def eligibility_signature_current(subject: Subject) -> bool:
+    return signatures.is_current(eligibility_signature(subject), eligibility_content(subject))
 
 
 def screen_fail(actor: User, subject_id: int, reason: str) -> Subject:

@@ -17,6 +17,7 @@ from studyapp.db import utcnow
 from studyapp.errors import Conflict, StaleVersion, ValidationFailed
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
+from studyapp.signatures.models import Signature
 from studyapp.subjects import forms, queries, runin, services
 from studyapp.subjects.models import DISPOSITIONS, PriorTherapy
 from studyapp.web import attach_errors
@@ -138,6 +139,7 @@ def detail(subject_id: int) -> Any:
         results=results,
         eligible=bool(results) and services.rules.is_eligible(results),
         signed=services.eligibility_signature_current(subject),
+        signature=services.eligibility_signature(subject),
         therapies=services.therapies(subject),
         history=services.history(subject),
         phase=queries.phase(subject, today),
@@ -369,6 +371,7 @@ def eligibility(subject_id: int) -> Any:
         need_username=_signature_needs_username(),
         eligible=bool(results) and services.rules.is_eligible(results),
         signed=services.eligibility_signature_current(subject),
+        signature=services.eligibility_signature(subject),
     ), _status(sign_form)
 
 
@@ -471,8 +474,14 @@ def run_in() -> Any:
         if done:
             session[ESIGN_KEY] = utcnow().timestamp()
             return done
+    review_signature = (
+        db.session.get(Signature, state.review.signature_id)
+        if state.review and state.review.signature_id
+        else None
+    )
     return render_template(
         "subjects/run_in.html",
+        review_signature=review_signature,
         gate=state,
         form=form,
         cohort=cohort,

@@ -118,7 +118,7 @@ def test_bad_values_keep_what_was_typed(client, users, auth):
     assert "is not a date: use YYYY" in response.get_data(as_text=True)
 
 
-@pytest.mark.req("P11-16", "P11-13")
+@pytest.mark.req("P11-16")
 def test_investigator_signs_from_the_page_username_only_the_first_time(client, users, auth):
     inv = users["investigator"]
     first, second = factories.make_eligible(inv), factories.make_eligible(inv)
@@ -147,6 +147,17 @@ def test_investigator_signs_from_the_page_username_only_the_first_time(client, u
     assert ok.status_code == 302
     detail = client.get(f"/subjects/{second.id}").get_data(as_text=True)
     assert "confirmed and signed" in detail
+    # the manifestation: printed name, local date-time with offset, meaning (11.50)
+    assert re.search(
+        r"Signed by Inv User \(investigator\) on 2026-03-02 09:00:00 \(\+08:00\): "
+        r'"Investigator confirmation of eligibility"',
+        detail,
+    )
+    auth.logout()
+    auth.login("inv.user")
+    third = factories.make_eligible(inv)
+    page = client.get(f"/subjects/{third.id}/eligibility").get_data(as_text=True)
+    assert 'name="username"' in page  # a new session asks for the username again
 
 
 def test_answers_from_the_checklist(client, users, auth):
