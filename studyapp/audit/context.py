@@ -43,7 +43,14 @@ class Event:
 
 
 def set_reason(reason: str | None, session: Session | None = None) -> None:
-    """The reason for change of the edits flushed next in this transaction (GCP-02)."""
+    """The reason for change of the edits flushed next in this transaction (GCP-02).
+
+    A reason holding an ID-card or phone number is refused: the trail is never rewritten,
+    so an identifier must not reach it (PRV-02).
+    """
+    from studyapp.privacy import check_free_text
+
+    check_free_text({"reason": reason})
     (session or db.session).info[REASON_KEY] = (reason or "").strip() or None
 
 

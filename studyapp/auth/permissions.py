@@ -41,6 +41,7 @@ class Action(StrEnum):
     RECORD_SAFETY = "record_safety"
     RECORD_DISPOSITION = "record_disposition"
     REVIEW_DLT = "review_dlt"
+    JUDGE_ELIGIBILITY = "judge_eligibility"
     SIGN = "sign"
     RAISE_QUERY = "raise_query"
     ANSWER_QUERY = "answer_query"
@@ -60,6 +61,7 @@ ACTION_LABELS = {
     Action.RECORD_SAFETY: _l("record adverse events"),
     Action.RECORD_DISPOSITION: _l("record withdrawal, completion or death"),
     Action.REVIEW_DLT: _l("review and sign the safety run-in DLT review"),
+    Action.JUDGE_ELIGIBILITY: _l("answer the eligibility criteria judged by the investigator"),
     Action.SIGN: _l("sign casebooks electronically"),
     Action.RAISE_QUERY: _l("raise data queries"),
     Action.ANSWER_QUERY: _l("answer data queries"),
@@ -80,6 +82,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.RECORD_SAFETY,
             Action.RECORD_DISPOSITION,
             Action.REVIEW_DLT,
+            Action.JUDGE_ELIGIBILITY,
             Action.SIGN,
             Action.ANSWER_QUERY,
         }

@@ -23,6 +23,7 @@ from studyapp.clinical.schedule import date_of_day
 from studyapp.db import utcnow
 from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
+from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
 from studyapp.signatures import services as signatures
 from studyapp.subjects.models import ENROLLED, DltAssessment, DltReview, Subject
@@ -216,6 +217,7 @@ def sign_review(
     missing = [s.label for s in cohort if s.id not in findings]
     if missing:
         raise ValidationFailed(_("Answer DLT yes or no for %(s)s.", s=", ".join(missing)))
+    check_free_text({"comments": comments} | {f"details-{k}": v[1] for k, v in findings.items()})
     dlts = sum(1 for s in cohort if findings[s.id][0])
     outcome = runin_decision(len(cohort), dlts, get_protocol().run_in)
     if decision not in ALLOWED[outcome]:

@@ -331,7 +331,7 @@ def answer_criteria(
     actor: User, subject_id: int, given: Mapping[str, bool], *, reason: str | None
 ) -> None:
     """Record the investigator-judged answers; changing an answer needs a reason."""
-    require(actor, Action.ENTER_DATA)
+    require(actor, Action.JUDGE_ELIGIBILITY)
     subject = get_subject(actor, subject_id)
     _require_status(subject, SCREENING)
     _require_consent(subject)

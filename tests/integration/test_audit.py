@@ -301,3 +301,12 @@ def test_naive_datetimes_are_refused(app, users, vitals_table):
     with pytest.raises(Exception, match="naive datetime"):
         db.session.flush()
     db.session.rollback()
+
+
+@pytest.mark.req("PRV-02")
+def test_a_reason_holding_an_identifier_is_refused_before_it_reaches_the_trail(app):
+    from studyapp.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as excinfo:
+        set_reason("patient asked to call 13912345678")
+    assert "reason" in excinfo.value.field_errors

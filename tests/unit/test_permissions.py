@@ -21,6 +21,7 @@ EXPECTED = {
         "record_safety",
         "record_disposition",
         "review_dlt",
+        "judge_eligibility",
         "sign",
         "answer_query",
     },
