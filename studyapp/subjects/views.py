@@ -214,11 +214,19 @@ def screening_data(subject_id: int) -> Any:
             stale = exc
         except ValidationFailed as exc:
             attach_errors(form, exc)
+        except Conflict as exc:  # e.g. no consent yet: said on the form, typed values kept
+            form.form_errors.append(exc.message)
+            form.conflict = True
         else:
             flash(_("Screening values saved."), "success")
             return redirect(url_for("subjects.detail", subject_id=subject.id))
+    saved_before = any(getattr(subject, name) is not None for name in services.SCREENING_FIELDS)
     template = render_template(
-        "subjects/screening_data.html", form=form, subject=subject, stale=stale
+        "subjects/screening_data.html",
+        form=form,
+        subject=subject,
+        stale=stale,
+        saved_before=saved_before,
     )
     return template, 409 if stale else _status(form)
 
