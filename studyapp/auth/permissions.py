@@ -59,7 +59,7 @@ ACTION_LABELS = {
     Action.ENROL_SUBJECTS: _l("enrol subjects"),
     Action.MANAGE_SCHEDULE: _l("manage the visit schedule"),
     Action.RECORD_SAFETY: _l("record adverse events"),
-    Action.RECORD_DISPOSITION: _l("record withdrawal, completion or death"),
+    Action.RECORD_DISPOSITION: _l("record withdrawal, loss to follow-up, completion or death"),
     Action.REVIEW_DLT: _l("review and sign the safety run-in DLT review"),
     Action.JUDGE_ELIGIBILITY: _l("answer the eligibility criteria judged by the investigator"),
     Action.SIGN: _l("sign casebooks electronically"),

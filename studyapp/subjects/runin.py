@@ -26,6 +26,7 @@ from studyapp.extensions import db
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
 from studyapp.signatures import services as signatures
+from studyapp.subjects.labels import label
 from studyapp.subjects.models import ENROLLED, DltAssessment, DltReview, Subject
 
 MEANING = "Investigator sign-off of the safety run-in DLT review"
@@ -230,8 +231,8 @@ def sign_review(
                         "choose %(allowed)s.",
                         n=dlts,
                         size=len(cohort),
-                        o=outcome,
-                        allowed=" / ".join(ALLOWED[outcome]),
+                        o=label("rule", outcome),
+                        allowed=" / ".join(label("decision", d) for d in ALLOWED[outcome]),
                     )
                 ]
             },

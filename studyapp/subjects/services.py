@@ -28,6 +28,7 @@ from studyapp.extensions import db
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
 from studyapp.signatures import services as signatures
+from studyapp.subjects.labels import label
 from studyapp.subjects.models import (
     DISPOSITIONS,
     ENROLLED,
@@ -87,7 +88,12 @@ def _require_consent(subject: Subject) -> None:
 
 def _require_status(subject: Subject, *allowed: str) -> None:
     if subject.status not in allowed:
-        raise Conflict(_("Not possible for a subject whose status is %(s)s.", s=subject.status))
+        raise Conflict(
+            _(
+                "Not possible for a subject whose status is %(s)s.",
+                s=label("status", subject.status),
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -214,7 +220,10 @@ def save_screening_data(
         except ValueError as exc:
             raise _invalid("itp_diagnosis_date", str(exc)) from None
     if values.get("no_emergency_tx") and values.get("last_emergency_tx_stop"):
-        raise _invalid("last_emergency_tx_stop", _("Either a stop date or 'none given', not both."))
+        raise _invalid(
+            "last_emergency_tx_stop",
+            _("Either a stop date or “No emergency ITP treatment given”, not both."),
+        )
     set_reason(reason)
     for name in SCREENING_FIELDS:
         if name in values:

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,7 +17,7 @@ from studyapp.errors import Conflict, StaleVersion, ValidationFailed
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.signatures.models import Signature
-from studyapp.subjects import forms, queries, runin, services
+from studyapp.subjects import forms, labels, queries, runin, services
 from studyapp.subjects.models import DISPOSITIONS, PriorTherapy
 from studyapp.web import attach_errors
 
@@ -234,11 +233,13 @@ def screening_data(subject_id: int) -> Any:
 def _therapy_forms(formdata: bool = True) -> tuple[Any, Any]:
     form = forms.TherapyForm() if formdata else forms.TherapyForm(formdata=None)
     form.category.choices = forms.choices(
-        [(c, c.replace("_", " ")) for c in services.THERAPY_CATEGORIES]
+        [(c, labels.label("therapy", c)) for c in services.THERAPY_CATEGORIES]
     )
-    form.best_response.choices = forms.choices([("", "—")] + [(r, r) for r in services.RESPONSES])
+    form.best_response.choices = forms.choices(
+        [("", "—")] + [(r, labels.label("response", r)) for r in services.RESPONSES]
+    )
     form.reason_stopped.choices = forms.choices(
-        [("", "—")] + [(r, r.lower()) for r in services.STOP_REASONS]
+        [("", "—")] + [(r, labels.label("stop_reason", r)) for r in services.STOP_REASONS]
     )
     hform = (
         forms.HistoryForm(prefix="mh")
@@ -431,7 +432,7 @@ def screen_fail(subject_id: int) -> Any:
 def disposition(subject_id: int) -> Any:
     subject = _subject(subject_id)
     form = forms.DispositionForm()
-    form.decod.choices = forms.choices([(d, d.lower()) for d in DISPOSITIONS])
+    form.decod.choices = forms.choices([(d, labels.label("disposition", d)) for d in DISPOSITIONS])
     done = _run(
         form,
         lambda: services.record_disposition(
@@ -498,36 +499,11 @@ def run_in() -> Any:
     ), _status(form)
 
 
-STATUS_LABELS = {
-    "screening": _l("screening"),
-    "screen_failed": _l("screen failure"),
-    "enrolled": _l("enrolled"),
-    "in_treatment": _l("in treatment"),
-    "in_follow_up": _l("in follow-up"),
-    "completed": _l("completed"),
-    "discontinued": _l("withdrawn or discontinued"),
-}
-GATE_LABELS = {
-    "enrolling_run_in": _l("enrolling the run-in cohort"),
-    "expanding": _l("enrolling the expanded run-in cohort"),
-    "waiting": _l("paused: DLT windows running"),
-    "review_due": _l("paused: DLT review due"),
-    "open": _l("enrolment open"),
-    "halted": _l("halted"),
-}
-OUTCOME_LABELS = {
-    "met": _l("met"),
-    "not_met": _l("not met"),
-    "missing": _l("value missing"),
-    "unanswered": _l("not answered"),
-    "not_applicable": _l("not in force"),
-}
-
-
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
     return {
-        "status_label": lambda key: str(STATUS_LABELS.get(key, key)),
-        "gate_label": lambda key: str(GATE_LABELS.get(key, key)),
-        "outcome_label": lambda key: str(OUTCOME_LABELS.get(key, key)),
+        "label": labels.label,
+        "status_label": lambda key: labels.label("status", key),
+        "gate_label": lambda key: labels.label("gate", key),
+        "outcome_label": lambda key: labels.label("outcome", key),
     }

@@ -111,7 +111,7 @@ def test_one_dlt_expands_the_run_in_and_continue_is_refused(app, users, cohort):
     findings = {s.id: (s is cohort[1], "grade 3 rash" if s is cohort[1] else "") for s in cohort}
     with pytest.raises(ValidationFailed) as excinfo:
         sign(inv, findings, "continue")
-    assert "gives 'expand'" in excinfo.value.field_errors["decision"][0]
+    assert "gives 'expand the run-in'" in excinfo.value.field_errors["decision"][0]
     review = sign(inv, findings, "modify")
     assert review.rule_outcome == "expand"
     state = runin.gate()
