@@ -48,9 +48,10 @@ def create_user(username: str, full_name: str, role: str, password: str) -> None
 @click.command("demo-data")
 def demo_data() -> None:
     """Load the demo study (idempotent) and print the demo sign-ins."""
-    from studyapp.demo import DEMO_TOTP_SECRET, load_demo
+    from studyapp.demo import DEMO_TOTP_SECRET, demo_summary, load_demo
 
     users = load_demo()
+    click.echo(demo_summary())
     password = current_app.config["DEMO_PASSWORD"]
     click.echo(f"Demo sign-ins (password for all: {password}):")
     for user in users:

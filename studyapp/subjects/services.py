@@ -219,7 +219,11 @@ def save_screening_data(
             partial_dates.parse(diagnosis)
         except ValueError as exc:
             raise _invalid("itp_diagnosis_date", str(exc)) from None
-    if values.get("no_emergency_tx") and values.get("last_emergency_tx_stop"):
+    merged = {name: values.get(name, getattr(subject, name)) for name in SCREENING_FIELDS}
+    for name in ("platelet_date", "last_emergency_tx_stop"):
+        if merged[name] is not None and merged[name] > utcnow().date():
+            raise _invalid(name, _("The date cannot be in the future."))
+    if merged["no_emergency_tx"] and merged["last_emergency_tx_stop"]:
         raise _invalid(
             "last_emergency_tx_stop",
             _("Either a stop date or “No emergency ITP treatment given”, not both."),
@@ -253,6 +257,7 @@ def _check_partial(field: str, text: str | None) -> None:
 def add_prior_therapy(actor: User, subject_id: int, therapy: Therapy) -> PriorTherapy:
     require(actor, Action.ENTER_DATA)
     subject = get_subject(actor, subject_id)
+    _require_status(subject, SCREENING)
     _require_consent(subject)
     if therapy.category not in THERAPY_CATEGORIES:
         raise _invalid("category", _("Choose a category from the list."))
@@ -282,6 +287,7 @@ def add_medical_history(
 ) -> MedicalHistory:
     require(actor, Action.ENTER_DATA)
     subject = get_subject(actor, subject_id)
+    _require_status(subject, SCREENING)
     _require_consent(subject)
     _check_partial("start_date", start_date)
     _check_partial("end_date", end_date)

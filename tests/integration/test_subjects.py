@@ -310,3 +310,39 @@ def test_completed_subjects_are_counted(app, users):
     assert (counts["screened"], counts["completed"], counts["enrolled_total"]) == (2, 1, 1)
     assert counts["screening"] == 1
     assert counts["target"] == 20
+
+
+def test_screening_values_refuse_future_dates_and_contradictions(app, users):
+    inv = users["investigator"]
+    subject = factories.screen_subject(inv)
+    factories.consent(inv, subject)
+    with acting_as(inv):
+        with pytest.raises(ValidationFailed) as excinfo:
+            services.save_screening_data(
+                inv,
+                subject.id,
+                {"platelet_date": TODAY + timedelta(days=1)},
+                version=None,
+                reason=None,
+            )
+        assert "future" in excinfo.value.field_errors["platelet_date"][0]
+        services.save_screening_data(
+            inv, subject.id, {"no_emergency_tx": True}, version=None, reason=None
+        )
+        with pytest.raises(ValidationFailed):  # both across two saves
+            services.save_screening_data(
+                inv,
+                subject.id,
+                {"last_emergency_tx_stop": TODAY - timedelta(days=30)},
+                version=None,
+                reason=None,
+            )
+
+
+def test_history_is_closed_once_screening_ends(app, users):
+    inv = users["investigator"]
+    subject = factories.make_enrolled(inv, TODAY)
+    with acting_as(inv), pytest.raises(Conflict):
+        services.add_prior_therapy(
+            inv, subject.id, services.Therapy("ivig", "IVIG", None, None, None, None)
+        )
