@@ -22,9 +22,9 @@ from studyapp.auth.permissions import Role
 from studyapp.db import freeze_clock, utcnow
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
-from studyapp.subjects import runin, services
+from studyapp.subjects import checklist, history, runin, services
+from studyapp.subjects.history import Therapy
 from studyapp.subjects.models import Subject
-from studyapp.subjects.services import Therapy
 
 DEMO_MARK = "demo account (no real person)"
 #: A fixed secret so the demo data manager's codes can be shown at the console.
@@ -221,14 +221,14 @@ class _Builder:
             values = self.values(p, on, complete)
             services.save_screening_data(self.inv, subject.id, values, version=None, reason=None)
             for therapy in self.therapies(p, on):
-                services.add_prior_therapy(self.inv, subject.id, therapy)
+                history.add_prior_therapy(self.inv, subject.id, therapy)
             for term, years in p.history:
                 start = str(self.today.year - years)
-                services.add_medical_history(
+                history.add_medical_history(
                     self.inv, subject.id, term=term, start_date=start, end_date=None, ongoing=True
                 )
             if complete:
-                services.answer_criteria(self.inv, subject.id, self.answers(p), reason=None)
+                checklist.answer_criteria(self.inv, subject.id, self.answers(p), reason=None)
         return subject
 
     def values(self, p: DemoSubject, on: date, complete: bool) -> dict[str, object]:
@@ -273,7 +273,7 @@ class _Builder:
             services.save_screening_data(
                 self.inv, subject.id, repeat, version=None, reason=REPEAT_COUNT
             )
-            services.confirm_eligibility(
+            checklist.confirm_eligibility(
                 self.inv, subject.id, password=self.password, username=self.inv.username
             )
             services.enrol(self.inv, subject.id, day1=on + timedelta(days=1))

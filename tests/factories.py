@@ -153,7 +153,7 @@ GOOD_VALUES = {
 def make_eligible(investigator: User, *, screened: Any = None, sex: str = "F") -> Any:
     """Screened, consented, every criterion satisfied; not yet signed."""
     from studyapp.protocol.loader import get_protocol
-    from studyapp.subjects import services
+    from studyapp.subjects import checklist, history, services
 
     subject = screen_subject(investigator, screened=screened, sex=sex)
     consent(investigator, subject)
@@ -162,23 +162,23 @@ def make_eligible(investigator: User, *, screened: Any = None, sex: str = "F") -
     with acting_as(investigator):
         services.save_screening_data(investigator, subject.id, values, version=None, reason=None)
         for category, name in (("corticosteroid", "prednisone"), ("rituximab", "rituximab")):
-            services.add_prior_therapy(
+            history.add_prior_therapy(
                 investigator,
                 subject.id,
-                services.Therapy(category, name, "2024-01", "2024-03", "NR", "NO RESPONSE"),
+                history.Therapy(category, name, "2024-01", "2024-03", "NR", "NO RESPONSE"),
             )
-        services.answer_criteria(
+        checklist.answer_criteria(
             investigator, subject.id, {c.code: c.kind == "inclusion" for c in judged}, reason=None
         )
     return subject
 
 
 def make_signed(investigator: User, **kw: Any) -> Any:
-    from studyapp.subjects import services
+    from studyapp.subjects import checklist
 
     subject = make_eligible(investigator, **kw)
     with acting_as(investigator):
-        return services.confirm_eligibility(
+        return checklist.confirm_eligibility(
             investigator, subject.id, password=PASSWORD, username=investigator.username
         )
 

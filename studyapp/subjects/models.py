@@ -28,6 +28,20 @@ from studyapp.extensions import db
 
 #: Subject statuses; "in treatment" and "in follow-up" are derived from Day 1 and today.
 SCREENING, SCREEN_FAILED, ENROLLED = "screening", "screen_failed", "enrolled"
+#: The Subject columns holding the values the machine-checkable criteria read.
+SCREENING_FIELDS = (
+    "itp_diagnosis_date",
+    "ecog",
+    "platelet_count",
+    "platelet_date",
+    "alt",
+    "ast",
+    "bilirubin",
+    "creatinine",
+    "pregnancy_test",
+    "last_emergency_tx_stop",
+    "no_emergency_tx",
+)
 #: CDISC DSDECOD values a subject can leave the study with.
 DISPOSITIONS = (
     "COMPLETED",

@@ -13,7 +13,7 @@ from studyapp.db import utcnow
 from studyapp.demo import REPEAT_COUNT, demo_summary, load_demo
 from studyapp.extensions import db
 from studyapp.signatures.models import Signature
-from studyapp.subjects import runin, services
+from studyapp.subjects import checklist, history, runin
 from studyapp.subjects.models import ENROLLED, SCREEN_FAILED, SCREENING, Subject
 
 
@@ -76,9 +76,9 @@ def test_the_subjects_are_realistic_and_identify_nobody(demo):
     assert all(s.birth_year is None and s.consented for s in everyone)
     for s in subjects(Subject.status == ENROLLED):
         assert s.platelet_count < 30
-        assert services.eligibility_signature_current(s)
-        assert {t.category for t in services.therapies(s)} & {"rituximab", "tpo_ra"}
-    assert sum(bool(services.history(s)) for s in everyone) >= 6
+        assert checklist.eligibility_signature_current(s)
+        assert {t.category for t in history.therapies(s)} & {"rituximab", "tpo_ra"}
+    assert sum(bool(history.history(s)) for s in everyone) >= 6
     failed = {
         s.screen_failed_criteria: s.screen_fail_reason
         for s in subjects(Subject.status == SCREEN_FAILED)
@@ -88,7 +88,7 @@ def test_the_subjects_are_realistic_and_identify_nobody(demo):
     (waiting,) = subjects(Subject.status == SCREENING)
     assert waiting.platelet_count is not None
     assert waiting.alt is None
-    assert services.answers(waiting) == {}
+    assert checklist.answers(waiting) == {}
 
 
 def test_a_second_load_adds_nothing(demo):

@@ -171,15 +171,15 @@ def test_answers_from_the_checklist(client, users, auth):
         {"which": "answers", "IN06": "yes", "EX04": "no"},
     )
     assert response.status_code == 302
-    from studyapp.subjects import services
+    from studyapp.subjects import checklist
 
-    assert services.answers(subject) == {"IN06": True, "EX04": False}
+    assert checklist.answers(subject) == {"IN06": True, "EX04": False}
     changed = form_post(
         client, f"/subjects/{subject.id}/eligibility", {"which": "answers", "EX04": "yes"}
     )
     follow = client.get(changed.headers["Location"]).get_data(as_text=True)
     assert "reason" in follow.lower()
-    assert services.answers(subject)["EX04"] is False  # not changed without a reason
+    assert checklist.answers(subject)["EX04"] is False  # not changed without a reason
 
 
 def test_enrol_page_explains_the_closed_gate(client, users, auth):

@@ -14,7 +14,7 @@ from studyapp.db import freeze_clock
 from studyapp.errors import Conflict, PermissionDenied, ValidationFailed
 from studyapp.extensions import db
 from studyapp.signatures.models import Signature
-from studyapp.subjects import services
+from studyapp.subjects import checklist, history, services
 from studyapp.subjects.models import Subject
 from tests import factories
 from tests.factories import PASSWORD
@@ -95,11 +95,11 @@ def test_no_study_procedure_before_consent(app, users):
     with pytest.raises(Conflict, match="consent first"):
         services.save_screening_data(inv, subject.id, {"ecog": 1}, version=None, reason=None)
     with pytest.raises(Conflict, match="consent first"):
-        services.add_prior_therapy(
-            inv, subject.id, services.Therapy("rituximab", "rituximab", None, None, None, None)
+        history.add_prior_therapy(
+            inv, subject.id, history.Therapy("rituximab", "rituximab", None, None, None, None)
         )
     with pytest.raises(Conflict, match="consent first"):
-        services.answer_criteria(inv, subject.id, {"IN06": True}, reason=None)
+        checklist.answer_criteria(inv, subject.id, {"IN06": True}, reason=None)
 
 
 def test_consent_version_must_be_in_effect_on_the_consent_date(app, users):
@@ -116,11 +116,11 @@ def test_consent_version_must_be_in_effect_on_the_consent_date(app, users):
 def test_eligibility_results_follow_the_data(app, users):
     inv = users["investigator"]
     subject = factories.make_eligible(inv)
-    results = {r.code: r for r in services.evaluate(subject)}
+    results = {r.code: r for r in checklist.evaluate(subject)}
     assert results["IN05"].value == "1"  # rituximab counts as second-line
     assert results["IN02"].value == "33"  # months from 2023-06(-01, imputed) to 2026-03-02
     assert results["IN08A"].threshold.startswith("<= ULN (")
-    assert services.rules.is_eligible(list(results.values()))
+    assert checklist.rules.is_eligible(list(results.values()))
     with acting_as(inv):
         services.save_screening_data(
             inv,
@@ -129,7 +129,7 @@ def test_eligibility_results_follow_the_data(app, users):
             version=subject.version,
             reason="lab re-issued report",
         )
-    results = {r.code: r for r in services.evaluate(subject)}
+    results = {r.code: r for r in checklist.evaluate(subject)}
     assert results["IN03"].satisfied is False
 
 
@@ -138,7 +138,7 @@ def test_confirmation_needs_the_signers_credentials(app, users):
     inv = users["investigator"]
     subject = factories.make_eligible(inv)
     with acting_as(inv), pytest.raises(ValidationFailed) as excinfo:
-        services.confirm_eligibility(
+        checklist.confirm_eligibility(
             inv, subject.id, password="wrong password here", username="inv.user"
         )
     assert "password" in excinfo.value.field_errors
@@ -147,15 +147,15 @@ def test_confirmation_needs_the_signers_credentials(app, users):
     db.session.refresh(inv)
     assert inv.failed_logins == 1  # counts toward the lockout
     with acting_as(inv), pytest.raises(ValidationFailed) as excinfo:
-        services.confirm_eligibility(inv, subject.id, password=PASSWORD, username="crc.user")
+        checklist.confirm_eligibility(inv, subject.id, password=PASSWORD, username="crc.user")
     assert "username" in excinfo.value.field_errors
     with acting_as(inv):
-        services.confirm_eligibility(inv, subject.id, password=PASSWORD, username="inv.user")
+        checklist.confirm_eligibility(inv, subject.id, password=PASSWORD, username="inv.user")
     signature = db.session.get(Signature, subject.eligibility_signature_id)
     assert signature.printed_name == inv.full_name
-    assert signature.meaning == services.ELIGIBILITY_MEANING
+    assert signature.meaning == checklist.ELIGIBILITY_MEANING
     assert len(signature.content_hash) == 64
-    assert services.eligibility_signature_current(subject)
+    assert checklist.eligibility_signature_current(subject)
     inserted = db.session.scalars(select(AuditLog).where(AuditLog.table_name == "signature"))
     assert {row.field for row in inserted} >= {"meaning", "content_hash", "printed_name"}
 
@@ -163,7 +163,7 @@ def test_confirmation_needs_the_signers_credentials(app, users):
 def test_only_investigators_confirm_eligibility(app, users):
     subject = factories.make_eligible(users["investigator"])
     with pytest.raises(PermissionDenied):
-        services.confirm_eligibility(
+        checklist.confirm_eligibility(
             users["coordinator"], subject.id, password=PASSWORD, username="crc.user"
         )
 
@@ -172,9 +172,9 @@ def test_an_ineligible_subject_cannot_be_confirmed_and_screen_fails_with_the_cri
     inv = users["investigator"]
     subject = factories.make_eligible(inv)
     with acting_as(inv):
-        services.answer_criteria(inv, subject.id, {"EX04": True}, reason="active bleeding seen")
+        checklist.answer_criteria(inv, subject.id, {"EX04": True}, reason="active bleeding seen")
         with pytest.raises(Conflict, match="Not every criterion"):
-            services.confirm_eligibility(inv, subject.id, password=PASSWORD, username="inv.user")
+            checklist.confirm_eligibility(inv, subject.id, password=PASSWORD, username="inv.user")
         services.screen_fail(inv, subject.id, "overt haemorrhage at screening")
     assert subject.status == "screen_failed"
     assert subject.screen_failed_criteria == "EX04"
@@ -189,11 +189,11 @@ def test_enrolment_needs_a_current_signature(app, users):
     with pytest.raises(Conflict, match="signed by the investigator"):
         services.enrol(inv, subject.id, day1=TODAY)
     with acting_as(inv):
-        services.confirm_eligibility(inv, subject.id, password=PASSWORD, username="inv.user")
+        checklist.confirm_eligibility(inv, subject.id, password=PASSWORD, username="inv.user")
         services.save_screening_data(
             inv, subject.id, {"ecog": 2}, version=subject.version, reason="re-assessed"
         )
-    assert not services.eligibility_signature_current(subject)
+    assert not checklist.eligibility_signature_current(subject)
     with pytest.raises(Conflict, match="unchanged since"):
         services.enrol(inv, subject.id, day1=TODAY)
 
@@ -252,18 +252,18 @@ def test_prior_therapy_and_history_checks(app, users):
     factories.consent(inv, subject)
     with acting_as(inv):
         with pytest.raises(ValidationFailed) as excinfo:
-            services.add_prior_therapy(
+            history.add_prior_therapy(
                 inv,
                 subject.id,
-                services.Therapy("rituximab", "rituximab", "2024-05", "2024-02", None, None),
+                history.Therapy("rituximab", "rituximab", "2024-05", "2024-02", None, None),
             )
         assert "before the start" in excinfo.value.field_errors["stop_date"][0]
         with pytest.raises(ValidationFailed):
-            services.add_prior_therapy(
-                inv, subject.id, services.Therapy("magic", "x", None, None, None, None)
+            history.add_prior_therapy(
+                inv, subject.id, history.Therapy("magic", "x", None, None, None, None)
             )
         with pytest.raises(ValidationFailed):
-            services.add_medical_history(
+            history.add_medical_history(
                 inv,
                 subject.id,
                 term="hypertension",
@@ -271,15 +271,15 @@ def test_prior_therapy_and_history_checks(app, users):
                 end_date=None,
                 ongoing=True,
             )
-        row = services.add_medical_history(
+        row = history.add_medical_history(
             inv, subject.id, term="hypertension", start_date="2020", end_date=None, ongoing=True
         )
-        therapy = services.add_prior_therapy(
-            inv, subject.id, services.Therapy("tpo_ra", "eltrombopag", "2024", None, "R", "RELAPSE")
+        therapy = history.add_prior_therapy(
+            inv, subject.id, history.Therapy("tpo_ra", "eltrombopag", "2024", None, "R", "RELAPSE")
         )
-        services.remove_history_row(inv, therapy, "entered twice")
-    assert services.history(subject) == [row]
-    assert services.therapies(subject) == []
+        history.remove_history_row(inv, therapy, "entered twice")
+    assert history.history(subject) == [row]
+    assert history.therapies(subject) == []
 
 
 @pytest.mark.parametrize(
@@ -343,6 +343,6 @@ def test_history_is_closed_once_screening_ends(app, users):
     inv = users["investigator"]
     subject = factories.make_enrolled(inv, TODAY)
     with acting_as(inv), pytest.raises(Conflict):
-        services.add_prior_therapy(
-            inv, subject.id, services.Therapy("ivig", "IVIG", None, None, None, None)
+        history.add_prior_therapy(
+            inv, subject.id, history.Therapy("ivig", "IVIG", None, None, None, None)
         )
