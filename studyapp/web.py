@@ -62,7 +62,14 @@ def safe_next(target: str | None) -> str | None:
 
 
 def attach_errors(form: Any, exc: ValidationFailed) -> None:
-    """Put a service's field errors next to their fields; the rest above the form."""
+    """Put a service's field errors next to their fields; the rest above the form.
+
+    The failed change is rolled back first, so the page never shows unsaved values of
+    the records it reads as if they were saved (the form keeps what the user typed).
+    """
+    from studyapp.extensions import db
+
+    db.session.rollback()
     for name, messages in exc.field_errors.items():
         field = getattr(form, name, None)
         if field is not None:

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, session
 from flask_login import current_user
 
 from studyapp.errors import Conflict, ValidationFailed
+from studyapp.extensions import db
 from studyapp.subjects import labels
 from studyapp.subjects.guards import get_subject
 from studyapp.web import attach_errors
@@ -39,6 +40,7 @@ def run_form(form: Any, action: Callable[[], Any], done: str, target: str) -> An
         attach_errors(form, exc)
         return None
     except Conflict as exc:  # a sequencing rule: said on the page, not as an error page
+        db.session.rollback()
         form.form_errors.append(exc.message)
         form.conflict = True
         return None

@@ -183,10 +183,12 @@ def screening_data(subject_id: int) -> Any:
                 current_user, subject.id, values, version=form.version.data, reason=form.reason.data
             )
         except StaleVersion as exc:
+            db.session.rollback()
             stale = exc
         except ValidationFailed as exc:
             attach_errors(form, exc)
         except Conflict as exc:  # e.g. no consent yet: said on the form, typed values kept
+            db.session.rollback()
             form.form_errors.append(exc.message)
             form.conflict = True
         else:

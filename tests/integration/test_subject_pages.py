@@ -270,3 +270,74 @@ def test_monitor_reads_but_cannot_register_or_sign(client, users, auth):
     )
     assert response.status_code == 403
     assert client.get("/subjects/999999").status_code == 404
+
+
+def test_prior_therapy_and_history_pages(client, users, auth):
+    inv = users["investigator"]
+    subject = factories.screen_subject(inv)
+    factories.consent(inv, subject)
+    auth.login("crc.user")
+    path = f"/subjects/{subject.id}/therapies"
+    added = form_post(
+        client,
+        path,
+        {
+            "category": "tpo_ra",
+            "name": "eltrombopag",
+            "start_date": "2024-02",
+            "stop_date": "2024-09",
+            "best_response": "R",
+            "reason_stopped": "RELAPSE",
+        },
+    )
+    assert added.status_code == 302
+    bad = form_post(
+        client,
+        f"/subjects/{subject.id}/history",
+        {"mh-term": "hypertension", "mh-start_date": "2020-13"},
+        page=path,
+    )
+    assert bad.status_code == 422
+    assert 'value="hypertension"' in bad.get_data(as_text=True)
+    good = form_post(
+        client,
+        f"/subjects/{subject.id}/history",
+        {"mh-term": "hypertension", "mh-start_date": "2020", "mh-ongoing": "y"},
+        page=path,
+    )
+    assert good.status_code == 302
+    page = client.get(path).get_data(as_text=True)
+    assert "TPO receptor agonist" in page
+    assert "hypertension" in page
+    from studyapp.subjects import history
+
+    therapy = history.therapies(subject)[0]
+    removed = form_post(
+        client, f"{path}/{therapy.id}/remove", {"reason": "entered twice"}, page=path
+    )
+    assert removed.status_code == 302
+    assert history.therapies(subject) == []
+    no_reason = form_post(client, f"{path}/{therapy.id}/remove", {"reason": ""}, page=path)
+    assert no_reason.status_code == 302  # refused with a message, nothing changed
+
+
+def test_consent_correction_needs_a_reason(client, users, auth):
+    inv = users["investigator"]
+    subject = factories.screen_subject(inv)
+    factories.consent(inv, subject)
+    auth.login("crc.user")
+    data = {
+        "consent_date": "2026-03-02",
+        "consent_time": "10:45",
+        "version": "2.0",
+        "obtained_by_id": str(users["coordinator"].id),
+    }
+    refused = form_post(client, f"/subjects/{subject.id}/consent", data)
+    assert refused.status_code == 422
+    assert "Give a reason for this change." in refused.get_data(as_text=True)
+    fixed = form_post(
+        client,
+        f"/subjects/{subject.id}/consent",
+        {**data, "reason": "time copied wrongly from the form"},
+    )
+    assert fixed.status_code == 302
