@@ -285,7 +285,7 @@ class _Builder:
 
     def sign_dlt_review(self, offset: int) -> None:
         self.day(offset)
-        cohort = runin.review_cohort()
+        cohort = runin.run_in_subjects()
         with acting_as(self.inv):
             runin.sign_review(
                 self.inv,

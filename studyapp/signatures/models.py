@@ -34,3 +34,9 @@ class Signature(AuditedMixin, db.Model):
 
     def audit_subject_id(self) -> int | None:
         return self.subject_id
+
+    @property
+    def role_label(self) -> str:
+        from studyapp.auth.permissions import ROLE_LABELS, Role
+
+        return str(ROLE_LABELS[Role(self.role)])

@@ -71,7 +71,6 @@ STOP_REASON = {
     "COMPLETED": _l("course completed"),
     "OTHER": _l("other"),
 }
-ROLE_SIGNATURE = {"investigator": _l("Investigator")}
 
 ALL = {
     "status": STATUS,

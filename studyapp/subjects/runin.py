@@ -196,10 +196,6 @@ def check_can_dose(subject: Subject, today: date | None = None) -> None:
         raise Conflict(state.message)
 
 
-def review_cohort() -> list[Subject]:
-    return run_in_subjects()
-
-
 def sign_review(
     actor: User,
     *,
@@ -214,7 +210,7 @@ def sign_review(
     state = gate()
     if state.state != "review_due":
         raise Conflict(state.message)
-    cohort = review_cohort()
+    cohort = run_in_subjects()
     missing = [s.label for s in cohort if s.id not in findings]
     if missing:
         raise ValidationFailed(_("Answer DLT yes or no for %(s)s.", s=", ".join(missing)))

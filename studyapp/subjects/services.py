@@ -47,8 +47,6 @@ from studyapp.subjects.models import (
     Subject,
 )
 
-PREGNANCY = ("POSITIVE", "NEGATIVE", "NOT_APPLICABLE")
-
 
 @dataclass(frozen=True)
 class Screening:

@@ -84,7 +84,7 @@ def run_in() -> Any:
     require(current_user, Action.VIEW_STUDY_DATA)
     state = runin.gate()
     form = forms.DltReviewForm()
-    cohort = runin.review_cohort() if state.state == "review_due" else []
+    cohort = runin.run_in_subjects() if state.state == "review_due" else []
     if request.method == "POST":
         findings = {
             s.id: (

@@ -149,7 +149,7 @@ def test_investigator_signs_from_the_page_username_only_the_first_time(client, u
     assert "confirmed and signed" in detail
     # the manifestation: printed name, local date-time with offset, meaning (11.50)
     assert re.search(
-        r"Signed by Inv User \(investigator\) on 2026-03-02 09:00:00 \(\+08:00\): "
+        r"Signed by Inv User \(Investigator\) on 2026-03-02 09:00:00 \(\+08:00\): "
         r'"Investigator confirmation of eligibility"',
         detail,
     )
