@@ -42,6 +42,8 @@ from studyapp.errors import AuditIntegrityError, ReasonRequired
 CHAIN_LOCK_KEY = 7_415_002
 REDACTED = "[redacted]"
 PENDING_KEY = "audit_pending"
+#: ids of the rows inserted in the current transaction (their values are not saved yet).
+INSERTED_KEY = "audit_inserted"
 
 
 def install() -> None:
@@ -126,7 +128,9 @@ def _before_flush(session: Session, _ctx: UOWTransaction, _instances: Any) -> No
             if not changes:
                 continue
             deleting = _is_soft_delete(obj)
-            overwrites = any(old is not None for _key, old, _new in changes)
+            # A row inserted earlier in this same transaction holds nothing saved yet.
+            fresh = id(obj) in session.info.get(INSERTED_KEY, ())
+            overwrites = not fresh and any(old is not None for _key, old, _new in changes)
             if overwrites and current_reason(session) is None and not deleting:
                 raise ReasonRequired(
                     "A reason for change is required to edit a saved record.",
@@ -139,6 +143,7 @@ def _before_flush(session: Session, _ctx: UOWTransaction, _instances: Any) -> No
             obj.created_by_id = obj.updated_by_id = actor.user_id
             obj.version = obj.version or 1
             pending.append((obj, "insert", None))
+            session.info.setdefault(INSERTED_KEY, set()).add(id(obj))
     session.info[PENDING_KEY] = pending
 
 
@@ -269,6 +274,7 @@ def _clear(session: Session) -> None:
     session.info.pop(REASON_KEY, None)
     session.info.pop(EVENTS_KEY, None)
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(INSERTED_KEY, None)
 
 
 def _clear_on_rollback(session: Session, previous_transaction: Any) -> None:

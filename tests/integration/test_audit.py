@@ -99,6 +99,27 @@ def test_filling_an_empty_field_needs_no_reason_but_changing_it_does(app, users,
         db.session.rollback()
 
 
+@pytest.mark.req("GCP-02")
+def test_a_row_inserted_in_the_same_transaction_changes_without_a_reason(
+    app, users, vitals_table
+):
+    from tests.audit_model import Vitals
+
+    with acting_as(users["investigator"]):
+        row = Vitals(subject_id=1, weight_kg=Decimal("61.5"))
+        db.session.add(row)
+        db.session.flush()  # e.g. an autoflush by a query while the form is applied
+        row.weight_kg = Decimal("61.9")
+        db.session.commit()
+        (insert,) = rows_for(row.id, action="insert", field="weight_kg")
+        (update,) = rows_for(row.id, action="update")
+        assert (insert.new_value, update.old_value, update.new_value) == ("61.5", "61.5", "61.9")
+        row.weight_kg = Decimal("62.0")  # now saved: a change needs a reason again
+        with pytest.raises(ReasonRequired):
+            db.session.flush()
+        db.session.rollback()
+
+
 @pytest.mark.req("P11-07")
 def test_two_edits_keep_three_values_in_order(app, users, vitals_table):
     row = new_vitals(users["investigator"])
