@@ -19,19 +19,25 @@ from typing import Any, TypeVar
 
 from studyapp.clinical.units import known_units
 from studyapp.protocol.model import (
+    BleedingItemDef,
+    BleedingScale,
     ConsentFormVersion,
     DltDefinition,
     DoseRule,
     EligibilityCriterion,
+    InfusionRule,
     LabTestDef,
     NormalRange,
+    PremedicationDef,
     Protocol,
+    RangeLimits,
     ResponseRule,
     RunInRule,
     SafetyRule,
     SiteInfo,
     StudyInfo,
     VisitDef,
+    VitalSignDef,
 )
 
 DEFAULT_PATH = Path(__file__).with_name("itp_daratumumab.toml")
@@ -75,8 +81,8 @@ class _Table:
     def day(self, key: str, default: Any = ...) -> date:
         return self._get(key, date, "a date (YYYY-MM-DD, unquoted)", default)
 
-    def number(self, key: str) -> Decimal:
-        return to_decimal(self._get(key, object, "a number"), self._key(key))
+    def number(self, key: str, default: Any = ...) -> Decimal:
+        return to_decimal(self._get(key, object, "a number", default), self._key(key))
 
     def texts(self, key: str, default: Any = ...) -> tuple[str, ...]:
         values = self._get(key, list, "a list of strings", default)
@@ -232,6 +238,16 @@ def _range(t: _Table) -> NormalRange:
     )
 
 
+def _limits(t: _Table, hard_low_default: Any = ...) -> RangeLimits:
+    """Hard and plausible limits written as flat keys of a lab or vital-sign entry."""
+    return RangeLimits(
+        hard_low=t.number("hard_low", hard_low_default),
+        hard_high=t.number("hard_high"),
+        plausible_low=t.number("plausible_low"),
+        plausible_high=t.number("plausible_high"),
+    )
+
+
 def _lab(t: _Table) -> LabTestDef:
     testcd = t.text("testcd")
     si_unit = t.text("si_unit")
@@ -250,7 +266,64 @@ def _lab(t: _Table) -> LabTestDef:
         accepted_units=accepted,
         ranges=tuple(_build(r, _range) for r in t.tables("ranges")),
         ctcae_graded=t.flag("ctcae_graded"),
+        limits=_limits(t, hard_low_default="0"),
+        decimals=t.integer("decimals"),
     )
+
+
+def _vital(t: _Table) -> VitalSignDef:
+    return VitalSignDef(
+        code=t.text("code"),
+        name=t.text("name"),
+        unit=t.text("unit"),
+        limits=_limits(t),
+        decimals=t.integer("decimals"),
+    )
+
+
+def _bleeding_item(t: _Table) -> BleedingItemDef:
+    return BleedingItemDef(
+        domain=t.text("domain"),
+        code=t.text("code"),
+        name=t.text("name"),
+        max_grade=t.integer("max_grade"),
+    )
+
+
+def _bleeding(t: _Table) -> BleedingScale:
+    return BleedingScale(
+        who_grades=t.texts("who_grades"),
+        items=tuple(_build(i, _bleeding_item) for i in t.tables("items")),
+    )
+
+
+def _infusion(t: _Table) -> InfusionRule:
+    return InfusionRule(
+        first_volume_ml=t.number("first_volume_ml"),
+        later_volume_ml=t.number("later_volume_ml"),
+        first_start_rate_ml_h=t.number("first_start_rate_ml_h"),
+        later_start_rate_ml_h=t.number("later_start_rate_ml_h"),
+        rate_increment_ml_h=t.number("rate_increment_ml_h"),
+        increment_minutes=t.integer("increment_minutes"),
+        max_rate_ml_h=t.number("max_rate_ml_h"),
+    )
+
+
+def _premedication(t: _Table) -> PremedicationDef:
+    return PremedicationDef(
+        code=t.text("code"),
+        name=t.text("name"),
+        route=t.text("route"),
+        dose_low=t.number("dose_low"),
+        dose_high=t.number("dose_high"),
+        unit=t.text("unit"),
+        hours_before_low=t.integer("hours_before_low"),
+        hours_before_high=t.integer("hours_before_high"),
+    )
+
+
+def _rescue_types(t: _Table) -> tuple[str, ...]:
+    return t.texts("rescue_types")
 
 
 def _run_in(t: _Table) -> RunInRule:
@@ -325,6 +398,11 @@ def protocol_from_dict(data: dict[str, Any]) -> Protocol:
         dlt=_build(top.table("dlt"), _dlt),
         response=_build(top.table("response"), _response),
         safety=_build(top.table("safety"), _safety),
+        vital_signs=tuple(_build(t, _vital) for t in top.tables("vital_signs")),
+        bleeding=_build(top.table("bleeding"), _bleeding),
+        infusion=_build(top.table("infusion"), _infusion),
+        premedications=tuple(_build(t, _premedication) for t in top.tables("premedications")),
+        rescue_types=_build(top.table("medications"), _rescue_types),
     )
     top.done()
     return protocol

@@ -18,6 +18,15 @@ from decimal import Decimal
 #: Comparison operators a machine-checkable eligibility criterion may use.
 OPERATORS = ("<", "<=", ">", ">=", "==", "!=")
 
+#: ITP-BAT (SMOG) bleeding domains: Skin, visible Mucosae, Organs (Blood 2013;121:2596).
+BLEEDING_DOMAINS = ("S", "M", "O")
+
+#: Highest grade of the WHO bleeding scale (0 none ... 4 debilitating), a definition [C].
+WHO_MAX_GRADE = 4
+
+#: Highest grade an ITP-BAT item may have: 5 = fatal bleeding.
+BLEEDING_ITEM_MAX_GRADE = 5
+
 
 def _require(condition: bool, message: str) -> None:
     """Raise ValueError with *message* unless *condition* holds."""
@@ -177,6 +186,28 @@ class EligibilityCriterion:
 
 
 @dataclass(frozen=True)
+class RangeLimits:
+    """Edit-check limits of a measured value, in its (SI) unit, all inclusive.
+
+    A value outside ``hard_low``..``hard_high`` cannot be right (impossible, rejected); a value
+    outside ``plausible_low``..``plausible_high`` is unusual and must be confirmed. The plausible
+    range lies inside the hard one.
+    """
+
+    hard_low: Decimal
+    hard_high: Decimal
+    plausible_low: Decimal
+    plausible_high: Decimal
+
+    def __post_init__(self) -> None:
+        _require(
+            self.hard_low <= self.plausible_low <= self.plausible_high <= self.hard_high,
+            "limits: need hard_low <= plausible_low <= plausible_high <= hard_high, got "
+            f"{self.hard_low} / {self.plausible_low} / {self.plausible_high} / {self.hard_high}",
+        )
+
+
+@dataclass(frozen=True)
 class NormalRange:
     """A reference range in the test's SI unit, for a sex (``M``, ``F`` or ``ANY``)."""
 
@@ -188,7 +219,12 @@ class NormalRange:
 
 @dataclass(frozen=True)
 class LabTestDef:
-    """A laboratory test: CDISC LBTESTCD, SI (standard) unit and other accepted units."""
+    """A laboratory test: CDISC LBTESTCD, SI (standard) unit and other accepted units.
+
+    ``limits`` (hard and plausible, in the SI unit, never negative) bound any value, whatever
+    the normal range; ``decimals`` is the number of decimal places allowed for a value entered
+    in the SI unit. Every normal range lies inside the hard limits.
+    """
 
     testcd: str
     name: str
@@ -197,6 +233,8 @@ class LabTestDef:
     accepted_units: tuple[str, ...]
     ranges: tuple[NormalRange, ...]
     ctcae_graded: bool
+    limits: RangeLimits
+    decimals: int
 
     def range_for(self, sex: str, on: date) -> NormalRange:
         """The normal range for *sex* in force on *on*: the sex's own, else ``ANY``."""
@@ -208,6 +246,8 @@ class LabTestDef:
         raise ValueError(f"lab {self.testcd}: no normal range for sex {sex!r} on {on}")
 
     def __post_init__(self) -> None:
+        _require(self.decimals >= 0, f"lab {self.testcd}: decimals must be >= 0")
+        _require(self.limits.hard_low >= 0, f"lab {self.testcd}: hard_low must be >= 0")
         for r in self.ranges:
             _require(
                 r.low <= r.high, f"lab {self.testcd}: normal range low {r.low} > high {r.high}"
@@ -216,6 +256,141 @@ class LabTestDef:
                 r.sex in ("M", "F", "ANY"),
                 f"lab {self.testcd}: range sex must be M, F or ANY, got {r.sex!r}",
             )
+            _require(
+                self.limits.hard_low <= r.low and r.high <= self.limits.hard_high,
+                f"lab {self.testcd}: normal range {r.low}-{r.high} is outside the hard limits "
+                f"{self.limits.hard_low}-{self.limits.hard_high}",
+            )
+
+
+@dataclass(frozen=True)
+class VitalSignDef:
+    """A vital sign or body measurement: CDISC VSTESTCD, unit (CDISC UNIT), edit-check limits.
+
+    ``decimals`` is the number of decimal places allowed when the value is entered.
+    """
+
+    code: str
+    name: str
+    unit: str
+    limits: RangeLimits
+    decimals: int
+
+    def __post_init__(self) -> None:
+        _require(self.decimals >= 0, f"vital sign {self.code}: decimals must be >= 0")
+
+
+@dataclass(frozen=True)
+class BleedingItemDef:
+    """One ITP-BAT item: its SMOG domain (``S``, ``M`` or ``O``), code, name and top grade."""
+
+    domain: str
+    code: str
+    name: str
+    max_grade: int
+
+    def __post_init__(self) -> None:
+        _require(
+            self.domain in BLEEDING_DOMAINS,
+            f"bleeding item {self.code}: domain must be one of {', '.join(BLEEDING_DOMAINS)}, "
+            f"got {self.domain!r}",
+        )
+        _require(
+            1 <= self.max_grade <= BLEEDING_ITEM_MAX_GRADE,
+            f"bleeding item {self.code}: max_grade must be 1-{BLEEDING_ITEM_MAX_GRADE}, "
+            f"got {self.max_grade}",
+        )
+
+
+@dataclass(frozen=True)
+class BleedingScale:
+    """Bleeding assessment: WHO grade wording (index = grade 0-4) and the ITP-BAT items."""
+
+    who_grades: tuple[str, ...]
+    items: tuple[BleedingItemDef, ...]
+
+    def __post_init__(self) -> None:
+        _require(
+            len(self.who_grades) == WHO_MAX_GRADE + 1,
+            f"bleeding.who_grades: need {WHO_MAX_GRADE + 1} descriptions (grades 0-"
+            f"{WHO_MAX_GRADE}), got {len(self.who_grades)}",
+        )
+        _require(bool(self.items), "bleeding.items: at least one item is needed")
+        _unique([i.code for i in self.items], "bleeding item code")
+        missing = [d for d in BLEEDING_DOMAINS if d not in {i.domain for i in self.items}]
+        _require(not missing, f"bleeding.items: no item for domain(s) {', '.join(missing)}")
+
+    def item(self, code: str) -> BleedingItemDef:
+        """Return the item *code*; ValueError naming the known codes otherwise."""
+        for i in self.items:
+            if i.code == code:
+                return i
+        known = ", ".join(i.code for i in self.items)
+        raise ValueError(f"unknown bleeding item {code!r}; known: {known}")
+
+
+@dataclass(frozen=True)
+class InfusionRule:
+    """Infusion volumes and rates (daratumumab label, DOMAIN.md section 3) in mL and mL/h.
+
+    Every infusion starts at a start rate and goes up by ``rate_increment_ml_h`` every
+    ``increment_minutes`` minutes, if tolerated, up to ``max_rate_ml_h``. Which volume and start
+    rate a dose gets is ``studyapp.clinical.dosing.infusion_plan``.
+    """
+
+    first_volume_ml: Decimal
+    later_volume_ml: Decimal
+    first_start_rate_ml_h: Decimal
+    later_start_rate_ml_h: Decimal
+    rate_increment_ml_h: Decimal
+    increment_minutes: int
+    max_rate_ml_h: Decimal
+
+    def __post_init__(self) -> None:
+        for name in (
+            "first_volume_ml",
+            "later_volume_ml",
+            "first_start_rate_ml_h",
+            "later_start_rate_ml_h",
+            "rate_increment_ml_h",
+            "max_rate_ml_h",
+        ):
+            _require(getattr(self, name) > 0, f"infusion.{name} must be > 0")
+        _require(self.increment_minutes >= 1, "infusion.increment_minutes must be >= 1")
+        _require(
+            max(self.first_start_rate_ml_h, self.later_start_rate_ml_h) <= self.max_rate_ml_h,
+            "infusion: start rates must not exceed max_rate_ml_h",
+        )
+
+
+@dataclass(frozen=True)
+class PremedicationDef:
+    """A premedication given before each infusion: dose range in ``unit`` and timing window.
+
+    ``hours_before_low``..``hours_before_high`` (inclusive) is how long before the start of the
+    infusion it is given; each drug carries its own window (1-3 h for all three here).
+    """
+
+    code: str
+    name: str
+    route: str
+    dose_low: Decimal
+    dose_high: Decimal
+    unit: str
+    hours_before_low: int
+    hours_before_high: int
+
+    def __post_init__(self) -> None:
+        where = f"premedication {self.code}"
+        _require(
+            0 < self.dose_low <= self.dose_high,
+            f"{where}: need 0 < dose_low <= dose_high, got {self.dose_low} / {self.dose_high}",
+        )
+        _require(
+            0 <= self.hours_before_low <= self.hours_before_high,
+            f"{where}: need 0 <= hours_before_low <= hours_before_high, got "
+            f"{self.hours_before_low} / {self.hours_before_high}",
+        )
 
 
 @dataclass(frozen=True)
@@ -336,6 +511,12 @@ class Protocol:
     dlt: DltDefinition
     response: ResponseRule
     safety: SafetyRule
+    vital_signs: tuple[VitalSignDef, ...]
+    bleeding: BleedingScale
+    infusion: InfusionRule
+    premedications: tuple[PremedicationDef, ...]
+    #: Kinds of rescue therapy (CMCAT RESCUE) that make later counts non-evaluable.
+    rescue_types: tuple[str, ...]
 
     def __post_init__(self) -> None:
         check_visits(self.visits)
@@ -346,6 +527,10 @@ class Protocol:
         _unique([c.version for c in self.consent_forms], "consent_forms version")
         _unique([c.code for c in self.eligibility], "eligibility code")
         _unique([t.testcd for t in self.labs], "labs testcd")
+        _unique([v.code for v in self.vital_signs], "vital_signs code")
+        _unique([m.code for m in self.premedications], "premedications code")
+        _require(bool(self.rescue_types), "medications.rescue_types: at least one type is needed")
+        _unique(list(self.rescue_types), "medications.rescue_types entry")
 
     @property
     def id(self) -> str:
@@ -377,6 +562,22 @@ class Protocol:
                 return t
         known = ", ".join(t.testcd for t in self.labs)
         raise ValueError(f"unknown lab test {testcd!r}; known: {known}")
+
+    def vital(self, code: str) -> VitalSignDef:
+        """Return the vital sign *code*; ValueError naming the known codes otherwise."""
+        for v in self.vital_signs:
+            if v.code == code:
+                return v
+        known = ", ".join(v.code for v in self.vital_signs)
+        raise ValueError(f"unknown vital sign {code!r}; known: {known}")
+
+    def premedication(self, code: str) -> PremedicationDef:
+        """Return the premedication *code*; ValueError naming the known codes otherwise."""
+        for m in self.premedications:
+            if m.code == code:
+                return m
+        known = ", ".join(m.code for m in self.premedications)
+        raise ValueError(f"unknown premedication {code!r}; known: {known}")
 
 
 def _unique(values: list[str], what: str) -> None:

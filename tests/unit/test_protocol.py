@@ -12,7 +12,19 @@ from typing import Any
 import pytest
 
 from studyapp.protocol.loader import DEFAULT_PATH, get_protocol, load_protocol, protocol_from_dict
-from studyapp.protocol.model import OPERATORS, EligibilityCriterion, NormalRange, VisitDef
+from studyapp.protocol.model import (
+    BLEEDING_DOMAINS,
+    OPERATORS,
+    BleedingItemDef,
+    BleedingScale,
+    EligibilityCriterion,
+    NormalRange,
+    RangeLimits,
+    VisitDef,
+    VitalSignDef,
+)
+
+D = Decimal
 
 
 def raw() -> dict[str, Any]:
@@ -80,6 +92,118 @@ def test_eligibility_machine_and_investigator() -> None:
     assert by_code["IN05"].value == Decimal(1)
 
 
+def test_vital_signs_from_domain() -> None:
+    p = get_protocol()
+    assert [v.code for v in p.vital_signs] == [
+        "WEIGHT",
+        "HEIGHT",
+        "SYSBP",
+        "DIABP",
+        "PULSE",
+        "TEMP",
+    ]
+    weight = p.vital("WEIGHT")
+    assert (weight.unit, weight.decimals) == ("kg", 1)
+    assert weight.limits == RangeLimits(D(20), D(300), D(35), D(150))
+    assert p.vital("HEIGHT").limits == RangeLimits(D(100), D(250), D(140), D(200))
+    assert p.vital("SYSBP").limits == RangeLimits(D(50), D(300), D(80), D(200))
+    assert p.vital("DIABP").limits == RangeLimits(D(20), D(200), D(40), D(120))
+    assert p.vital("PULSE").unit == "beats/min"
+    assert p.vital("PULSE").limits == RangeLimits(D(20), D(250), D(40), D(140))
+    temp = p.vital("TEMP")
+    assert (temp.unit, temp.decimals) == ("C", 1)
+    assert temp.limits == RangeLimits(D(30), D(45), D(35), D(40))
+    assert [v.decimals for v in p.vital_signs] == [1, 1, 0, 0, 0, 1]
+
+
+def test_lab_limits_and_decimals() -> None:
+    p = get_protocol()
+    plat = p.lab("PLAT")
+    assert plat.limits == RangeLimits(D(0), D(2000), D(1), D(1000))  # hard_low defaults to 0
+    assert plat.decimals == 0
+    assert p.lab("HGB").limits == RangeLimits(D(10), D(250), D(40), D(200))
+    assert p.lab("WBC").limits.plausible_low == D("0.5")
+    assert p.lab("BILI").limits == RangeLimits(D(0), D(1000), D(1), D(300))
+    assert p.lab("CREAT").limits.plausible_high == D(700)
+    assert p.lab("IGA").limits.plausible_low == D("0.05")
+    decimals = {t.testcd: t.decimals for t in p.labs}
+    assert decimals == {
+        "PLAT": 0,
+        "WBC": 2,
+        "NEUT": 2,
+        "LYM": 2,
+        "HGB": 0,
+        "ALT": 0,
+        "AST": 0,
+        "BILI": 1,
+        "CREAT": 0,
+        "ALB": 1,
+        "IGG": 2,
+        "IGA": 2,
+        "IGM": 2,
+    }
+    for lab in p.labs:  # every normal range lies inside the plausible limits too
+        for r in lab.ranges:
+            assert lab.limits.plausible_low <= r.low <= r.high <= lab.limits.plausible_high
+
+
+def test_bleeding_scale_from_domain() -> None:
+    scale = get_protocol().bleeding
+    assert len(scale.who_grades) == 5
+    assert scale.who_grades[0] == "No bleeding"
+    assert "transfusion" in scale.who_grades[3]
+    by_domain = {d: [i.code for i in scale.items if i.domain == d] for d in BLEEDING_DOMAINS}
+    assert by_domain == {
+        "S": ["PETECHIAE", "ECCHYMOSES", "SC_HAEMATOMA", "MINOR_WOUNDS"],
+        "M": ["EPISTAXIS", "GUM", "ORAL_BLISTERS", "BITES", "SUBCONJ"],
+        "O": [
+            "GI",
+            "LUNG",
+            "HAEMATURIA",
+            "MENORRHAGIA",
+            "MUSCLE",
+            "JOINT",
+            "OCULAR",
+            "INTRACRANIAL",
+        ],
+    }
+    assert {i.max_grade for i in scale.items if i.domain == "S"} == {2}
+    assert scale.item("EPISTAXIS").max_grade == 3
+    assert scale.item("SUBCONJ").max_grade == 2
+    assert {i.max_grade for i in scale.items if i.domain == "O"} == {5}  # 5 = fatal
+    with pytest.raises(ValueError, match=r"unknown bleeding item 'X'; known: PETECHIAE"):
+        scale.item("X")
+
+
+def test_infusion_premedication_and_rescue_from_domain() -> None:
+    p = get_protocol()
+    i = p.infusion
+    assert (i.first_volume_ml, i.later_volume_ml) == (D(1000), D(500))
+    assert (i.first_start_rate_ml_h, i.later_start_rate_ml_h) == (D(50), D(100))
+    assert (i.rate_increment_ml_h, i.increment_minutes, i.max_rate_ml_h) == (D(50), 60, D(200))
+    assert [m.code for m in p.premedications] == ["METHYLPRED", "PARACETAMOL", "ANTIHISTAMINE"]
+    methyl = p.premedication("METHYLPRED")
+    assert (methyl.route, methyl.dose_low, methyl.dose_high, methyl.unit) == (
+        "INTRAVENOUS",
+        D(60),
+        D(100),
+        "mg",
+    )
+    assert (p.premedication("PARACETAMOL").dose_low, p.premedication("PARACETAMOL").route) == (
+        D(650),
+        "ORAL",
+    )
+    assert p.premedication("ANTIHISTAMINE").dose_high == D(50)
+    assert {(m.hours_before_low, m.hours_before_high) for m in p.premedications} == {(1, 3)}
+    assert p.rescue_types == (
+        "IVIG",
+        "CORTICOSTEROID",
+        "PLATELET_TRANSFUSION",
+        "TPO_RA_INCREASE",
+        "OTHER",
+    )
+
+
 def test_site_numbers_and_target() -> None:
     p = get_protocol()
     assert (p.site.subject_prefix, p.site.subject_number_width) == ("ITP-", 3)
@@ -100,6 +224,10 @@ def test_unknown_lookup_names_known() -> None:
         p.visit("X")
     with pytest.raises(ValueError, match=r"unknown lab test 'X'.*PLAT"):
         p.lab("X")
+    with pytest.raises(ValueError, match=r"unknown vital sign 'X'; known: WEIGHT, HEIGHT"):
+        p.vital("X")
+    with pytest.raises(ValueError, match=r"unknown premedication 'X'; known: METHYLPRED"):
+        p.premedication("X")
 
 
 def test_invalid_toml(tmp_path: Path) -> None:
@@ -228,6 +356,92 @@ BAD_FILES = [
     (("response", "durable_k"), 7, r"need 1 <= durable_k <= durable_n"),
     (("safety", "ae_task_min_grade"), 0, r"ae_task_min_grade must be 1-5"),
     (("safety", "sae_sponsor_hours"), 0, r"safety.sae_sponsor_hours must be >= 1"),
+    # lab edit-check limits
+    (
+        ("labs", 0, "plausible_high"),
+        "3000",
+        r"labs\[0\]: limits: need hard_low <= plausible_low <= plausible_high <= hard_high, "
+        r"got 0 / 1 / 3000 / 2000",
+    ),
+    (("labs", 4, "hard_low"), "50", r"labs\[4\]: limits: need hard_low <= plausible_low"),
+    (("labs", 0, "hard_low"), "-1", r"labs\[0\]: lab PLAT: hard_low must be >= 0"),
+    (("labs", 0, "hard_low"), "low", r"labs\[0\].hard_low: expected a number, got 'low'"),
+    (("labs", 0, "hard_high"), _DELETE, r"labs\[0\].hard_high: missing; expected a number"),
+    (
+        ("labs", 0, "ranges", 0, "high"),
+        "2500",
+        r"lab PLAT: normal range 150-2500 is outside the hard limits 0-2000",
+    ),
+    (("labs", 0, "decimals"), _DELETE, r"labs\[0\].decimals: missing; expected an integer"),
+    (("labs", 0, "decimals"), -1, r"lab PLAT: decimals must be >= 0"),
+    (("labs", 0, "decimals"), "0", r"labs\[0\].decimals: expected an integer"),
+    # vital signs
+    (
+        ("vital_signs", 0, "plausible_low"),
+        "10",
+        r"vital_signs\[0\]: limits: need hard_low <= plausible_low.*got 20 / 10 / 150 / 300",
+    ),
+    (("vital_signs", 0, "hard_high"), "100", r"vital_signs\[0\]: limits: need"),
+    (("vital_signs", 0, "hard_low"), _DELETE, r"vital_signs\[0\].hard_low: missing"),
+    (("vital_signs", 0, "decimals"), -1, r"vital sign WEIGHT: decimals must be >= 0"),
+    (("vital_signs", 0, "decimals"), 1.5, r"vital_signs\[0\].decimals: expected an integer"),
+    (("vital_signs", 0, "unit"), _DELETE, r"vital_signs\[0\].unit: missing; expected a string"),
+    (("vital_signs", 0, "extra"), 1, r"vital_signs\[0\]: unknown key\(s\) extra"),
+    (("vital_signs", 1, "code"), "WEIGHT", r"duplicate vital_signs code 'WEIGHT'"),
+    (("vital_signs",), _DELETE, r"vital_signs: missing; expected an array of tables"),
+    # bleeding
+    (("bleeding", "who_grades"), ["none"], r"bleeding.who_grades: need 5 descriptions.*got 1"),
+    (("bleeding", "who_grades"), [0, 1, 2, 3, 4], r"bleeding.who_grades: expected a list of"),
+    (("bleeding", "items"), [], r"bleeding.items: at least one item is needed"),
+    (("bleeding", "items", 0), "PETECHIAE", r"bleeding.items\[0\]: expected a table, got str"),
+    (
+        ("bleeding", "items"),
+        [{"domain": "O", "code": "GI", "name": "GI", "max_grade": 5}],
+        r"bleeding.items: no item for domain\(s\) S, M",
+    ),
+    (
+        ("bleeding", "items", 0, "domain"),
+        "SKIN",
+        r"bleeding.items\[0\]: bleeding item PETECHIAE: domain must be one of S, M, O",
+    ),
+    (("bleeding", "items", 0, "max_grade"), 6, r"PETECHIAE: max_grade must be 1-5, got 6"),
+    (("bleeding", "items", 0, "max_grade"), 0, r"PETECHIAE: max_grade must be 1-5, got 0"),
+    (("bleeding", "items", 0, "max_grade"), "2", r"bleeding.items\[0\].max_grade: expected"),
+    (("bleeding", "items", 1, "code"), "PETECHIAE", r"duplicate bleeding item code 'PETECHIAE'"),
+    (("bleeding", "items", 1, "grade"), 2, r"bleeding.items\[1\]: unknown key\(s\) grade"),
+    (("bleeding", "scale"), "WHO", r"bleeding: unknown key\(s\) scale"),
+    (("bleeding",), _DELETE, r"bleeding: missing; expected a table"),
+    # infusion
+    (("infusion", "first_volume_ml"), "0", r"infusion.first_volume_ml must be > 0"),
+    (("infusion", "rate_increment_ml_h"), "-50", r"infusion.rate_increment_ml_h must be > 0"),
+    (("infusion", "increment_minutes"), 0, r"infusion.increment_minutes must be >= 1"),
+    (("infusion", "increment_minutes"), "60", r"infusion.increment_minutes: expected an integer"),
+    (("infusion", "later_start_rate_ml_h"), "250", r"start rates must not exceed max_rate_ml_h"),
+    (("infusion", "max_rate_ml_h"), _DELETE, r"infusion.max_rate_ml_h: missing"),
+    (("infusion", "max_rate"), "200", r"infusion: unknown key\(s\) max_rate"),
+    # premedications
+    (
+        ("premedications", 0, "dose_low"),
+        "150",
+        r"premedications\[0\]: premedication METHYLPRED: need 0 < dose_low <= dose_high, "
+        r"got 150 / 100",
+    ),
+    (("premedications", 0, "dose_low"), "0", r"need 0 < dose_low <= dose_high"),
+    (("premedications", 0, "hours_before_low"), 4, r"need 0 <= hours_before_low <= hours_bef"),
+    (("premedications", 0, "hours_before_low"), -1, r"need 0 <= hours_before_low"),
+    (("premedications", 0, "hours_before_high"), _DELETE, r"hours_before_high: missing"),
+    (("premedications", 0, "dose"), "100", r"premedications\[0\]: unknown key\(s\) dose"),
+    (("premedications", 1, "code"), "METHYLPRED", r"duplicate premedications code 'METHYLPRED'"),
+    # medications
+    (("medications", "rescue_types"), [], r"medications.rescue_types: at least one type"),
+    (
+        ("medications", "rescue_types"),
+        ["IVIG", "IVIG"],
+        r"duplicate medications.rescue_types entry 'IVIG'",
+    ),
+    (("medications", "rescue_types"), "IVIG", r"medications.rescue_types: expected a list"),
+    (("medications", "premedication"), [], r"medications: unknown key\(s\) premedication"),
+    (("medications",), _DELETE, r"medications: missing; expected a table"),
 ]
 
 
@@ -244,6 +458,16 @@ def test_bad_file_names_key_and_problem(
         protocol_from_dict(data)
 
 
+def test_limits_may_touch() -> None:
+    data = raw()
+    data["vital_signs"][5]["plausible_high"] = "35"  # TEMP: plausible_low == plausible_high
+    data["vital_signs"][5]["hard_high"] = "35"  # and == hard_high
+    data["labs"][0]["hard_low"] = "1"  # PLAT: hard_low == plausible_low
+    p = protocol_from_dict(data)
+    assert p.vital("TEMP").limits == RangeLimits(D(30), D(35), D(35), D(35))
+    assert p.lab("PLAT").limits.hard_low == D(1)
+
+
 def test_raw_file_is_not_mutated_between_tests() -> None:
     assert protocol_from_dict(copy.deepcopy(raw())) == get_protocol()
 
@@ -255,6 +479,16 @@ def test_model_invariants_hold_for_hand_built_objects() -> None:
         replace(get_protocol().lab("PLAT"), ranges=(NormalRange("ANY", Decimal(2), Decimal(1)),))
     ok = EligibilityCriterion("C", "inclusion", "t", "machine", "DM.AGE", ">=", Decimal(18))
     assert ok.operator in OPERATORS
+    with pytest.raises(ValueError, match=r"need hard_low <= plausible_low"):
+        RangeLimits(D(0), D(10), D(5), D(4))
+    assert RangeLimits(D(5), D(5), D(5), D(5)).hard_high == D(5)  # a single point is allowed
+    with pytest.raises(ValueError, match="decimals must be >= 0"):
+        VitalSignDef("X", "x", "kg", RangeLimits(D(0), D(1), D(0), D(1)), -1)
+    with pytest.raises(ValueError, match="max_grade must be 1-5"):
+        BleedingItemDef("O", "X", "x", 6)
+    item = BleedingItemDef("S", "X", "x", 2)
+    with pytest.raises(ValueError, match="need 5 descriptions"):
+        BleedingScale(("a",) * 4, (item,))
 
 
 def test_equality_criterion_with_numeric_value_is_decimal() -> None:
@@ -269,6 +503,7 @@ def test_normal_range_by_sex_and_date() -> None:
 
     from studyapp.protocol.model import LabTestDef, NormalRange
 
+    limits = RangeLimits(D(0), D(250), D(40), D(200))
     lab = LabTestDef(
         "HGB",
         "Hemoglobin",
@@ -281,6 +516,8 @@ def test_normal_range_by_sex_and_date() -> None:
             NormalRange("F", Decimal(120), Decimal(155), date(2026, 1, 1)),
         ),
         True,
+        limits,
+        0,
     )
     assert lab.range_for("M", date(2026, 5, 1)).low == Decimal(130)
     assert lab.range_for("F", date(2025, 5, 1)).low == Decimal(115)
@@ -288,6 +525,6 @@ def test_normal_range_by_sex_and_date() -> None:
     plat = get_protocol().lab("PLAT")
     assert plat.range_for("F", date(2026, 5, 1)).high == Decimal(400)
     with pytest.raises(ValueError, match="no normal range for sex 'X'"):
-        LabTestDef("X", "x", "CBC", "g/L", (), (lab.ranges[0],), False).range_for(
+        LabTestDef("X", "x", "CBC", "g/L", (), (lab.ranges[0],), False, limits, 0).range_for(
             "X", date(2026, 1, 1)
         )
