@@ -104,11 +104,14 @@ class AuditedMixin:
 
     Class attributes tune the trail: ``__audit_ignore__`` names bookkeeping columns that
     are neither audited nor need a reason; ``__audit_redact__`` names secrets whose
-    changes are recorded without their values.
+    changes are recorded without their values; ``__audit_no_reason__`` names workflow
+    columns whose changes are audited but need no reason (a draft saved as complete).
     """
 
     __audit_ignore__: ClassVar[frozenset[str]] = frozenset()
     __audit_redact__: ClassVar[frozenset[str]] = frozenset()
+    #: Workflow columns (e.g. a form's status) audited like any other, without a reason.
+    __audit_no_reason__: ClassVar[frozenset[str]] = frozenset()
 
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

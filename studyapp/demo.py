@@ -15,11 +15,13 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, select
 
+from studyapp import demo_visits
 from studyapp.audit import acting_as
 from studyapp.auth import passwords
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Role
 from studyapp.db import freeze_clock, utcnow
+from studyapp.demo_visits import COURSES, Step
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects import checklist, history, runin, services
@@ -55,6 +57,8 @@ CATEGORY = {
     "romiplostim": "tpo_ra",
 }
 REPEAT_COUNT = "Platelet count repeated within 2 days before Day 1"
+#: The enrolled demo subjects in enrolment order (their visit courses, in order).
+ENROLMENT_ORDER = ("first", "second", "third", "fourth", "fifth")
 #: The first demo screening is this many days before today.
 STUDY_DAYS = 134
 
@@ -171,23 +175,42 @@ def _load_users() -> list[User]:
 
 
 def _build_study(b: _Builder) -> None:
-    """The study so far, in date order (days relative to today)."""
-    first = b.screen(RUN_IN[0], -STUDY_DAYS)
-    high = b.screen(HIGH_COUNT, -131)
-    b.screen_fail(high, -131, "Platelet count 42 x10^9/L at screening: IN03 requires < 30.")
-    second = b.screen(RUN_IN[1], -128)
-    b.enrol(first, RUN_IN[0], -120)
-    third = b.screen(RUN_IN[2], -120)
-    b.enrol(second, RUN_IN[1], -113)
-    b.enrol(third, RUN_IN[2], -106)
-    b.sign_dlt_review(-75)  # the last run-in DLT window ended on day -79
-    hbv = b.screen(HEPATITIS_B, -60)
-    b.screen_fail(hbv, -58, "HBsAg positive with detectable HBV DNA: exclusion EX03.")
-    fourth = b.screen(LATER[0], -40)
-    b.enrol(fourth, LATER[0], -27)
-    fifth = b.screen(LATER[1], -18)
-    b.enrol(fifth, LATER[1], -6)
-    b.screen(IN_SCREENING, -3, complete=False)
+    """The study so far, in date order (days relative to today), visits included."""
+    made: dict[str, Subject] = {}
+
+    def screen(key: str, p: DemoSubject, offset: int, complete: bool = True) -> Step:
+        return Step(
+            b.on(offset), lambda: made.update({key: b.screen(p, offset, complete=complete)})
+        )
+
+    def enrol(key: str, p: DemoSubject, day1: int) -> list[Step]:
+        enrolment = Step(b.on(day1 - 1), lambda: b.enrol(made[key], p, day1))
+        return [enrolment, *b.visits(key, made, day1)]
+
+    def fail(key: str, offset: int, reason: str) -> Step:
+        return Step(b.on(offset), lambda: b.screen_fail(made[key], offset, reason))
+
+    timeline = [
+        screen("first", RUN_IN[0], -STUDY_DAYS),
+        screen("high", HIGH_COUNT, -131),
+        fail("high", -131, "Platelet count 42 x10^9/L at screening: IN03 requires < 30."),
+        screen("second", RUN_IN[1], -128),
+        *enrol("first", RUN_IN[0], -120),
+        screen("third", RUN_IN[2], -120),
+        *enrol("second", RUN_IN[1], -113),
+        *enrol("third", RUN_IN[2], -106),
+        Step(b.on(-75), lambda: b.sign_dlt_review(-75)),  # last run-in DLT window ended -79
+        screen("hbv", HEPATITIS_B, -60),
+        fail("hbv", -58, "HBsAg positive with detectable HBV DNA: exclusion EX03."),
+        screen("fourth", LATER[0], -40),
+        *enrol("fourth", LATER[0], -27),
+        screen("fifth", LATER[1], -18),
+        *enrol("fifth", LATER[1], -6),
+        screen("sixth", IN_SCREENING, -3, complete=False),
+    ]
+    for step in sorted(timeline, key=lambda s: s.on):  # stable: same-day steps keep their order
+        b.at(step.on)
+        step.run()
 
 
 class _Builder:
@@ -196,6 +219,17 @@ class _Builder:
     def __init__(self, inv: User, crc: User, today: date) -> None:
         self.inv, self.crc, self.today = inv, crc, today
         self.password = current_app.config["DEMO_PASSWORD"]
+
+    def on(self, offset: int) -> date:
+        return self.today + timedelta(days=offset)
+
+    def at(self, day: date) -> None:
+        freeze_clock(datetime.combine(day, time(2, 0), tzinfo=UTC))
+
+    def visits(self, key: str, made: dict[str, Subject], day1_offset: int) -> list[Step]:
+        """The visits of the n-th enrolled demo subject (``demo_visits.COURSES``)."""
+        course = COURSES[ENROLMENT_ORDER.index(key)]
+        return demo_visits.steps(self.inv, lambda: made[key], course, self.on(day1_offset))
 
     def day(self, offset: int) -> date:
         """Today + ``offset`` days; the clock is frozen at 02:00 UTC (10:00 at the site)."""

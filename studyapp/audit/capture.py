@@ -130,7 +130,10 @@ def _before_flush(session: Session, _ctx: UOWTransaction, _instances: Any) -> No
             deleting = _is_soft_delete(obj)
             # A row inserted earlier in this same transaction holds nothing saved yet.
             fresh = id(obj) in session.info.get(INSERTED_KEY, ())
-            overwrites = not fresh and any(old is not None for _key, old, _new in changes)
+            free = obj.__audit_no_reason__
+            overwrites = not fresh and any(
+                old is not None for key, old, _new in changes if key not in free
+            )
             if overwrites and current_reason(session) is None and not deleting:
                 raise ReasonRequired(
                     "A reason for change is required to edit a saved record.",

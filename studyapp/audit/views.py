@@ -8,10 +8,11 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from studyapp.audit import services
+from studyapp.forms import IsoDateField
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -27,8 +28,8 @@ class AuditFilterForm(FlaskForm):
     row_id = StringField(_l("Row"), validators=[Optional()])
     field = StringField(_l("Field"), validators=[Optional()])
     username = StringField(_l("User"), validators=[Optional()])
-    date_from = DateField(_l("From (UTC date)"), validators=[Optional()])
-    date_to = DateField(_l("To (UTC date)"), validators=[Optional()])
+    date_from = IsoDateField(_l("From (UTC date)"), validators=[Optional()])
+    date_to = IsoDateField(_l("To (UTC date)"), validators=[Optional()])
 
 
 @bp.route("/")

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     IntegerField,
     PasswordField,
@@ -19,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from studyapp.forms import VersionedForm
+from studyapp.forms import IsoDateField, VersionedForm
 
 REQUIRED = _l("This field is required.")
 DATE_HINT = _l("YYYY-MM-DD")
@@ -31,7 +30,7 @@ def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
 
 
 class ScreeningForm(FlaskForm):
-    screening_date = DateField(
+    screening_date = IsoDateField(
         _l("Screening date"), validators=[InputRequired(REQUIRED)], description=DATE_HINT
     )
     sex = RadioField(
@@ -50,7 +49,7 @@ class ScreeningForm(FlaskForm):
 
 
 class ConsentForm(FlaskForm):
-    consent_date = DateField(
+    consent_date = IsoDateField(
         _l("Date of informed consent"), validators=[InputRequired(REQUIRED)], description=DATE_HINT
     )
     consent_time = TimeField(
@@ -86,7 +85,7 @@ class ScreeningDataForm(VersionedForm):
         places=1,
         validators=[Optional(), NumberRange(min=0, max=2000)],
     )
-    platelet_date = DateField(
+    platelet_date = IsoDateField(
         _l("Sample date of that count"), validators=[Optional()], description=DATE_HINT
     )
     alt = DecimalField(
@@ -115,7 +114,7 @@ class ScreeningDataForm(VersionedForm):
             ]
         ),
     )
-    last_emergency_tx_stop = DateField(
+    last_emergency_tx_stop = IsoDateField(
         _l("Last emergency ITP treatment stopped on"),
         validators=[Optional()],
         description=DATE_HINT,
@@ -167,7 +166,7 @@ class ConfirmEligibilityForm(SignatureFields, FlaskForm):
 
 
 class EnrolForm(FlaskForm):
-    day1 = DateField(
+    day1 = IsoDateField(
         _l("Day 1 (first infusion, planned)"),
         validators=[InputRequired(REQUIRED)],
         description=DATE_HINT,
@@ -184,7 +183,7 @@ class DispositionForm(FlaskForm):
     decod = SelectField(
         _l("Disposition"), validators=[InputRequired(REQUIRED)], validate_choice=False
     )
-    on = DateField(_l("Date"), validators=[InputRequired(REQUIRED)], description=DATE_HINT)
+    on = IsoDateField(_l("Date"), validators=[InputRequired(REQUIRED)], description=DATE_HINT)
     reason = TextAreaField(
         _l("Reason and details"), validators=[InputRequired(REQUIRED), Length(max=500)]
     )

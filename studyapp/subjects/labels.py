@@ -71,6 +71,47 @@ STOP_REASON = {
     "COMPLETED": _l("course completed"),
     "OTHER": _l("other"),
 }
+VISIT_STATUS = {
+    "upcoming": _l("upcoming"),
+    "due": _l("due"),
+    "overdue": _l("overdue"),
+    "overdue_week": _l("overdue this week"),
+    "missed": _l("missed (not done)"),
+    "done": _l("done"),
+    "done_out_of_window": _l("done out of window"),
+    "not_expected": _l("not expected (left the study)"),
+}
+TRACKER_FILTER = {
+    "all": _l("all"),
+    "due": _l("due"),
+    "overdue": _l("overdue"),
+    "overdue_week": _l("overdue this week"),
+    "out_of_window": _l("out of window"),
+    "missed": _l("missed"),
+}
+CRF_STATUS = {
+    "in_progress": _l("in progress"),
+    "complete": _l("complete"),
+    "recorded": _l("recorded"),
+}
+NRIND = {"LOW": _l("low"), "HIGH": _l("high"), "NORMAL": _l("normal")}
+RESCUE = {
+    "IVIG": _l("IVIG"),
+    "CORTICOSTEROID": _l("corticosteroids"),
+    "PLATELET_TRANSFUSION": _l("platelet transfusion"),
+    "TPO_RA_INCREASE": _l("TPO-RA started or increased"),
+    "OTHER": _l("other rescue therapy"),
+}
+CM_CATEGORY = {"CONCOMITANT": _l("concomitant medication"), "RESCUE": _l("rescue therapy")}
+ROUTE = {
+    "ORAL": _l("oral"),
+    "INTRAVENOUS": _l("intravenous"),
+    "SUBCUTANEOUS": _l("subcutaneous"),
+    "INTRAMUSCULAR": _l("intramuscular"),
+    "TOPICAL": _l("topical"),
+    "INHALATION": _l("inhalation"),
+    "OTHER": _l("other"),
+}
 
 ALL = {
     "status": STATUS,
@@ -82,6 +123,13 @@ ALL = {
     "therapy": THERAPY,
     "response": RESPONSE,
     "stop_reason": STOP_REASON,
+    "visit_status": VISIT_STATUS,
+    "tracker_filter": TRACKER_FILTER,
+    "crf_status": CRF_STATUS,
+    "nrind": NRIND,
+    "rescue": RESCUE,
+    "cm_category": CM_CATEGORY,
+    "route": ROUTE,
 }
 
 

@@ -48,14 +48,21 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
-    """The app on a fresh SQLite copy, served on a free local port, with a user per role."""
+def live_app(tmp_path: Path, sqlite_template: Path) -> Any:
+    """The app on a fresh SQLite copy with a user per role (tests may add data to it)."""
     target = tmp_path / "e2e.db"
     shutil.copyfile(sqlite_template, target)
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{target}")
     with app.app_context():
         factories.users_per_role()
         db.session.remove()
+    return app
+
+
+@pytest.fixture
+def live_server(live_app: Any) -> Iterator[str]:
+    """``live_app`` served on a free local port."""
+    app = live_app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -84,3 +91,4 @@ def sign_in(page: Any, username: str, password: str = factories.PASSWORD) -> Non
 
         page.get_by_label("6-digit code").fill(pyotp.TOTP(factories.TOTP_SECRET).now())
         page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()  # the next page's scripts have run (and its files loaded)

@@ -20,6 +20,7 @@ PUBLIC = {
 
 def concrete(rule) -> str:
     url = re.sub(r"<int(?:\([^)]*\))?:\w+>", "1", rule.rule)
+    url = re.sub(r"<any\(([^,)]+)[^)]*\):\w+>", r"\1", url)  # the first allowed value
     return re.sub(r"<[^>]+>", "x", url)
 
 

@@ -100,9 +100,7 @@ def test_filling_an_empty_field_needs_no_reason_but_changing_it_does(app, users,
 
 
 @pytest.mark.req("GCP-02")
-def test_a_row_inserted_in_the_same_transaction_changes_without_a_reason(
-    app, users, vitals_table
-):
+def test_a_row_inserted_in_the_same_transaction_changes_without_a_reason(app, users, vitals_table):
     from tests.audit_model import Vitals
 
     with acting_as(users["investigator"]):

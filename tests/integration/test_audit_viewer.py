@@ -62,7 +62,7 @@ def test_filters_by_subject_table_user_and_dates(client, auth, trail):
     assert "5 rows" in march_5  # subject 2's insert and the two edits
     bad = client.get("/audit/", query_string={"date_from": "March"})
     assert bad.status_code == 400
-    assert "Not a valid date value." in bad.get_data(as_text=True)
+    assert "Type the date as YYYY-MM-DD" in bad.get_data(as_text=True)
 
 
 @pytest.mark.req("P11-07")

@@ -1,0 +1,367 @@
+"""The visit calendar of a subject and the study-wide visit tracker.
+
+Target dates, windows and statuses come from ``clinical.schedule`` and the protocol file;
+this module only joins them with the visits recorded in the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from studyapp.audit import set_reason
+from studyapp.auth.models import User
+from studyapp.auth.permissions import Action, require
+from studyapp.clinical.schedule import (
+    STATUSES,
+    PlannedVisit,
+    study_day,
+    visit_plan,
+    visit_status,
+)
+from studyapp.db import utcnow
+from studyapp.errors import Conflict, NotFound
+from studyapp.extensions import db
+from studyapp.privacy import check_free_text
+from studyapp.protocol.loader import get_protocol
+from studyapp.subjects.guards import check_version, get_subject, invalid
+from studyapp.subjects.models import ENROLLED, Subject
+from studyapp.visits.models import (
+    BleedingAssessment,
+    DoseAdministration,
+    LabPanel,
+    Medication,
+    Visit,
+    VitalSigns,
+)
+
+UNSCHEDULED, EARLY_TERMINATION = "UNS", "ET"
+#: A planned visit after the subject left the study (added to the clinical core's statuses).
+NOT_EXPECTED = "not_expected"
+
+
+@dataclass(frozen=True)
+class CalendarRow:
+    """One line of a subject's calendar: a planned visit, or an unscheduled/ET visit."""
+
+    code: str
+    visitnum: str
+    name: str
+    day: int | None
+    target: date | None
+    earliest: date | None
+    latest: date | None
+    status: str
+    visit: Visit | None
+    forms: tuple[str, ...]
+
+    @property
+    def actual_date(self) -> date | None:
+        return self.visit.visit_date if self.visit else None
+
+    @property
+    def planned(self) -> bool:
+        return self.day is not None
+
+    def in_window(self, on: date) -> bool:
+        """True inside the window (both ends included), and always for unplanned visits."""
+        if self.earliest is None or self.latest is None:
+            return True
+        return self.earliest <= on <= self.latest
+
+
+def visitnum_text(number: Decimal) -> str:
+    """VISITNUM as text without noise: 2 -> "2", 2.01 -> "2.01"."""
+    return format(number.normalize(), "f") if number == number.to_integral() else str(number)
+
+
+def require_enrolled(subject: Subject) -> date:
+    """The subject's Day 1; visits exist only for enrolled subjects."""
+    if subject.status != ENROLLED or subject.day1_date is None:
+        raise Conflict(_("Visits are recorded for enrolled subjects only."))
+    return subject.day1_date
+
+
+def visits_of(subject: Subject) -> list[Visit]:
+    return list(
+        db.session.scalars(
+            select(Visit).where(Visit.subject_id == subject.id, Visit.deleted_at.is_(None))
+        )
+    )
+
+
+def _row(subject: Subject, planned: PlannedVisit, visit: Visit | None, today: date) -> CalendarRow:
+    actual = visit.visit_date if visit else None
+    if actual is None and planned.day < 1:
+        actual = subject.screening_date  # screening took place: the subject was enrolled
+    missed = bool(visit and visit.not_done)
+    left = subject.disposition_date
+    if actual is None and not missed and left is not None and planned.latest > left:
+        status = NOT_EXPECTED  # the subject left the study before this visit's window closed
+    else:
+        shown = actual if actual is not None and actual <= today else None
+        status = visit_status(planned, shown, today, missed=missed and shown is None)
+    return CalendarRow(
+        code=planned.code,
+        visitnum=visitnum_text(planned.visitnum),
+        name=planned.name,
+        day=planned.day,
+        target=planned.target,
+        earliest=planned.earliest,
+        latest=planned.latest,
+        status=status,
+        visit=visit,
+        forms=planned.forms,
+    )
+
+
+def calendar(subject: Subject, today: date) -> list[CalendarRow]:
+    """Planned visits with their status on *today*, with unscheduled visits in VISITNUM order."""
+    day1 = require_enrolled(subject)
+    protocol = get_protocol()
+    recorded = {v.visitnum: v for v in visits_of(subject)}
+    rows = []
+    for planned in visit_plan(day1, protocol):
+        num = visitnum_text(planned.visitnum)
+        rows.append(_row(subject, planned, recorded.pop(num, None), today))
+    for visit in recorded.values():
+        definition = protocol.visit(visit.code)
+        rows.append(
+            CalendarRow(
+                code=visit.code,
+                visitnum=visit.visitnum,
+                name=definition.name,
+                day=None,
+                target=None,
+                earliest=None,
+                latest=None,
+                status="done" if visit.visit_date else "due",
+                visit=visit,
+                forms=definition.forms,
+            )
+        )
+    rows.sort(key=lambda r: Decimal(r.visitnum))
+    return rows
+
+
+def current_row(rows: list[CalendarRow]) -> CalendarRow | None:
+    """The visit a user most likely wants: due, else the oldest overdue, else the next one."""
+    for wanted in ("due", "overdue", "upcoming"):
+        for row in rows:
+            if row.status == wanted and (row.planned or wanted == "due"):
+                return row
+    return None
+
+
+def find_row(subject: Subject, visitnum: str, today: date) -> CalendarRow:
+    for row in calendar(subject, today):
+        if row.visitnum == visitnum:
+            return row
+    raise NotFound(_("No such visit."))
+
+
+def ensure_visit(subject: Subject, row: CalendarRow) -> Visit:
+    """The Visit row of a calendar line, created (unsaved) for a planned visit on first use."""
+    if row.visit is not None:
+        return row.visit
+    visit = Visit(subject_id=subject.id, code=row.code, visitnum=row.visitnum)
+    db.session.add(visit)
+    return visit
+
+
+def has_data(visit: Visit) -> bool:
+    if visit.id is None:
+        return False
+    for model in (VitalSigns, LabPanel, BleedingAssessment, DoseAdministration, Medication):
+        found = db.session.scalar(
+            select(model.id).where(model.visit_id == visit.id, model.deleted_at.is_(None)).limit(1)
+        )
+        if found is not None:
+            return True
+    return False
+
+
+def check_visit_date(subject: Subject, on: date) -> None:
+    if on > utcnow().date():
+        raise invalid("visit_date", _("The visit date cannot be in the future."))
+    if subject.consent_date and on < subject.consent_date:
+        raise invalid("visit_date", _("The visit date cannot be before informed consent."))
+
+
+def record_visit_date(
+    actor: User,
+    subject_id: int,
+    visitnum: str,
+    on: date,
+    *,
+    version: int | None = None,
+    reason: str | None = None,
+) -> Visit:
+    """Date a visit (SVSTDTC); changing a saved date needs a reason."""
+    require(actor, Action.ENTER_DATA)
+    subject = get_subject(actor, subject_id)
+    row = find_row(subject, visitnum, utcnow().date())
+    visit = ensure_visit(subject, row)
+    if visit.id is not None:
+        check_version(visit, version)  # type: ignore[arg-type]
+    if visit.not_done:
+        raise Conflict(_("This visit was declared not done; undo that first."))
+    check_visit_date(subject, on)
+    set_reason(reason)
+    visit.visit_date = on
+    db.session.commit()
+    return visit
+
+
+def mark_not_done(actor: User, subject_id: int, visitnum: str, reason: str) -> Visit:
+    """Declare a planned visit not done (missed): a reason is required (SV)."""
+    require(actor, Action.MANAGE_SCHEDULE)
+    subject = get_subject(actor, subject_id)
+    row = find_row(subject, visitnum, utcnow().date())
+    if not row.planned:
+        raise Conflict(_("Only planned visits can be declared not done."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise invalid("reason", _("Give the reason the visit was not done."))
+    check_free_text({"reason": reason})
+    visit = ensure_visit(subject, row)
+    if visit.visit_date is not None or has_data(visit):
+        raise Conflict(_("This visit has data; it cannot be declared not done."))
+    set_reason("visit not done: " + reason)
+    visit.not_done, visit.not_done_reason = True, reason
+    db.session.commit()
+    return visit
+
+
+def undo_not_done(actor: User, subject_id: int, visitnum: str, reason: str) -> Visit:
+    """Withdraw a "not done" declaration (the visit took place after all)."""
+    require(actor, Action.MANAGE_SCHEDULE)
+    subject = get_subject(actor, subject_id)
+    row = find_row(subject, visitnum, utcnow().date())
+    if row.visit is None or not row.visit.not_done:
+        raise Conflict(_("This visit is not declared not done."))
+    if not (reason or "").strip():
+        raise invalid("reason", _("Give a reason for this change."))
+    set_reason(reason.strip())
+    row.visit.not_done, row.visit.not_done_reason = False, None
+    db.session.commit()
+    return row.visit
+
+
+def _unscheduled_number(subject: Subject, on: date) -> str:
+    """x.01, x.02 ... after the last planned visit whose target is on or before *on*."""
+    day1 = require_enrolled(subject)
+    base = Decimal(0)
+    for planned in visit_plan(day1, get_protocol()):
+        if planned.target <= on:
+            base = planned.visitnum
+    taken = {v.visitnum for v in visits_of(subject)}
+    for n in range(1, 100):
+        candidate = visitnum_text(base + Decimal(n) / 100)
+        if candidate not in taken:
+            return candidate
+    raise Conflict(_("Too many unscheduled visits after this visit."))
+
+
+def add_unscheduled(actor: User, subject_id: int, on: date, reason: str) -> Visit:
+    """An unscheduled visit on *on*, numbered after the previous planned visit, with a reason."""
+    require(actor, Action.ENTER_DATA)
+    subject = get_subject(actor, subject_id)
+    require_enrolled(subject)
+    reason = (reason or "").strip()
+    if not reason:
+        raise invalid("reason", _("Give the reason for the unscheduled visit."))
+    check_free_text({"reason": reason})
+    check_visit_date(subject, on)
+    visit = Visit(
+        subject_id=subject.id,
+        code=UNSCHEDULED,
+        visitnum=_unscheduled_number(subject, on),
+        visit_date=on,
+        unscheduled_reason=reason,
+    )
+    db.session.add(visit)
+    db.session.commit()
+    return visit
+
+
+def day_of(subject: Subject, on: date | None) -> int | None:
+    """Study day of *on* for this subject (CDISC --DY), None without Day 1 or date."""
+    if subject.day1_date is None or on is None:
+        return None
+    return study_day(subject.day1_date, on)
+
+
+# -- the study-wide tracker -------------------------------------------------------------------
+
+TRACKER_FILTERS = ("all", "due", "overdue", "overdue_week", "out_of_window", "missed")
+
+
+@dataclass(frozen=True)
+class TrackerLine:
+    subject: Subject
+    cells: dict[str, CalendarRow]
+
+
+@dataclass(frozen=True)
+class Tracker:
+    codes: list[tuple[str, str]]  # (code, name) of the planned visits, in order
+    lines: list[TrackerLine]
+    counts: dict[str, int]
+
+
+def _matches(row: CalendarRow, wanted: str, today: date) -> bool:
+    if wanted == "overdue_week":
+        return (
+            row.status == "overdue"
+            and row.latest is not None
+            and (row.latest >= today - timedelta(days=7))
+        )
+    if wanted == "out_of_window":
+        return row.status == "done_out_of_window"
+    return row.status == wanted
+
+
+def tracker(actor: User, today: date, wanted: str = "all") -> Tracker:
+    """All enrolled subjects by planned visit, with counts of each status across the study.
+
+    ``overdue_week`` keeps the visits whose window closed in the last 7 days and have no data.
+    """
+    require(actor, Action.VIEW_STUDY_DATA)
+    subjects = db.session.scalars(
+        select(Subject)
+        .where(Subject.status == ENROLLED, Subject.deleted_at.is_(None))
+        .order_by(Subject.subject_number)
+    )
+    codes = [(v.code, v.name) for v in get_protocol().visits if v.day is not None]
+    counts = dict.fromkeys((*STATUSES, NOT_EXPECTED, "overdue_week"), 0)
+    lines = []
+    for subject in subjects:
+        if subject.day1_date is None:
+            continue
+        rows = [r for r in calendar(subject, today) if r.planned]
+        for row in rows:
+            counts[row.status] += 1
+            counts["overdue_week"] += _matches(row, "overdue_week", today)
+        if wanted != "all" and not any(_matches(r, wanted, today) for r in rows):
+            continue
+        cells = {r.code: r for r in rows if wanted == "all" or _matches(r, wanted, today)}
+        lines.append(TrackerLine(subject, cells))
+    return Tracker(codes, lines, counts)
+
+
+def work_list(actor: User, today: date) -> list[tuple[Subject, CalendarRow]]:
+    """Every planned visit due or overdue today, oldest window first (the home page list)."""
+    board = tracker(actor, today)
+    rows = [
+        (line.subject, row)
+        for line in board.lines
+        for row in line.cells.values()
+        if row.status in ("due", "overdue")
+    ]
+    rows.sort(key=lambda pair: (pair[1].latest or today, pair[0].subject_number or ""))
+    return rows

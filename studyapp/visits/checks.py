@@ -1,0 +1,100 @@
+"""Edit checks of the visit forms: hard limits refuse, plausibility limits ask for confirmation.
+
+A service collects its findings in an ``EditChecks`` and calls ``finish``: errors raise
+``ValidationFailed`` (messages next to the fields, nothing saved); unconfirmed warnings raise
+``NeedsConfirmation`` (the form asks "are these values correct?"); confirmed warnings come back
+as text the service stores on the row, so the confirmation is in the audit trail.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+
+from studyapp.clinical import checks as rules
+from studyapp.errors import ValidationFailed
+from studyapp.protocol.model import RangeLimits
+
+
+class NeedsConfirmation(ValidationFailed):
+    """Values outside the plausibility limits: saved only once the user confirms them."""
+
+    def __init__(self, message: str, *, warnings: dict[str, list[str]]):
+        super().__init__(message, field_errors={})
+        self.warnings = warnings
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+class EditChecks:
+    """Findings of one form submission, by field name."""
+
+    def __init__(self, *, completing: bool) -> None:
+        #: True when the user saves the form as complete: required fields are then checked.
+        self.completing = completing
+        self.errors: dict[str, list[str]] = {}
+        self.warnings: dict[str, list[str]] = {}
+
+    def error(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def warn(self, field: str, message: str) -> None:
+        self.warnings.setdefault(field, []).append(message)
+
+    def required(self, field: str, value: Any) -> None:
+        """A field the form needs before it can be complete."""
+        if self.completing and (value is None or (isinstance(value, str) and not value.strip())):
+            self.error(field, _("Required to complete this form."))
+
+    def number(
+        self, field: str, value: Decimal | int | None, limits: RangeLimits, unit: str, places: int
+    ) -> None:
+        """Hard limits refuse, plausibility limits warn, too many decimals refuse."""
+        if value is None:
+            return
+        number = Decimal(value)
+        if not number.is_finite():
+            self.error(field, _("Enter a number."))
+            return
+        verdict = rules.check_range(number, limits)
+        if verdict == rules.RANGE_IMPOSSIBLE:
+            self.error(
+                field,
+                _(
+                    "Must be between %(lo)s and %(hi)s %(u)s.",
+                    lo=_fmt(limits.hard_low),
+                    hi=_fmt(limits.hard_high),
+                    u=unit,
+                ),
+            )
+        elif not rules.decimals_ok(number, places):
+            self.error(field, _("At most %(n)d decimal places.", n=places))
+        elif verdict == rules.RANGE_IMPLAUSIBLE:
+            self.warn(
+                field,
+                _(
+                    "Unusual value: outside %(lo)s to %(hi)s %(u)s. Check it against the source.",
+                    lo=_fmt(limits.plausible_low),
+                    hi=_fmt(limits.plausible_high),
+                    u=unit,
+                ),
+            )
+
+    def finish(self, confirmed: bool) -> str | None:
+        """Raise for errors or unconfirmed warnings; the confirmed warnings as stored text."""
+        if self.errors:
+            raise ValidationFailed(_("Check the form."), field_errors=self.errors)
+        if self.warnings and not confirmed:
+            raise NeedsConfirmation(
+                _("Some values are unusual. Check them, then confirm that they are correct."),
+                warnings=self.warnings,
+            )
+        if not self.warnings:
+            return None
+        return "; ".join(
+            f"{field}: {' '.join(messages)}" for field, messages in sorted(self.warnings.items())
+        )

@@ -1,0 +1,146 @@
+"""Visit forms: shape and messages only; limits and rules live in the services and protocol.
+
+Fields are declared in the order of the paper CRF, which is also the tab order.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from studyapp.forms import IsoDateField
+
+REQUIRED = _l("This field is required.")
+DATE_HINT = _l("YYYY-MM-DD")
+TIME_HINT = _l("HH:MM, local time")
+NUMBER = _l("Enter a number, e.g. 58.3.")
+WHOLE = _l("Enter a whole number.")
+_PLAIN_NUMBER = re.compile(r"-?\d{1,12}(\.\d{1,6})?")
+#: The largest number any form accepts before the service's limits say more (no overflow).
+HUGE = 10**7
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal number; "NaN", "Infinity" and exponents are refused with a message."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]).strip() if valuelist else ""
+        if text and not _PLAIN_NUMBER.fullmatch(text):
+            self.data = None
+            raise ValueError(NUMBER)
+        super().process_formdata([text] if valuelist else valuelist)
+
+
+def decimal(label: object) -> DecimalField:
+    return FiniteDecimalField(
+        label,
+        places=None,
+        validators=[Optional(), NumberRange(min=0, max=HUGE, message=_l("Out of range."))],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+
+
+def whole(label: object) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[Optional(), NumberRange(min=0, max=HUGE, message=_l("Out of range."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+
+
+class CrfForm(FlaskForm):
+    """Shared by every visit form: version, visit date (first save), reason, confirmation."""
+
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    visit_date = IsoDateField(_l("Visit date"), validators=[Optional()], description=DATE_HINT)
+    reason = TextAreaField(
+        _l("Reason for change"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Required when you change a saved value."),
+    )
+    confirm = BooleanField(_l("I have checked the unusual values: they are correct."))
+
+
+class VisitDateForm(CrfForm):
+    pass
+
+
+class NotDoneForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why was the visit not done?"),
+        validators=[InputRequired(REQUIRED), Length(max=500)],
+    )
+
+
+class UnscheduledForm(FlaskForm):
+    on = IsoDateField(
+        _l("Date of the unscheduled visit"),
+        validators=[InputRequired(REQUIRED)],
+        description=DATE_HINT,
+    )
+    reason = TextAreaField(
+        _l("Reason for the unscheduled visit"),
+        validators=[InputRequired(REQUIRED), Length(max=500)],
+    )
+
+
+class VitalsForm(CrfForm):
+    vs_date = IsoDateField(
+        _l("Date of measurement"), validators=[Optional()], description=DATE_HINT
+    )
+    vs_time = TimeField(_l("Time"), validators=[Optional()], description=TIME_HINT)
+    weight = decimal(_l("Weight (kg)"))
+    height = decimal(_l("Height (cm)"))
+    sysbp = whole(_l("Systolic blood pressure (mmHg)"))
+    diabp = whole(_l("Diastolic blood pressure (mmHg)"))
+    pulse = whole(_l("Heart rate (beats/min)"))
+    temp = decimal(_l("Temperature (°C)"))
+
+
+class MedicationForm(CrfForm):
+    """A concomitant medication or rescue therapy (CM); choices are set by the view."""
+
+    category = SelectField(_l("Category"), validate_choice=False)
+    rescue_type = SelectField(
+        _l("Rescue therapy"), validate_choice=False, description=_l("For rescue therapy only.")
+    )
+    trt = StringField(_l("Drug"), validators=[Optional(), Length(max=200)])
+    dose = decimal(_l("Dose"))
+    dose_unit = StringField(
+        _l("Dose unit"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("e.g. mg, g/kg, units"),
+    )
+    route = SelectField(_l("Route"), validate_choice=False)
+    frequency = StringField(_l("Frequency"), validators=[Optional(), Length(max=40)])
+    start_date = StringField(
+        _l("Start date"),
+        validators=[Optional(), Length(max=10)],
+        description=_l("YYYY, YYYY-MM or YYYY-MM-DD; rescue therapy: the full date"),
+    )
+    end_date = StringField(
+        _l("End date"),
+        validators=[Optional(), Length(max=10)],
+        description=_l("YYYY, YYYY-MM or YYYY-MM-DD"),
+    )
+    ongoing = BooleanField(_l("Ongoing"))
+    indication = StringField(_l("Indication"), validators=[Optional(), Length(max=200)])

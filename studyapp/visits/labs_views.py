@@ -1,0 +1,218 @@
+"""The laboratory pages of a visit (CBC, chemistry, immunoglobulins) and their live preview."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from flask import flash, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TimeField
+from wtforms.validators import InputRequired, Length, Optional
+
+from studyapp.auth.permissions import Action, require
+from studyapp.db import utcnow
+from studyapp.errors import DomainError, ValidationFailed
+from studyapp.extensions import db
+from studyapp.forms import IsoDateField
+from studyapp.subjects.labels import label
+from studyapp.visits import labs as service
+from studyapp.visits import registry
+from studyapp.visits.forms import DATE_HINT, TIME_HINT, CrfForm, choices, decimal
+from studyapp.visits.pages import VISIT, bp, completing, next_url, save_form
+
+LAB_PAGE = VISIT + "/labs/<any(CBC,CHEM,IG):form>"
+
+
+@functools.cache
+def lab_form(form: str) -> type[CrfForm]:
+    """The form class of a lab form: sample date/time, then a value and a unit per test.
+
+    Units are not validated by WTForms: the service refuses a unit the protocol does not
+    accept (a tampered select) with a message next to the field, as it does for the API.
+    """
+    fields: dict[str, Any] = {
+        "lb_date": IsoDateField(_l("Sample date"), validators=[Optional()], description=DATE_HINT),
+        "lb_time": TimeField(_l("Sample time"), validators=[Optional()], description=TIME_HINT),
+    }
+    for test in service.tests_for(form):
+        fields[service.value_field(test.testcd)] = decimal(test.name)
+        fields[service.unit_field(test.testcd)] = SelectField(
+            _l("Unit of %(test)s", test=test.name),
+            choices=choices([(unit, unit) for unit in service.unit_choices(test)]),
+            default=test.si_unit,
+            validate_choice=False,
+        )
+    return type(f"LabForm{form}", (CrfForm,), fields)
+
+
+def _fill(form: Any, lab: service.LabPage) -> None:
+    """A GET: the saved panel and results, else the visit date as sample date."""
+    visit_day = lab.ctx.visit.visit_date or utcnow().date()
+    form.visit_date.data = visit_day
+    form.lb_date.data = lab.panel.lb_date if lab.panel else visit_day
+    if lab.panel is not None:
+        form.lb_time.data = lab.panel.lb_time
+        form.version.data = lab.panel.version
+    for testcd, result in lab.results.items():
+        value, unit = service.stored_values(result)
+        if service.value_field(testcd) in form and value is not None:
+            form[service.value_field(testcd)].data = value
+            form[service.unit_field(testcd)].data = unit
+
+
+def _entry(form: Any, lab: service.LabPage) -> service.LabEntry:
+    return service.LabEntry(
+        form.lb_date.data,
+        form.lb_time.data,
+        {
+            t.testcd: (
+                form[service.value_field(t.testcd)].data,
+                form[service.unit_field(t.testcd)].data,
+            )
+            for t in lab.tests
+        },
+    )
+
+
+def _lines(form: Any, lab: service.LabPage) -> list[dict[str, Any]]:
+    """One table row per test: its fields and what the value typed reads as (the live cell)."""
+    subject, on = lab.ctx.subject, service.sample_day(lab, form.lb_date.data)
+    lines = []
+    for test in lab.tests:
+        value = form[service.value_field(test.testcd)]
+        unit = form[service.unit_field(test.testcd)]
+        reading = None
+        if not value.errors and not unit.errors:
+            reading = service.read(subject, test, value.data, unit.data, on)
+        normal = test.range_for(subject.sex, on)
+        finding = service.finding_of(reading, lab.ctx.row.visitnum, lab.form) if reading else None
+        lines.append(
+            {
+                "test": test,
+                "value": value,
+                "unit": unit,
+                "reading": reading,
+                "range": service.range_text(test, normal.low, normal.high),
+                "prompt": service.ae_prompts(subject, [finding])[0] if finding else None,
+            }
+        )
+    return lines
+
+
+def _prompts(lab: service.LabPage) -> list[str]:
+    """AE prompts of the saved results of this form (grade >= the protocol's task grade)."""
+    if lab.ctx.visit.id is None:
+        return []
+    found = service.findings(lab.ctx.subject.id, visit_id=lab.ctx.visit.id, form=lab.form)
+    return service.ae_prompts(lab.ctx.subject, found)
+
+
+def _ae_url(subject_id: int, visitnum: str) -> str | None:
+    """The AE form once the safety module provides it; until then the prompt lists the AE."""
+    entry = registry.ENTRIES["AE"]
+    return registry.url(entry, subject_id, visitnum) if entry.endpoint else None
+
+
+@bp.route(LAB_PAGE, methods=["GET", "POST"], endpoint="labs")
+@login_required
+def labs_page(subject_id: int, visitnum: str, form: str) -> Any:
+    lab = service.page(current_user, subject_id, visitnum, form)
+    if request.method == "POST":
+        require(current_user, Action.ENTER_DATA)
+    wtf = lab_form(form)()
+    if request.method == "GET":
+        _fill(wtf, lab)
+    outcome = save_form(
+        wtf,
+        lambda: service.save(
+            current_user,
+            subject_id,
+            visitnum,
+            form,
+            _entry(wtf, lab),
+            visit_date=wtf.visit_date.data,
+            version=wtf.version.data,
+            reason=wtf.reason.data,
+            completing=completing(),
+            confirmed=wtf.confirm.data,
+        ),
+        lambda: next_url(subject_id, visitnum, lab.ctx.row.forms, form),
+    )
+    if outcome.redirect:
+        for prompt in _prompts(service.page(current_user, subject_id, visitnum, form)):
+            flash(prompt, "warning")
+        return outcome.redirect
+    return render_template(
+        "visits/labs.html",
+        subject=lab.ctx.subject,
+        row=lab.ctx.row,
+        visit=lab.ctx.visit,
+        record=lab.panel,
+        form=wtf,
+        stale=outcome.stale,
+        title=registry.ENTRIES[form].label,
+        lines=_lines(wtf, lab),
+        prompts=_prompts(lab),
+        min_grade=service.ae_min_grade(),
+        ae_url=_ae_url(subject_id, visitnum),
+        preview_url=url_for(
+            "visits.labs_preview", subject_id=subject_id, visitnum=visitnum, form=form
+        ),
+    ), outcome.status
+
+
+class PreviewQuery(FlaskForm):
+    """The query of the live preview: one value as typed (same parsing as the form)."""
+
+    class Meta:
+        csrf = False
+
+    testcd = StringField(validators=[InputRequired(_l("Give the test.")), Length(max=8)])
+    value = decimal(_l("Value"))
+    unit = StringField(validators=[Optional(), Length(max=12)])
+    on = IsoDateField(validators=[Optional()])
+
+
+@bp.route(LAB_PAGE + "/preview", endpoint="labs_preview")
+@login_required
+def labs_preview(subject_id: int, visitnum: str, form: str) -> Any:
+    """JSON for the live cell: SI value, range, flag, grade and the AE prompt of one value."""
+    query = PreviewQuery(formdata=request.args)
+    if not query.validate() or query.value.data is None:
+        messages = [str(m) for found in query.errors.values() for m in found]
+        return jsonify(message=" ".join(messages) or _("Enter a number.")), 400
+    try:
+        shown = service.preview(
+            current_user,
+            subject_id,
+            visitnum,
+            form,
+            query.testcd.data or "",
+            query.value.data,
+            query.unit.data or None,
+            query.on.data,
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        status = 400 if isinstance(exc, ValidationFailed) else exc.status
+        return jsonify(message=exc.message), status
+    reading = shown.reading
+    return jsonify(
+        testcd=reading.test.testcd,
+        value=service.number_text(reading.value),
+        unit=reading.unit,
+        si=service.number_text(reading.si),
+        si_unit=reading.test.si_unit,
+        flag=reading.nrind,
+        flag_label=label("nrind", reading.nrind),
+        grade=reading.grade,
+        grade_label=_("grade %(g)d", g=reading.grade) if reading.grade else "",
+        range=reading.range_text,
+        ae_prompt=shown.prompt is not None,
+        warning=shown.warning or "",
+        message=shown.prompt or shown.warning or "",
+    )

@@ -1,0 +1,113 @@
+"""The visits blueprint and the helpers its page modules share (one save loop for every form)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from studyapp.errors import Conflict, StaleVersion, ValidationFailed
+from studyapp.extensions import db
+from studyapp.protocol.loader import get_protocol
+from studyapp.visits import registry
+from studyapp.visits.checks import NeedsConfirmation
+from studyapp.web import attach_errors
+
+bp = Blueprint("visits", __name__)
+
+
+@bp.app_template_filter("num")
+def num(value: Any) -> str:
+    """A stored number without trailing zeros: Decimal("58.30") -> "58.3"; None -> ""."""
+    if value is None:
+        return ""
+    number = Decimal(value)
+    if number == number.to_integral():
+        return str(number.quantize(Decimal(1)))
+    return format(number.normalize(), "f")
+
+
+@bp.app_context_processor
+def _visit_helpers() -> dict[str, Any]:
+    protocol = get_protocol()
+    dosing = protocol.dosing
+
+    def arm_text() -> str:
+        return _(
+            "%(drug)s %(mg)s mg/kg %(route)s every %(i)d days × %(n)d",
+            drug=dosing.drug,
+            mg=num(dosing.mg_per_kg),
+            route=dosing.route,
+            i=dosing.interval_days,
+            n=dosing.number_of_doses,
+        )
+
+    return {
+        "page_url": registry.url,
+        "arm_text": arm_text,
+        "dose_count": dosing.number_of_doses,
+        "rescue_days": protocol.response.rescue_exclusion_days,
+    }
+
+
+SUBJECT = "/subjects/<int(max=2147483647):subject_id>"
+VISIT = SUBJECT + "/visits/<string(maxlength=10):visitnum>"
+
+
+class Outcome:
+    """What happened to a submitted form: saved (redirect), or why not (status code)."""
+
+    def __init__(self) -> None:
+        self.redirect: Any = None
+        self.stale: StaleVersion | None = None
+        self.status = 200
+
+
+def completing() -> bool:
+    """ "Save as draft" keeps the form in progress; the other buttons complete it."""
+    return request.form.get("action") != "draft"
+
+
+def save_form(form: Any, action: Callable[[], Any], done: Callable[[], str]) -> Outcome:
+    """Validate, call the service and redirect; field messages, warnings or 409 otherwise."""
+    outcome = Outcome()
+    if not form.is_submitted():
+        return outcome
+    outcome.status = 422
+    if not form.validate():
+        return outcome
+    try:
+        action()
+    except StaleVersion as exc:
+        db.session.rollback()
+        outcome.stale, outcome.status = exc, 409
+    except NeedsConfirmation as exc:
+        db.session.rollback()
+        for name, messages in exc.warnings.items():
+            field = getattr(form, name, None)
+            target = field if field is not None else form.confirm
+            target.warnings = [*getattr(target, "warnings", []), *messages]
+        form.needs_confirmation = True
+        form.form_errors.append(exc.message)
+    except ValidationFailed as exc:
+        attach_errors(form, exc)
+    except Conflict as exc:
+        db.session.rollback()
+        form.form_errors.append(exc.message)
+        outcome.status = 409
+    else:
+        flash(_("Saved."), "success")
+        outcome.redirect = redirect(done())
+    return outcome
+
+
+def next_url(subject_id: int, visitnum: str, forms: tuple[str, ...], current: str) -> str:
+    """Where "save and next form" goes: the visit's next form, else back to the visit."""
+    if request.form.get("action") == "next":
+        following = registry.next_entry(forms, current)
+        if following is not None:
+            return registry.url(following, subject_id, visitnum)
+    return url_for("visits.visit", subject_id=subject_id, visitnum=visitnum)

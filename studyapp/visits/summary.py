@@ -1,0 +1,313 @@
+"""What the subject page shows: study day, run-in, latest values, platelet chart and response.
+
+Response comes from ``clinical.response`` (IWG 2009, the protocol's operational rules): the
+baseline is the Day 1 pre-dose count (else the last count on or before Day 1, else the
+screening count); counts after Day 1 are assessed; bleeding is the WHO grade of the same
+visit; rescue therapy (CM category RESCUE) with a full start date makes later counts not
+evaluable for the protocol's exclusion window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import select
+
+from studyapp.clinical import response as rules
+from studyapp.clinical.schedule import date_of_day, study_day
+from studyapp.extensions import db
+from studyapp.protocol.loader import get_protocol
+from studyapp.reports import charts
+from studyapp.subjects.models import Subject
+from studyapp.visits.calendar import require_enrolled
+from studyapp.visits.models import (
+    RESCUE,
+    BleedingAssessment,
+    DoseAdministration,
+    LabPanel,
+    LabResult,
+    Medication,
+    Visit,
+    VitalSigns,
+)
+
+
+@dataclass(frozen=True)
+class Count:
+    """A platelet count with its sample date and the WHO bleeding grade of its visit."""
+
+    on: date
+    value: Decimal
+    visit_id: int
+    visitnum: str
+    who_grade: int | None
+
+
+@dataclass
+class Summary:
+    day: int | None
+    run_in: dict[str, Any]
+    baseline: Decimal | None
+    baseline_source: str | None
+    counts: list[Count]
+    assessment: rules.ResponseAssessment | None
+    rescue: list[Medication]
+    doses: list[DoseAdministration]
+    latest_vitals: VitalSigns | None
+    latest_labs: list[tuple[LabResult, date | None]]
+    chart: Markup
+    levels: dict[int, str] = field(default_factory=dict)
+
+
+def platelet_counts(subject: Subject) -> list[Count]:
+    rows = db.session.execute(
+        select(LabPanel.lb_date, LabResult.stresn, Visit.id, Visit.visitnum)
+        .join(LabPanel, LabPanel.id == LabResult.panel_id)
+        .join(Visit, Visit.id == LabResult.visit_id)
+        .where(
+            LabResult.subject_id == subject.id,
+            LabResult.testcd == "PLAT",
+            LabResult.stresn.is_not(None),
+            LabResult.deleted_at.is_(None),
+            LabPanel.deleted_at.is_(None),
+            LabPanel.lb_date.is_not(None),
+        )
+    ).all()
+    grades = dict(
+        db.session.execute(
+            select(BleedingAssessment.visit_id, BleedingAssessment.who_grade).where(
+                BleedingAssessment.subject_id == subject.id,
+                BleedingAssessment.deleted_at.is_(None),
+            )
+        ).all()
+    )
+    counts = [Count(on, Decimal(v), vid, num, grades.get(vid)) for on, v, vid, num in rows]
+    counts.sort(key=lambda c: (c.on, Decimal(c.visitnum)))
+    return counts
+
+
+def rescue_therapies(subject: Subject) -> list[Medication]:
+    return list(
+        db.session.scalars(
+            select(Medication)
+            .where(
+                Medication.subject_id == subject.id,
+                Medication.category == RESCUE,
+                Medication.deleted_at.is_(None),
+            )
+            .order_by(Medication.start_date)
+        )
+    )
+
+
+def rescue_days(subject: Subject, rescue: list[Medication]) -> list[int]:
+    """Study days of the rescue therapies that have a full start date."""
+    require_enrolled(subject)
+    days = []
+    for med in rescue:
+        if med.start_date and len(med.start_date) == 10:
+            days.append(study_day(subject.day1_date, date.fromisoformat(med.start_date)))
+    return days
+
+
+def baseline(subject: Subject, counts: list[Count]) -> tuple[Decimal | None, str | None]:
+    require_enrolled(subject)
+    before = [c for c in counts if c.on <= subject.day1_date]
+    if before:
+        chosen = before[-1]
+        return chosen.value, _("count of %(d)s", d=chosen.on.isoformat())
+    if subject.platelet_count is not None:
+        return Decimal(subject.platelet_count), _("screening count")
+    return None, None
+
+
+def assess(subject: Subject, counts: list[Count], rescue: list[Medication]) -> Any:
+    """The IWG response assessment, or None without a baseline count."""
+    require_enrolled(subject)
+    base, _source = baseline(subject, counts)
+    if base is None:
+        return None
+    rule = get_protocol().response
+    after = [
+        rules.PlateletCount(
+            study_day(subject.day1_date, c.on),
+            c.value,  # type: ignore[arg-type]
+            rules.is_bleeding(c.who_grade, rule) if c.who_grade is not None else False,
+        )
+        for c in counts
+        if c.on > subject.day1_date
+    ]
+    return rules.assess(base, after, rescue_days(subject, rescue), rule=rule)  # type: ignore[arg-type]
+
+
+def doses(subject: Subject) -> list[DoseAdministration]:
+    return list(
+        db.session.scalars(
+            select(DoseAdministration)
+            .where(
+                DoseAdministration.subject_id == subject.id,
+                DoseAdministration.deleted_at.is_(None),
+                DoseAdministration.ec_date.is_not(None),
+            )
+            .order_by(DoseAdministration.ec_date, DoseAdministration.part)
+        )
+    )
+
+
+def latest_vitals(subject: Subject) -> VitalSigns | None:
+    return db.session.scalars(
+        select(VitalSigns)
+        .where(VitalSigns.subject_id == subject.id, VitalSigns.deleted_at.is_(None))
+        .order_by(VitalSigns.vs_date.desc(), VitalSigns.id.desc())
+    ).first()
+
+
+def latest_labs(subject: Subject) -> list[tuple[LabResult, date | None]]:
+    """The latest result of each test, in the protocol's test order."""
+    rows = db.session.execute(
+        select(LabResult, LabPanel.lb_date)
+        .join(LabPanel, LabPanel.id == LabResult.panel_id)
+        .where(
+            LabResult.subject_id == subject.id,
+            LabResult.deleted_at.is_(None),
+            LabResult.orres.is_not(None),
+            LabPanel.deleted_at.is_(None),
+            LabPanel.lb_date.is_not(None),
+        )
+        .order_by(LabPanel.lb_date, LabResult.id)
+    ).all()
+    latest: dict[str, tuple[LabResult, date | None]] = {}
+    for result, on in rows:
+        latest[result.testcd] = (result, on)
+    order = [lab.testcd for lab in get_protocol().labs]
+    return [latest[code] for code in order if code in latest]
+
+
+def run_in_info(subject: Subject, day: int | None) -> dict[str, Any]:
+    rule = get_protocol().run_in
+    require_enrolled(subject)
+    last = date_of_day(subject.day1_date, rule.dlt_window_last_day)
+    return {
+        "cohort": subject.run_in,
+        "in_window": bool(
+            subject.run_in
+            and day is not None
+            and rule.dlt_window_first_day <= day <= rule.dlt_window_last_day
+        ),
+        "window_end": last,
+        "window_last_day": rule.dlt_window_last_day,
+    }
+
+
+def chart(
+    subject: Subject,
+    counts: list[Count],
+    assessment: Any,
+    rescue: list[Medication],
+    given: list[DoseAdministration],
+    today: date,
+) -> Markup:
+    """The platelet chart (inline SVG; the PDF reports draw the same geometry)."""
+    day1 = require_enrolled(subject)
+    levels = {c.day: c.level for c in assessment.counts} if assessment else {}
+    points = [
+        charts.CountPoint(
+            study_day(day1, c.on),
+            c.value,
+            levels.get(study_day(day1, c.on)) if c.on > day1 else None,
+        )
+        for c in counts
+    ]
+    markers = [
+        charts.Marker(study_day(day1, d.ec_date), "dose", _("Dose %(n)d", n=d.dose_number))
+        for d in given
+        if d.ec_date is not None
+    ]
+    markers += [
+        charts.Marker(day, "rescue", _("Rescue: %(t)s", t=med.trt))
+        for med, day in zip(
+            [m for m in rescue if m.start_date and len(m.start_date) == 10],
+            rescue_days(subject, rescue),
+            strict=True,
+        )
+    ]
+    rule = get_protocol().response
+    thresholds = [
+        charts.Threshold(rule.r_threshold, _("%(v)s: response threshold", v=rule.r_threshold)),
+        charts.Threshold(rule.cr_threshold, _("%(v)s: complete response", v=rule.cr_threshold)),
+    ]
+    text = charts.ChartText(
+        title=_("Platelet count (x10^9/L) by study day"),
+        x_label=_("Study day"),
+        y_label=_("Platelets (x10^9/L)"),
+        empty=_("No platelet counts yet."),
+    )
+    dosing = get_protocol().dosing
+    end_of_treatment = dosing.dose_days[-1] + dosing.interval_days
+    shown_to = max(end_of_treatment, study_day(day1, today))
+    return charts.to_svg(
+        charts.platelet_chart(points, markers, thresholds, text, min_last_day=shown_to)
+    )
+
+
+def summary(subject: Subject, today: date) -> Summary:
+    require_enrolled(subject)
+    day = study_day(subject.day1_date, today)
+    counts = platelet_counts(subject)
+    rescue = rescue_therapies(subject)
+    assessment = assess(subject, counts, rescue)
+    given = doses(subject)
+    base, source = baseline(subject, counts)
+    return Summary(
+        day=day,
+        run_in=run_in_info(subject, day),
+        baseline=base,
+        baseline_source=source,
+        counts=counts,
+        assessment=assessment,
+        rescue=rescue,
+        doses=given,
+        latest_vitals=latest_vitals(subject),
+        latest_labs=latest_labs(subject),
+        chart=chart(subject, counts, assessment, rescue, given, today),
+        levels={c.day: c.level for c in assessment.counts} if assessment else {},
+    )
+
+
+def form_statuses(visit: Visit) -> dict[str, str]:
+    """Status of each form page of a visit that has data, by page key."""
+    if visit.id is None:
+        return {}
+    out: dict[str, str] = {}
+    models: list[tuple[str, Any]] = [
+        ("VS", VitalSigns),
+        ("BLEED", BleedingAssessment),
+        ("EC", DoseAdministration),
+    ]
+    for key, model in models:
+        status = db.session.scalar(
+            select(model.status)
+            .where(model.visit_id == visit.id, model.deleted_at.is_(None))
+            .limit(1)
+        )
+        if status:
+            out[key] = status
+    for form, status in db.session.execute(
+        select(LabPanel.form, LabPanel.status).where(
+            LabPanel.visit_id == visit.id, LabPanel.deleted_at.is_(None)
+        )
+    ):
+        out[form] = status
+    meds = db.session.scalar(
+        select(Medication.id)
+        .where(Medication.visit_id == visit.id, Medication.deleted_at.is_(None))
+        .limit(1)
+    )
+    if meds is not None:
+        out["CM"] = "recorded"
+    return out

@@ -1,0 +1,247 @@
+"""Visit pages: the subject's casebook, a visit and its forms, the schedule, the tracker.
+
+The form pages (labs, bleeding, dosing, medications) join the same blueprint from their
+own modules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from studyapp.auth.permissions import Action, require
+from studyapp.db import utcnow
+from studyapp.errors import Conflict, ValidationFailed
+from studyapp.extensions import db
+from studyapp.subjects.pages import load_subject
+from studyapp.visits import (  # noqa: F401 - their routes join the blueprint
+    bleeding_views,
+    calendar,
+    crf,
+    dose_views,
+    forms,
+    labs_views,
+    medication_views,
+    registry,
+    summary,
+    vitals,
+)
+from studyapp.visits.pages import SUBJECT, VISIT, bp, completing, next_url, save_form
+from studyapp.web import attach_errors
+
+__all__ = ["bp"]
+
+
+@bp.route(SUBJECT + "/visits")
+@login_required
+def overview(subject_id: int) -> Any:
+    """The casebook page: header, chart and response, latest values, the calendar."""
+    subject = load_subject(subject_id)
+    today = utcnow().date()
+    if subject.day1_date is None:
+        return redirect(url_for("subjects.detail", subject_id=subject.id))
+    rows = calendar.calendar(subject, today)
+    return render_template(
+        "visits/overview.html",
+        subject=subject,
+        rows=rows,
+        current=calendar.current_row(rows),
+        info=summary.summary(subject, today),
+        unscheduled=forms.UnscheduledForm(),
+        today=today,
+    )
+
+
+@bp.route(SUBJECT + "/visits/due")
+@login_required
+def due(subject_id: int) -> Any:
+    """Open the visit that is due (else the oldest overdue, else the next one)."""
+    subject = load_subject(subject_id)
+    if subject.day1_date is None:
+        return redirect(url_for("subjects.detail", subject_id=subject.id))
+    row = calendar.current_row(calendar.calendar(subject, utcnow().date()))
+    if row is None:
+        return redirect(url_for("visits.overview", subject_id=subject.id))
+    return redirect(url_for("visits.visit", subject_id=subject.id, visitnum=row.visitnum))
+
+
+@bp.route(VISIT, methods=["GET", "POST"])
+@login_required
+def visit(subject_id: int, visitnum: str) -> Any:
+    ctx = crf.load(current_user, subject_id, visitnum)
+    form = forms.VisitDateForm()
+    if request.method == "GET":
+        form.visit_date.data = ctx.visit.visit_date or utcnow().date()
+        form.version.data = ctx.visit.version
+    outcome = save_form(
+        form,
+        lambda: (
+            calendar.record_visit_date(
+                current_user,
+                subject_id,
+                visitnum,
+                form.visit_date.data,
+                version=form.version.data,
+                reason=form.reason.data,
+            )
+            if form.visit_date.data
+            else _missing_date()
+        ),
+        lambda: request.path,
+    )
+    if outcome.redirect:
+        return outcome.redirect
+    return render_template(
+        "visits/visit.html",
+        subject=ctx.subject,
+        row=ctx.row,
+        visit=ctx.visit,
+        form=form,
+        stale=outcome.stale,
+        pages=registry.entries(ctx.row.forms),
+        statuses=summary.form_statuses(ctx.visit),
+        not_done=forms.NotDoneForm(),
+        day=calendar.day_of(ctx.subject, ctx.visit.visit_date),
+    ), outcome.status
+
+
+def _missing_date() -> None:
+    raise ValidationFailed(
+        _("Check the form."), field_errors={"visit_date": [_("Give the visit date.")]}
+    )
+
+
+@bp.route(VISIT + "/not-done", methods=["POST"])
+@login_required
+def not_done(subject_id: int, visitnum: str) -> Any:
+    form = forms.NotDoneForm()
+    target = url_for("visits.visit", subject_id=subject_id, visitnum=visitnum)
+    if form.validate_on_submit():
+        try:
+            calendar.mark_not_done(current_user, subject_id, visitnum, form.reason.data or "")
+        except (ValidationFailed, Conflict) as exc:
+            return _refused(subject_id, visitnum, form, exc)
+        return redirect(target)
+    return _refused(subject_id, visitnum, form, None)
+
+
+@bp.route(VISIT + "/undo-not-done", methods=["POST"])
+@login_required
+def undo_not_done(subject_id: int, visitnum: str) -> Any:
+    form = forms.NotDoneForm()
+    if form.validate_on_submit():
+        try:
+            calendar.undo_not_done(current_user, subject_id, visitnum, form.reason.data or "")
+        except (ValidationFailed, Conflict) as exc:
+            return _refused(subject_id, visitnum, form, exc)
+        return redirect(url_for("visits.visit", subject_id=subject_id, visitnum=visitnum))
+    return _refused(subject_id, visitnum, form, None)
+
+
+def _refused(subject_id: int, visitnum: str, form: Any, exc: Exception | None) -> Any:
+    """The visit page again with the not-done form's message; what was typed is kept."""
+    if isinstance(exc, ValidationFailed):
+        attach_errors(form, exc)
+    elif exc is not None:
+        db.session.rollback()
+        form.form_errors.append(exc.message)  # type: ignore[attr-defined]
+    ctx = crf.load(current_user, subject_id, visitnum)
+    date_form = forms.VisitDateForm(formdata=None)
+    date_form.visit_date.data = ctx.visit.visit_date or utcnow().date()
+    date_form.version.data = ctx.visit.version
+    status = 409 if isinstance(exc, Conflict) else 422
+    return render_template(
+        "visits/visit.html",
+        subject=ctx.subject,
+        row=ctx.row,
+        visit=ctx.visit,
+        form=date_form,
+        stale=None,
+        pages=registry.entries(ctx.row.forms),
+        statuses=summary.form_statuses(ctx.visit),
+        not_done=form,
+        day=calendar.day_of(ctx.subject, ctx.visit.visit_date),
+    ), status
+
+
+@bp.route(SUBJECT + "/visits/unscheduled", methods=["GET", "POST"])
+@login_required
+def unscheduled(subject_id: int) -> Any:
+    subject = load_subject(subject_id)
+    require(current_user, Action.ENTER_DATA)
+    form = forms.UnscheduledForm()
+    created: list[Any] = []
+    outcome = save_form(
+        form,
+        lambda: created.append(
+            calendar.add_unscheduled(current_user, subject.id, form.on.data, form.reason.data or "")
+        ),
+        lambda: url_for("visits.visit", subject_id=subject.id, visitnum=created[0].visitnum),
+    )
+    if outcome.redirect:
+        return outcome.redirect
+    return render_template("visits/unscheduled.html", subject=subject, form=form), outcome.status
+
+
+@bp.route(VISIT + "/vitals", methods=["GET", "POST"], endpoint="vitals")
+@login_required
+def vitals_form(subject_id: int, visitnum: str) -> Any:
+    ctx = crf.load(current_user, subject_id, visitnum)
+    record = vitals.for_visit(ctx.visit)
+    form = forms.VitalsForm(obj=record if request.method == "GET" else None)
+    if request.method == "GET":
+        if record is None:
+            form.vs_date.data = ctx.visit.visit_date or utcnow().date()
+        form.visit_date.data = ctx.visit.visit_date or utcnow().date()
+    outcome = save_form(
+        form,
+        lambda: vitals.save(
+            current_user,
+            subject_id,
+            visitnum,
+            vitals.VitalsEntry(
+                form.vs_date.data,
+                form.vs_time.data,
+                {name: form[name].data for name in vitals.MEASURES},
+            ),
+            visit_date=form.visit_date.data,
+            version=form.version.data,
+            reason=form.reason.data,
+            completing=completing(),
+            confirmed=form.confirm.data,
+        ),
+        lambda: next_url(subject_id, visitnum, ctx.row.forms, "VS"),
+    )
+    if outcome.redirect:
+        return outcome.redirect
+    return render_template(
+        "visits/vitals.html",
+        subject=ctx.subject,
+        row=ctx.row,
+        visit=ctx.visit,
+        record=record,
+        form=form,
+        stale=outcome.stale,
+        needed=vitals.needed(ctx.row.forms),
+        height=vitals.latest_height(ctx.subject.id),
+    ), outcome.status
+
+
+@bp.route("/visits/tracker")
+@login_required
+def tracker() -> Any:
+    """All enrolled subjects by visit: due, overdue, missed, done, out of window."""
+    wanted = request.args.get("show", "all")
+    if wanted not in calendar.TRACKER_FILTERS:
+        abort(400)
+    today = utcnow().date()
+    return render_template(
+        "visits/tracker.html",
+        board=calendar.tracker(current_user, today, wanted),
+        wanted=wanted,
+        filters=calendar.TRACKER_FILTERS,
+        today=today,
+    )

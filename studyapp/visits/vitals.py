@@ -1,0 +1,160 @@
+"""Vital signs (VS): weight, height, computed BMI, blood pressure, heart rate, temperature."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, time
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from studyapp.audit import set_reason
+from studyapp.auth.models import User
+from studyapp.clinical import checks as rules
+from studyapp.extensions import db
+from studyapp.protocol.loader import get_protocol
+from studyapp.visits import crf
+from studyapp.visits.checks import EditChecks
+from studyapp.visits.models import Visit, VitalSigns
+
+#: Form field -> protocol vital sign code (limits, unit and decimals come from the protocol).
+MEASURES = {
+    "weight": "WEIGHT",
+    "height": "HEIGHT",
+    "sysbp": "SYSBP",
+    "diabp": "DIABP",
+    "pulse": "PULSE",
+    "temp": "TEMP",
+}
+UNIT_COLUMNS = {
+    "weight": "weight_unit",
+    "height": "height_unit",
+    "sysbp": "bp_unit",
+    "diabp": "bp_unit",
+    "pulse": "pulse_unit",
+    "temp": "temp_unit",
+}
+BMI_UNIT = "kg/m2"
+
+
+@dataclass(frozen=True)
+class VitalsEntry:
+    vs_date: date | None
+    vs_time: time | None
+    values: Mapping[str, Decimal | int | None]
+
+
+def for_visit(visit: Visit) -> VitalSigns | None:
+    if visit.id is None:
+        return None
+    return db.session.scalar(
+        select(VitalSigns).where(VitalSigns.visit_id == visit.id, VitalSigns.deleted_at.is_(None))
+    )
+
+
+def needed(forms: tuple[str, ...]) -> dict[str, bool]:
+    """Which measures the visit's forms ask for (weight at dosing visits, height at screening)."""
+    return {
+        "weight": "WEIGHT" in forms,
+        "height": "HEIGHT" in forms,
+        "sysbp": "VS" in forms,
+        "diabp": "VS" in forms,
+        "pulse": "VS" in forms,
+        "temp": "VS" in forms,
+    }
+
+
+def latest_height(subject_id: int, exclude_visit: int | None = None) -> Decimal | None:
+    """The most recent height recorded for the subject (for the BMI)."""
+    query = (
+        select(VitalSigns.height)
+        .join(Visit, Visit.id == VitalSigns.visit_id)
+        .where(
+            VitalSigns.subject_id == subject_id,
+            VitalSigns.height.is_not(None),
+            VitalSigns.deleted_at.is_(None),
+        )
+        .order_by(Visit.visit_date.desc(), VitalSigns.id.desc())
+    )
+    if exclude_visit is not None:
+        query = query.where(VitalSigns.visit_id != exclude_visit)
+    return db.session.scalars(query).first()
+
+
+def _check(entry: VitalsEntry, ctx: crf.VisitContext, checks: EditChecks) -> None:
+    protocol = get_protocol()
+    crf.date_checks(checks, "vs_date", entry.vs_date, ctx, _("Measurement date"))
+    wanted = needed(ctx.row.forms)
+    for field, code in MEASURES.items():
+        value = entry.values.get(field)
+        if wanted[field]:
+            checks.required(field, value)
+        definition = protocol.vital(code)
+        checks.number(field, value, definition.limits, definition.unit, definition.decimals)
+    sysbp, diabp = entry.values.get("sysbp"), entry.values.get("diabp")
+    if sysbp is not None and diabp is not None and diabp >= sysbp:
+        checks.error("diabp", _("Diastolic pressure must be below systolic pressure."))
+
+
+def save(
+    actor: User,
+    subject_id: int,
+    visitnum: str,
+    entry: VitalsEntry,
+    *,
+    visit_date: date | None = None,
+    version: int | None = None,
+    reason: str | None = None,
+    completing: bool = True,
+    confirmed: bool = False,
+) -> VitalSigns:
+    """Save the visit's vital signs; BMI is computed from the weight and the latest height."""
+    ctx = crf.open_for_entry(actor, subject_id, visitnum, visit_date)
+    record = for_visit(ctx.visit)
+    crf.check_version(record, version)
+    checks = EditChecks(completing=completing)
+    _check(entry, ctx, checks)
+    warnings = checks.finish(confirmed)
+    if record is None:
+        record = crf.new_record(VitalSigns, ctx)
+    set_reason(reason)
+    _apply(record, entry, ctx, warnings, completing)
+    db.session.commit()
+    return record
+
+
+def _apply(
+    record: VitalSigns,
+    entry: VitalsEntry,
+    ctx: crf.VisitContext,
+    warnings: str | None,
+    completing: bool,
+) -> None:
+    protocol = get_protocol()
+    earlier_height = latest_height(ctx.subject.id, exclude_visit=ctx.visit.id)
+    record.vs_date, record.vs_time = entry.vs_date, entry.vs_time
+    for field, code in MEASURES.items():
+        value = entry.values.get(field)
+        setattr(record, field, value)
+        unit_column = UNIT_COLUMNS[field]
+        if value is not None:
+            setattr(record, unit_column, protocol.vital(code).unit)
+        elif unit_column in ("weight_unit", "height_unit", "temp_unit", "pulse_unit"):
+            setattr(record, unit_column, None)
+    if record.sysbp is None and record.diabp is None:
+        record.bp_unit = None
+    height = record.height or earlier_height
+    weight = record.weight
+    record.bmi = rules.bmi(Decimal(weight), Decimal(height)) if weight and height else None
+    record.bmi_unit = BMI_UNIT if record.bmi is not None else None
+    record.confirmed_warnings = warnings
+    record.status = crf.status_for(completing)
+
+
+def values_of(record: VitalSigns | None) -> dict[str, Any]:
+    if record is None:
+        return {}
+    return {field: getattr(record, field) for field in MEASURES}
