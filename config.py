@@ -44,6 +44,8 @@ class Config:
 
     #: Site time zone: times are stored in UTC and shown in this zone (GCP-06).
     SITE_TIMEZONE = env("SITE_TIMEZONE", "Asia/Shanghai")
+    #: A visit form first saved more than this many days after the visit is flagged late (GCP-01).
+    LATE_ENTRY_DAYS = env_int("LATE_ENTRY_DAYS", 3)
     SITE_NAME = env("SITE_NAME", "studyapp")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"

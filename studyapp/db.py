@@ -7,13 +7,16 @@ the session hooks in ``studyapp.audit.capture`` do the rest.
 from __future__ import annotations
 
 import contextvars
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Engine, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+#: The site's time zone outside an application context (config SITE_TIMEZONE otherwise).
+DEFAULT_SITE_TIMEZONE = "Asia/Shanghai"
 #: Set by tests to freeze the application clock.
 _clock: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("clock", default=None)
 
@@ -22,6 +25,18 @@ def utcnow() -> datetime:
     """The application clock: an aware UTC datetime (GCP-06)."""
     frozen = _clock.get()
     return frozen if frozen is not None else datetime.now(UTC)
+
+
+def site_today() -> date:
+    """Today at the site: clinical dates are the site's calendar dates, not UTC ones (GCP-07).
+
+    At 07:00 in Shanghai it is still yesterday in UTC; a visit dated today must not be
+    refused as "in the future", nor a window counted a day late.
+    """
+    from flask import current_app, has_app_context
+
+    zone = current_app.config["SITE_TIMEZONE"] if has_app_context() else DEFAULT_SITE_TIMEZONE
+    return utcnow().astimezone(ZoneInfo(zone)).date()
 
 
 def freeze_clock(moment: datetime | None) -> None:

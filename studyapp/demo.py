@@ -20,7 +20,7 @@ from studyapp.audit import acting_as
 from studyapp.auth import passwords
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Role
-from studyapp.db import freeze_clock, utcnow
+from studyapp.db import freeze_clock, site_today
 from studyapp.demo_visits import COURSES, Step
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
@@ -139,7 +139,7 @@ def load_demo() -> list[User]:
         raise RuntimeError("demo data is refused on a production configuration")
     if db.session.scalar(select(func.count()).select_from(Subject)):
         return _load_users()
-    today = utcnow().date()
+    today = site_today()
     try:
         freeze_clock(datetime.combine(today - timedelta(days=STUDY_DAYS), time(1, 0), UTC))
         users = _load_users()

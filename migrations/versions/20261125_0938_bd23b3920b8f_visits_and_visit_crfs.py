@@ -6,9 +6,8 @@ Create Date: 2026-11-25 09:38:59.359290
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "bd23b3920b8f"

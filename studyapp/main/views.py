@@ -17,12 +17,12 @@ bp = Blueprint("main", __name__)
 @login_required
 def home() -> Any:
     from studyapp.auth.permissions import ACTION_LABELS, PERMISSIONS, Action, Role
-    from studyapp.db import utcnow
+    from studyapp.db import site_today
     from studyapp.visits.calendar import work_list
 
     allowed = PERMISSIONS[Role(current_user.role)]
     labels = [str(ACTION_LABELS[a]) for a in Action if a in allowed]
-    visits = work_list(current_user, utcnow().date()) if Action.VIEW_STUDY_DATA in allowed else []
+    visits = work_list(current_user, site_today()) if Action.VIEW_STUDY_DATA in allowed else []
     return render_template("main/home.html", permission_labels=labels, visits=visits)
 
 

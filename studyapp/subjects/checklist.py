@@ -18,7 +18,7 @@ from studyapp.auth.permissions import Action, require
 from studyapp.clinical import eligibility as rules
 from studyapp.clinical import partial_dates
 from studyapp.clinical.schedule import study_day
-from studyapp.db import utcnow
+from studyapp.db import site_today
 from studyapp.errors import Conflict
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
@@ -73,7 +73,7 @@ LAB_FIELDS = {
 
 def reference_date(subject: Subject) -> date:
     """Inclusion is Day 1 when planned, else today: the windows count back from it."""
-    return subject.day1_date or utcnow().date()
+    return subject.day1_date or site_today()
 
 
 def observations(subject: Subject, day1: date | None = None) -> dict[str, rules.Observation]:

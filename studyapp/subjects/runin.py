@@ -20,7 +20,7 @@ from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.clinical.grading import runin_decision
 from studyapp.clinical.schedule import date_of_day
-from studyapp.db import utcnow
+from studyapp.db import site_today
 from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
 from studyapp.privacy import check_free_text
@@ -97,7 +97,7 @@ def window_end(day1: date) -> date:
 
 def gate(today: date | None = None) -> Gate:
     """Where the run-in stands today, with a message that says why and until when."""
-    today = today or utcnow().date()
+    today = today or site_today()
     rule = get_protocol().run_in
     review = latest_review()
     size = rule.subjects + (

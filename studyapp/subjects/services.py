@@ -19,7 +19,7 @@ from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.clinical import eligibility as rules
 from studyapp.clinical import partial_dates
-from studyapp.db import utcnow
+from studyapp.db import site_today, utcnow
 from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
 from studyapp.privacy import check_free_text
@@ -73,7 +73,7 @@ def register_screening(actor: User, data: Screening) -> Subject:
     initials = (data.initials or "").strip().upper() or None
     if initials and not (initials.isalpha() and len(initials) <= 4):
         errors["initials"] = [_("Initials only: up to 4 letters, no name.")]
-    if data.screening_date > utcnow().date():
+    if data.screening_date > site_today():
         errors["screening_date"] = [_("The screening date cannot be in the future.")]
     if errors:
         raise ValidationFailed(_("Check the form."), field_errors=errors)
@@ -118,7 +118,7 @@ def record_consent(
     require_status(subject, SCREENING)
     if version not in consent_versions_on(on):
         raise invalid("version", _("Version %(v)s was not in effect on %(d)s.", v=version, d=on))
-    if on > utcnow().date():
+    if on > site_today():
         raise invalid("consent_date", _("The consent date cannot be in the future."))
     obtainer = db.session.get(User, obtained_by_id)
     if (
@@ -158,7 +158,7 @@ def save_screening_data(
             raise invalid("itp_diagnosis_date", str(exc)) from None
     merged = {name: values.get(name, getattr(subject, name)) for name in SCREENING_FIELDS}
     for name in ("platelet_date", "last_emergency_tx_stop"):
-        if merged[name] is not None and merged[name] > utcnow().date():
+        if merged[name] is not None and merged[name] > site_today():
             raise invalid(name, _("The date cannot be in the future."))
     if merged["no_emergency_tx"] and merged["last_emergency_tx_stop"]:
         raise invalid(
@@ -215,7 +215,7 @@ def enrol(actor: User, subject_id: int, *, day1: date) -> Subject:
                 "unchanged since, before enrolment."
             )
         )
-    today = utcnow().date()
+    today = site_today()
     if day1 < today:
         raise invalid("day1", _("Day 1 cannot be in the past."))
     if day1 > screening_deadline(subject):
@@ -271,7 +271,7 @@ def record_disposition(
         raise Conflict(_("The disposition is already recorded."))
     if decod not in DISPOSITIONS:
         raise invalid("decod", _("Choose a disposition from the list."))
-    if on > utcnow().date():
+    if on > site_today():
         raise invalid("on", _("The date cannot be in the future."))
     if subject.day1_date and on < subject.screening_date:
         raise invalid("on", _("The date is before screening."))

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
-from studyapp.db import utcnow
+from studyapp.db import site_today
 from studyapp.errors import Conflict, StaleVersion, ValidationFailed
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
@@ -41,7 +41,7 @@ __all__ = ["bp"]
 @login_required
 def dashboard() -> Any:
     require(current_user, Action.VIEW_STUDY_DATA)
-    today = utcnow().date()
+    today = site_today()
     phase = request.args.get("phase") or None
     sort = request.args.get("sort", "screening")
     desc = request.args.get("desc") == "1"
@@ -68,7 +68,7 @@ def screen() -> Any:
     require(current_user, Action.SCREEN_SUBJECTS)
     form = forms.ScreeningForm()
     if request.method == "GET" and not form.screening_date.data:
-        form.screening_date.data = utcnow().date()
+        form.screening_date.data = site_today()
     created: list[Any] = []
 
     def act() -> None:
@@ -103,7 +103,7 @@ def screen() -> Any:
 @login_required
 def detail(subject_id: int) -> Any:
     subject = load_subject(subject_id)
-    today = utcnow().date()
+    today = site_today()
     results = checklist.evaluate(subject) if subject.consented else []
     return render_template(
         "subjects/detail.html",

@@ -12,7 +12,7 @@ from wtforms import RadioField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
 from studyapp.auth.permissions import Action, require
-from studyapp.db import utcnow
+from studyapp.db import site_today
 from studyapp.forms import IsoDateField
 from studyapp.protocol.loader import get_protocol
 from studyapp.visits import bleeding as service
@@ -83,8 +83,8 @@ def bleeding_form_page(subject_id: int, visitnum: str) -> Any:
             if service.item_field(code) in form:
                 form[service.item_field(code)].data = grade
         if record is None:
-            form.assessed_date.data = ctx.visit.visit_date or utcnow().date()
-        form.visit_date.data = ctx.visit.visit_date or utcnow().date()
+            form.assessed_date.data = ctx.visit.visit_date or site_today()
+        form.visit_date.data = ctx.visit.visit_date or site_today()
     outcome = save_form(
         form,
         lambda: service.save(

@@ -23,7 +23,7 @@ from studyapp.clinical.schedule import (
     visit_plan,
     visit_status,
 )
-from studyapp.db import utcnow
+from studyapp.db import site_today
 from studyapp.errors import Conflict, NotFound
 from studyapp.extensions import db
 from studyapp.privacy import check_free_text
@@ -186,7 +186,7 @@ def has_data(visit: Visit) -> bool:
 
 
 def check_visit_date(subject: Subject, on: date) -> None:
-    if on > utcnow().date():
+    if on > site_today():
         raise invalid("visit_date", _("The visit date cannot be in the future."))
     if subject.consent_date and on < subject.consent_date:
         raise invalid("visit_date", _("The visit date cannot be before informed consent."))
@@ -204,7 +204,7 @@ def record_visit_date(
     """Date a visit (SVSTDTC); changing a saved date needs a reason."""
     require(actor, Action.ENTER_DATA)
     subject = get_subject(actor, subject_id)
-    row = find_row(subject, visitnum, utcnow().date())
+    row = find_row(subject, visitnum, site_today())
     visit = ensure_visit(subject, row)
     if visit.id is not None:
         check_version(visit, version)  # type: ignore[arg-type]
@@ -221,7 +221,7 @@ def mark_not_done(actor: User, subject_id: int, visitnum: str, reason: str) -> V
     """Declare a planned visit not done (missed): a reason is required (SV)."""
     require(actor, Action.MANAGE_SCHEDULE)
     subject = get_subject(actor, subject_id)
-    row = find_row(subject, visitnum, utcnow().date())
+    row = find_row(subject, visitnum, site_today())
     if not row.planned:
         raise Conflict(_("Only planned visits can be declared not done."))
     reason = (reason or "").strip()
@@ -241,7 +241,7 @@ def undo_not_done(actor: User, subject_id: int, visitnum: str, reason: str) -> V
     """Withdraw a "not done" declaration (the visit took place after all)."""
     require(actor, Action.MANAGE_SCHEDULE)
     subject = get_subject(actor, subject_id)
-    row = find_row(subject, visitnum, utcnow().date())
+    row = find_row(subject, visitnum, site_today())
     if row.visit is None or not row.visit.not_done:
         raise Conflict(_("This visit is not declared not done."))
     if not (reason or "").strip():

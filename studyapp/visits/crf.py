@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
-from studyapp.db import AuditedMixin, utcnow
+from studyapp.db import AuditedMixin, site_today
 from studyapp.errors import Conflict, StaleVersion
 from studyapp.extensions import db
 from studyapp.subjects.guards import get_subject, invalid
@@ -34,7 +34,7 @@ def load(actor: User, subject_id: int, visitnum: str) -> VisitContext:
     require(actor, Action.VIEW_STUDY_DATA)
     subject = get_subject(actor, subject_id)
     calendar.require_enrolled(subject)
-    row = calendar.find_row(subject, visitnum, utcnow().date())
+    row = calendar.find_row(subject, visitnum, site_today())
     return (
         VisitContext(subject, row, row.visit)
         if row.visit
@@ -51,7 +51,7 @@ def open_for_entry(
     require(actor, Action.ENTER_DATA)
     subject = get_subject(actor, subject_id)
     calendar.require_enrolled(subject)
-    row = calendar.find_row(subject, visitnum, utcnow().date())
+    row = calendar.find_row(subject, visitnum, site_today())
     if row.visit is not None and row.visit.not_done:
         raise Conflict(_("This visit was declared not done; undo that first."))
     visit = calendar.ensure_visit(subject, row)
@@ -84,7 +84,7 @@ def date_checks(
     checks.required(field, on)
     if on is None:
         return
-    if on > utcnow().date():
+    if on > site_today():
         checks.error(field, _("The date cannot be in the future."))
         return
     row = ctx.row

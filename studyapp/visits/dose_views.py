@@ -11,7 +11,7 @@ from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField, Time
 from wtforms.validators import Length, Optional
 
 from studyapp.auth.permissions import Action, require
-from studyapp.db import utcnow
+from studyapp.db import site_today
 from studyapp.forms import IsoDateField
 from studyapp.protocol.loader import get_protocol
 from studyapp.visits import crf, dosing, registry
@@ -90,7 +90,7 @@ def _entry(form: DoseForm) -> dosing.DoseEntry:
 
 def _fill(form: DoseForm, ctx: crf.VisitContext, dose: dosing.DoseSetting, record: Any) -> None:
     """A GET: the stored values, or the expected date on a new dose."""
-    form.visit_date.data = ctx.visit.visit_date or utcnow().date()
+    form.visit_date.data = ctx.visit.visit_date or site_today()
     form.split.data = dose.split
     if record is None:
         form.ec_date.data = dose.expected_date or form.visit_date.data

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from studyapp.audit import set_reason
 from studyapp.auth.models import User
 from studyapp.clinical import dosing as rules
-from studyapp.db import utcnow
+from studyapp.db import site_today
 from studyapp.errors import NotFound, StaleVersion
 from studyapp.extensions import db
 from studyapp.privacy import identifier_error
@@ -314,7 +314,7 @@ def _check_given(entry: DoseEntry, dose: DoseSetting, checks: EditChecks) -> Non
 
 def _check_times(entry: DoseEntry, dose: DoseSetting, checks: EditChecks) -> None:
     checks.required("ec_date", entry.ec_date)
-    if entry.ec_date is not None and entry.ec_date > utcnow().date():
+    if entry.ec_date is not None and entry.ec_date > site_today():
         checks.error("ec_date", _("The date cannot be in the future."))
     elif entry.ec_date is not None and dose.expected_date and entry.ec_date != dose.expected_date:
         message = (

@@ -29,7 +29,7 @@ from studyapp.clinical import checks as rules
 from studyapp.clinical.ctcae_tables import TABLES
 from studyapp.clinical.grading import lab_grade
 from studyapp.clinical.units import convert
-from studyapp.db import utcnow
+from studyapp.db import site_today
 from studyapp.errors import NotFound, StaleVersion, ValidationFailed
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
@@ -265,7 +265,7 @@ def read(
 
 def sample_day(page: LabPage, lb_date: date | None) -> date:
     """The date ranges and grades are read on: the sample's, else the visit's, else today."""
-    return lb_date or page.ctx.visit.visit_date or utcnow().date()
+    return lb_date or page.ctx.visit.visit_date or site_today()
 
 
 # -- pages and saving -------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from wtforms import SelectField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, Optional
 
 from studyapp.auth.permissions import Action, require
-from studyapp.db import utcnow
+from studyapp.db import site_today
 from studyapp.errors import DomainError, ValidationFailed
 from studyapp.extensions import db
 from studyapp.forms import IsoDateField
@@ -51,7 +51,7 @@ def lab_form(form: str) -> type[CrfForm]:
 
 def _fill(form: Any, lab: service.LabPage) -> None:
     """A GET: the saved panel and results, else the visit date as sample date."""
-    visit_day = lab.ctx.visit.visit_date or utcnow().date()
+    visit_day = lab.ctx.visit.visit_date or site_today()
     form.visit_date.data = visit_day
     form.lb_date.data = lab.panel.lb_date if lab.panel else visit_day
     if lab.panel is not None:

@@ -14,7 +14,7 @@ from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from studyapp.auth.permissions import Action, require
-from studyapp.db import utcnow
+from studyapp.db import site_today
 from studyapp.errors import StaleVersion, ValidationFailed
 from studyapp.extensions import db
 from studyapp.forms import VersionedForm
@@ -91,7 +91,7 @@ def medications_page(subject_id: int, visitnum: str) -> Any:
     form = _medication_form()
     if request.method == "GET":
         form.category.data = CONCOMITANT
-        form.visit_date.data = ctx.visit.visit_date or utcnow().date()
+        form.visit_date.data = ctx.visit.visit_date or site_today()
     outcome = save_form(
         form,
         lambda: service.add(

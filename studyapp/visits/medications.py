@@ -21,7 +21,7 @@ from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.clinical import checks as rules
 from studyapp.clinical import partial_dates
-from studyapp.db import utcnow
+from studyapp.db import site_today
 from studyapp.errors import NotFound, ValidationFailed
 from studyapp.extensions import db
 from studyapp.privacy import check_free_text
@@ -175,7 +175,7 @@ def _partial(
             _("%(d)s is not a date: use YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2026-03-14.", d=text),
         )
         return None
-    if partial_dates.earliest(text) > utcnow().date():
+    if partial_dates.earliest(text) > site_today():
         checks.error(field, _("The date cannot be in the future."))
         return None
     return parsed

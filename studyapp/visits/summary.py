@@ -10,13 +10,15 @@ evaluable for the protocol's exclusion window.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from studyapp.clinical import response as rules
 from studyapp.clinical.schedule import date_of_day, study_day
@@ -34,6 +36,13 @@ from studyapp.visits.models import (
     Medication,
     Visit,
     VitalSigns,
+)
+
+#: The single-row forms of a visit, by page key (lab panels are listed by their form code).
+FORM_MODELS: tuple[tuple[str, Any], ...] = (
+    ("VS", VitalSigns),
+    ("BLEED", BleedingAssessment),
+    ("EC", DoseAdministration),
 )
 
 
@@ -279,17 +288,49 @@ def summary(subject: Subject, today: date) -> Summary:
     )
 
 
+def late_entries(visit: Visit) -> dict[str, int]:
+    """Form pages first saved more than LATE_ENTRY_DAYS after the visit: days late (GCP-01).
+
+    The clinical date stays as entered; the system entry time is the row's ``created_at``,
+    compared in the site's calendar.
+    """
+    if visit.id is None or visit.visit_date is None:
+        return {}
+    limit = current_app.config["LATE_ENTRY_DAYS"]
+    zone = ZoneInfo(current_app.config["SITE_TIMEZONE"])
+    firsts: list[tuple[str, Any]] = []
+    for key, model in FORM_MODELS:
+        first = db.session.scalar(
+            select(func.min(model.created_at)).where(
+                model.visit_id == visit.id, model.deleted_at.is_(None)
+            )
+        )
+        firsts.append((key, first))
+    firsts += list(
+        db.session.execute(
+            select(LabPanel.form, func.min(LabPanel.created_at))
+            .where(LabPanel.visit_id == visit.id, LabPanel.deleted_at.is_(None))
+            .group_by(LabPanel.form)
+        ).tuples()
+    )
+    out = {}
+    for key, first in firsts:
+        if first is None:
+            continue
+        if first.tzinfo is None:  # SQLite through an aggregate: the stored UTC text
+            first = first.replace(tzinfo=UTC)
+        days = (first.astimezone(zone).date() - visit.visit_date).days
+        if days > limit:
+            out[key] = days
+    return out
+
+
 def form_statuses(visit: Visit) -> dict[str, str]:
     """Status of each form page of a visit that has data, by page key."""
     if visit.id is None:
         return {}
     out: dict[str, str] = {}
-    models: list[tuple[str, Any]] = [
-        ("VS", VitalSigns),
-        ("BLEED", BleedingAssessment),
-        ("EC", DoseAdministration),
-    ]
-    for key, model in models:
+    for key, model in FORM_MODELS:
         status = db.session.scalar(
             select(model.status)
             .where(model.visit_id == visit.id, model.deleted_at.is_(None))

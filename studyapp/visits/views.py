@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from studyapp.auth.permissions import Action, require
-from studyapp.db import utcnow
+from studyapp.db import site_today
 from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
 from studyapp.subjects.pages import load_subject
@@ -40,7 +40,7 @@ __all__ = ["bp"]
 def overview(subject_id: int) -> Any:
     """The casebook page: header, chart and response, latest values, the calendar."""
     subject = load_subject(subject_id)
-    today = utcnow().date()
+    today = site_today()
     if subject.day1_date is None:
         return redirect(url_for("subjects.detail", subject_id=subject.id))
     rows = calendar.calendar(subject, today)
@@ -62,7 +62,7 @@ def due(subject_id: int) -> Any:
     subject = load_subject(subject_id)
     if subject.day1_date is None:
         return redirect(url_for("subjects.detail", subject_id=subject.id))
-    row = calendar.current_row(calendar.calendar(subject, utcnow().date()))
+    row = calendar.current_row(calendar.calendar(subject, site_today()))
     if row is None:
         return redirect(url_for("visits.overview", subject_id=subject.id))
     return redirect(url_for("visits.visit", subject_id=subject.id, visitnum=row.visitnum))
@@ -74,7 +74,7 @@ def visit(subject_id: int, visitnum: str) -> Any:
     ctx = crf.load(current_user, subject_id, visitnum)
     form = forms.VisitDateForm()
     if request.method == "GET":
-        form.visit_date.data = ctx.visit.visit_date or utcnow().date()
+        form.visit_date.data = ctx.visit.visit_date or site_today()
         form.version.data = ctx.visit.version
     outcome = save_form(
         form,
@@ -103,6 +103,7 @@ def visit(subject_id: int, visitnum: str) -> Any:
         stale=outcome.stale,
         pages=registry.entries(ctx.row.forms),
         statuses=summary.form_statuses(ctx.visit),
+        late=summary.late_entries(ctx.visit),
         not_done=forms.NotDoneForm(),
         day=calendar.day_of(ctx.subject, ctx.visit.visit_date),
     ), outcome.status
@@ -150,7 +151,7 @@ def _refused(subject_id: int, visitnum: str, form: Any, exc: Exception | None) -
         form.form_errors.append(exc.message)  # type: ignore[attr-defined]
     ctx = crf.load(current_user, subject_id, visitnum)
     date_form = forms.VisitDateForm(formdata=None)
-    date_form.visit_date.data = ctx.visit.visit_date or utcnow().date()
+    date_form.visit_date.data = ctx.visit.visit_date or site_today()
     date_form.version.data = ctx.visit.version
     status = 409 if isinstance(exc, Conflict) else 422
     return render_template(
@@ -162,6 +163,7 @@ def _refused(subject_id: int, visitnum: str, form: Any, exc: Exception | None) -
         stale=None,
         pages=registry.entries(ctx.row.forms),
         statuses=summary.form_statuses(ctx.visit),
+        late=summary.late_entries(ctx.visit),
         not_done=form,
         day=calendar.day_of(ctx.subject, ctx.visit.visit_date),
     ), status
@@ -194,8 +196,8 @@ def vitals_form(subject_id: int, visitnum: str) -> Any:
     form = forms.VitalsForm(obj=record if request.method == "GET" else None)
     if request.method == "GET":
         if record is None:
-            form.vs_date.data = ctx.visit.visit_date or utcnow().date()
-        form.visit_date.data = ctx.visit.visit_date or utcnow().date()
+            form.vs_date.data = ctx.visit.visit_date or site_today()
+        form.visit_date.data = ctx.visit.visit_date or site_today()
     outcome = save_form(
         form,
         lambda: vitals.save(
@@ -237,7 +239,7 @@ def tracker() -> Any:
     wanted = request.args.get("show", "all")
     if wanted not in calendar.TRACKER_FILTERS:
         abort(400)
-    today = utcnow().date()
+    today = site_today()
     return render_template(
         "visits/tracker.html",
         board=calendar.tracker(current_user, today, wanted),

@@ -41,6 +41,7 @@ def subject(app, users):
     return subject
 
 
+@pytest.mark.req("REL-07", "SEC-10")
 @pytest.mark.parametrize("form", FORMS)
 def test_no_input_makes_a_server_error(client, users, auth, subject, form):
     auth.login("inv.user")

@@ -41,6 +41,7 @@ def test_overview_shows_calendar_and_opens_the_due_visit(client, users, auth, su
     assert due.headers["Location"].endswith(f"/subjects/{subject.id}/visits/3")
 
 
+@pytest.mark.req("P11-05", "GCP-02", "REL-01")
 def test_vitals_saved_edited_with_reason_and_audited(client, users, auth, subject):
     auth.login("inv.user")
     path = f"/subjects/{subject.id}/visits/3/vitals"
@@ -220,6 +221,7 @@ def test_tracker_counts_and_filters(client, users, auth, subject):
     assert "vstatus-overdue" in later
 
 
+@pytest.mark.req("P11-09")
 def test_monitor_reads_but_cannot_date_a_visit(client, users, auth, subject):
     auth.login("mon.user")
     page = f"/subjects/{subject.id}/visits/3"
@@ -230,6 +232,7 @@ def test_monitor_reads_but_cannot_date_a_visit(client, users, auth, subject):
     assert refused.status_code == 403
 
 
+@pytest.mark.req("P11-08")
 def test_a_draft_is_completed_without_a_reason_and_required_fields_are_checked(
     client, users, auth, subject
 ):
@@ -292,6 +295,7 @@ def test_plausibility_warning_needs_confirmation_which_is_audited(client, users,
     assert "Unusual value" in logged.new_value
 
 
+@pytest.mark.req("REL-07")
 @pytest.mark.parametrize(
     ("field", "typed", "message"),
     [
@@ -317,6 +321,7 @@ def test_bad_input_gets_a_field_message_and_keeps_what_was_typed(
     assert f'value="{typed}"' in html
 
 
+@pytest.mark.req("SEC-10")
 def test_html_typed_in_a_reason_comes_back_escaped(client, users, auth, subject):
     auth.login("inv.user")
     path = f"/subjects/{subject.id}/visits/4"
@@ -329,3 +334,54 @@ def test_html_typed_in_a_reason_comes_back_escaped(client, users, auth, subject)
     html = client.get(path).get_data(as_text=True)
     assert hostile not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.req("GCP-01")
+def test_a_form_entered_days_after_the_visit_is_flagged_late(client, users, auth, subject):
+    from studyapp.audit.context import acting_as
+    from studyapp.visits import calendar
+
+    inv = users["investigator"]
+    with acting_as(inv):
+        calendar.record_visit_date(inv, subject.id, "2", date(2026, 3, 9))
+    auth.login("inv.user")
+    path = f"/subjects/{subject.id}/visits/2/vitals"
+    data = {
+        "vs_date": "2026-03-09",
+        "weight": "58.3",
+        "sysbp": "118",
+        "diabp": "76",
+        "pulse": "72",
+        "temp": "36.6",
+    }
+    assert post(client, path, data).status_code == 302  # entered on Day 15, 7 days later
+    page = client.get(f"/subjects/{subject.id}/visits/2").get_data(as_text=True)
+    assert 'data-testid="late-VS"' in page
+    assert "entered late: 7 days after the visit" in page
+    record = db.session.scalar(select(VitalSigns))
+    assert record.vs_date == date(2026, 3, 9)  # the clinical date stays as entered
+    with acting_as(inv):
+        calendar.record_visit_date(inv, subject.id, "3", date(2026, 3, 16))
+    on_time = post(
+        client, f"/subjects/{subject.id}/visits/3/vitals", {**data, "vs_date": "2026-03-16"}
+    )
+    assert on_time.status_code == 302
+    assert "late-VS" not in client.get(f"/subjects/{subject.id}/visits/3").get_data(as_text=True)
+
+
+@pytest.mark.req("GCP-07")
+def test_clinical_dates_follow_the_site_calendar_not_utc(client, users, auth, subject):
+    # 07:30 in Shanghai on 2026-03-17 is still 2026-03-16 in UTC: the site's today is the 17th.
+    freeze_clock(datetime(2026, 3, 16, 23, 30, tzinfo=UTC))
+    auth.login("inv.user")
+    page = f"/subjects/{subject.id}/visits/3"
+    token = csrf_token(client.get(page).get_data(as_text=True))
+    response = client.post(page, data={"csrf_token": token, "visit_date": "2026-03-17"})
+    assert response.status_code == 302
+    visit = db.session.scalar(select(Visit).where(Visit.visitnum == "3"))
+    assert visit.visit_date == date(2026, 3, 17)
+    future = client.post(
+        f"/subjects/{subject.id}/visits/unscheduled",
+        data={"csrf_token": token, "on": "2026-03-18", "reason": "bruising"},
+    )
+    assert "The visit date cannot be in the future." in future.get_data(as_text=True)

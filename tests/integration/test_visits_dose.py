@@ -345,6 +345,7 @@ def test_edit_needs_a_reason_is_audited_and_a_stale_version_is_409(client, auth,
     assert dose_row().given_dose == 940
 
 
+@pytest.mark.req("P11-08")
 def test_the_run_in_gate_refuses_a_dose(client, auth, users):
     """A 4th subject, enrolled once the review opened enrolment, whose review is withdrawn."""
     inv = users["investigator"]
