@@ -122,3 +122,35 @@ def test_the_demo_trail_verifies_and_names_who_did_each_step(app, demo):
 
 def test_loading_releases_the_clock(demo):
     assert abs(utcnow() - datetime.now(UTC)) < timedelta(minutes=5)
+
+
+def test_the_demo_visits_give_responders_a_non_responder_a_rescue_and_an_overdue_visit(demo):
+    from studyapp.db import site_today
+    from studyapp.visits import calendar, summary
+    from studyapp.visits.models import RESCUE, DoseAdministration, Medication
+
+    today = site_today()
+    enrolled = subjects(Subject.status == ENROLLED)
+    best = {}
+    for s in enrolled:
+        info = summary.summary(s, today)
+        best[s.subject_number] = info.assessment.best_response
+    assert best == {
+        "ITP-001": "CR",
+        "ITP-002": "R",
+        "ITP-003": "NR",
+        "ITP-004": "NR",
+        "ITP-005": "NR",
+    }
+    rescue = db.session.scalars(select(Medication).where(Medication.category == RESCUE)).all()
+    assert [(m.rescue_type, len(m.start_date)) for m in rescue] == [("IVIG", 10)]
+    statuses = [
+        (s.subject_number, r.code, r.status)
+        for s in enrolled
+        for r in calendar.calendar(s, today)
+        if r.status in ("overdue", "due")
+    ]
+    assert ("ITP-004", "D22", "overdue") in statuses
+    assert sum(1 for _s, _c, status in statuses if status == "overdue") == 1
+    assert count(DoseAdministration) == 8 * 3 + 3 + 1  # the run-in subjects had all 8 doses
+    assert who("lab_result", "stresn") == {"inv.zhang"}
