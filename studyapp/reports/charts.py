@@ -1,27 +1,27 @@
 """The platelet-count chart of a subject: geometry once, drawn as SVG now and by ReportLab later.
 
 ``platelet_chart`` turns counts, dose/rescue markers and response thresholds into a ``Chart``:
-plain frozen primitives (``Line``, ``Polyline``, ``Polygon``, ``Circle``, ``Rect``, ``Text``) in
-points, y growing down as in SVG, each with a ``kind`` (the CSS class) and its colours as CSS
-colour strings (``"#rrggbb"`` or ``"none"``), so any renderer draws the same picture.
-``to_svg`` renders it as inline SVG with presentation attributes only (the CSP forbids inline
-styles) and every text escaped.
+the renderer-neutral primitives of ``shapes`` (points, y down, CSS class and colours on each)
+laid out on the axes of ``scales``, so any renderer draws the same picture; ``svg.to_svg`` draws
+it in the page. This module holds the inputs (``CountPoint``, ``Marker``, ``Threshold``,
+``ChartText``), the colours and legend, and the layout: axes, thresholds, points, markers and
+legend.
 
-Study days follow CDISC: there is no day 0, so day -1 and day 1 sit next to each other on the
-axis (``axis_day``). Counts are in 10^9/L; response levels are IWG 2009 (``clinical/response``).
-All words come from the caller's ``ChartText``, already translated.
+Study days follow CDISC (no day 0: ``scales.axis_day``). Counts are in 10^9/L; response levels
+are IWG 2009 (``clinical/response``). All words come from the caller's ``ChartText``, already
+translated.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from types import MappingProxyType
 
-from markupsafe import Markup
+from studyapp.reports.scales import Scale, axis_day, day_ticks, fmt_number, nice_y
+from studyapp.reports.shapes import FONT_SIZE, Circle, Line, Polygon, Polyline, Rect, Shape, Text
 
 INK, MUTED, GRID, WHITE = "#1d2733", "#5b6673", "#e3e8ed", "#ffffff"
 #: Colour-blind-safe (after Okabe-Ito), darkened for contrast on white; app.css repeats them.
@@ -43,11 +43,7 @@ DEFAULT_LEGEND = MappingProxyType(
         "rescue": "Rescue therapy",
     }
 )
-#: Day-tick spacing candidates: weekly, then every 2, 4, 8, 12, 24 weeks, then yearly.
-_DAY_STEPS = (7, 14, 28, 56, 84, 168, 364)
 _MIN_SPAN = 7  # days shown at least, so one count still has an axis around it
-_FONT = 11.0
-_PAD = 8.0  # points between the plot box and the first/last day
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -101,94 +97,7 @@ class ChartText:
     legend: Mapping[str, str] = field(default_factory=dict)
 
 
-# --- geometry -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class Style:
-    """What every primitive carries: CSS class, colours, stroke width and dash, tooltip."""
-
-    kind: str
-    stroke: str = "none"
-    fill: str = "none"
-    stroke_width: float = 1.0
-    dash: tuple[float, ...] = ()
-    title: str | None = None
-
-
-@dataclass(frozen=True)
-class Line(Style):
-    x1: float
-    y1: float
-    x2: float
-    y2: float
-
-
-@dataclass(frozen=True)
-class Polyline(Style):
-    points: tuple[tuple[float, float], ...]
-
-
-@dataclass(frozen=True)
-class Polygon(Style):
-    """A closed, filled shape: dose triangles, rescue diamonds."""
-
-    points: tuple[tuple[float, float], ...]
-
-
-@dataclass(frozen=True)
-class Circle(Style):
-    cx: float
-    cy: float
-    r: float
-
-
-@dataclass(frozen=True)
-class Rect(Style):
-    x: float
-    y: float
-    width: float
-    height: float
-
-
-@dataclass(frozen=True)
-class Text(Style):
-    """Text at a baseline point; ``anchor`` is start, middle or end; ``fill`` is its colour."""
-
-    x: float
-    y: float
-    text: str
-    size: float = _FONT
-    anchor: str = "start"
-    bold: bool = False
-
-
-Shape = Line | Polyline | Polygon | Circle | Rect | Text
-
-
-@dataclass(frozen=True)
-class Scale:
-    """Maps study days and counts onto the plot box (points, y down).
-
-    Days sit ``_PAD`` inside the box, so a point on the first or last day clears the y axis.
-    """
-
-    left: float
-    top: float
-    right: float
-    bottom: float
-    axis_lo: int  # axis positions (``axis_day``) at the left and right edges
-    axis_hi: int
-    y_max: Decimal
-    y_step: Decimal
-
-    def x(self, day: int) -> float:
-        share = (axis_day(day) - self.axis_lo) / (self.axis_hi - self.axis_lo)
-        return round(self.left + _PAD + share * (self.right - self.left - 2 * _PAD), 2)
-
-    def y(self, value: Decimal) -> float:
-        share = float(value / self.y_max)
-        return round(self.bottom - share * (self.bottom - self.top), 2)
+# --- output ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -202,57 +111,6 @@ class Chart:
     scale: Scale
     shapes: tuple[Shape, ...]
     kind: str = "platelet-chart"
-
-
-# --- scales ---------------------------------------------------------------------------------
-
-
-def axis_day(day: int) -> int:
-    """Continuous axis position of a study day: day 1 -> 0, day -1 -> -1 (CDISC has no day 0)."""
-    if day == 0:
-        raise ValueError("study day 0 does not exist (CDISC: day -1 precedes day 1)")
-    return day - 1 if day > 0 else day
-
-
-def study_day(axis: int) -> int:
-    """Inverse of ``axis_day``."""
-    return axis + 1 if axis >= 0 else axis
-
-
-def day_ticks(axis_lo: int, axis_hi: int) -> list[int]:
-    """Study days to tick: day 1 and every 7 (or 14, 28, ...) days either side, ~10 ticks.
-
-    The first day (e.g. screening at -5) gets a tick too when it is at least half a step
-    before the next one.
-    """
-    span = axis_hi - axis_lo
-    step = next((s for s in _DAY_STEPS if span <= s * 10), _DAY_STEPS[-1])
-    first = -(-axis_lo // step)  # ceiling division
-    ticks = [study_day(k * step) for k in range(first, axis_hi // step + 1)]
-    if (first * step - axis_lo) * 2 >= step:
-        ticks.insert(0, study_day(axis_lo))
-    return ticks
-
-
-def nice_y(top: Decimal) -> tuple[Decimal, Decimal]:
-    """(maximum, step) of the count axis: maximum >= 1.1 x top (at least 10), in <= 8 steps
-    of 1, 2, 2.5 or 5 x 10^n."""
-    target = max(top * Decimal("1.1"), Decimal(10))
-    raw = target / 8
-    base = Decimal(10) ** raw.adjusted()
-    step = next(base * m for m in (1, 2, Decimal("2.5"), 5, 10) if base * m >= raw)
-    return (target / step).to_integral_value(rounding=ROUND_CEILING) * step, step
-
-
-def fmt_number(value: Decimal | int) -> str:
-    """45 -> "45", 45.50 -> "45.5", 1.5E+3 -> "1500": no exponent, no trailing zeros."""
-    return format((Decimal(value) + 0).normalize(), "f")  # + 0 turns -0 into 0
-
-
-def _day_range(days: list[int], min_last_day: int | None) -> tuple[int, int]:
-    lo = axis_day(min([*days, 1]))
-    hi = axis_day(max([*days, min_last_day or 1, 1]))
-    return lo, max(hi, lo + _MIN_SPAN)
 
 
 # --- chart ----------------------------------------------------------------------------------
@@ -293,6 +151,12 @@ def platelet_chart(
     return Chart(
         width, max(height, bottom), text.title, _summary(counts, text), scale, (*shapes, *legend)
     )
+
+
+def _day_range(days: list[int], min_last_day: int | None) -> tuple[int, int]:
+    lo = axis_day(min([*days, 1]))
+    hi = axis_day(max([*days, min_last_day or 1, 1]))
+    return lo, max(hi, lo + _MIN_SPAN)
 
 
 def _check(counts: list[CountPoint], events: list[Marker]) -> None:
@@ -345,10 +209,10 @@ def _axes(scale: Scale, text: ChartText) -> list[Shape]:
 def _thresholds(scale: Scale, lines: list[Threshold]) -> list[Shape]:
     """Dashed lines labelled past the right end; a label too close to the one below moves up."""
     shapes: list[Shape] = []
-    label_y = scale.bottom + 2 * _FONT
+    label_y = scale.bottom + 2 * FONT_SIZE
     for threshold in lines:
         y = scale.y(threshold.value)
-        label_y = min(y + 4, label_y - _FONT - 1)
+        label_y = min(y + 4, label_y - FONT_SIZE - 1)
         shapes.append(
             Line(scale.left, y, scale.right, y, kind="threshold", stroke=MUTED, dash=(5, 4))
         )
@@ -441,82 +305,7 @@ def _legend(
     return shapes, cy + 14
 
 
-def text_width(text: str, size: float = _FONT) -> float:
+def text_width(text: str, size: float = FONT_SIZE) -> float:
     """Rough width in points: wide (CJK) characters a full em, others ~0.55 em."""
     wide = sum(unicodedata.east_asian_width(char) in "WF" for char in text)
     return round((wide + 0.55 * (len(text) - wide)) * size, 2)
-
-
-# --- SVG ------------------------------------------------------------------------------------
-
-_ID = re.compile(r"[A-Za-z][\w-]*")
-#: Characters XML 1.0 forbids (controls, lone surrogates, U+FFFE/F): dropped, never escaped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _clean(text: str) -> str:
-    return _NOT_XML.sub("", text)
-
-
-def _n(value: float) -> str:
-    """Coordinate: at most 2 decimals, no trailing zeros."""
-    return f"{round(value, 2) + 0.0:.2f}".rstrip("0").rstrip(".")  # + 0.0 turns -0.0 into 0
-
-
-#: SVG element and the geometry fields written as attributes of the same name.
-_SVG_ELEMENTS: dict[type, tuple[str, tuple[str, ...]]] = {
-    Line: ("line", ("x1", "y1", "x2", "y2")),
-    Polyline: ("polyline", ()),
-    Polygon: ("polygon", ()),
-    Circle: ("circle", ("cx", "cy", "r")),
-    Rect: ("rect", ("x", "y", "width", "height")),
-    Text: ("text", ("x", "y")),
-}
-
-
-def _attributes(shape: Shape) -> list[tuple[str, str]]:
-    """Class, geometry and presentation attributes (no ``style``: the CSP forbids it)."""
-    attrs = [("class", shape.kind)]
-    attrs += [(name, _n(getattr(shape, name))) for name in _SVG_ELEMENTS[type(shape)][1]]
-    if isinstance(shape, Polyline | Polygon):
-        attrs.append(("points", " ".join(f"{_n(x)},{_n(y)}" for x, y in shape.points)))
-    if isinstance(shape, Text):
-        attrs += [("font-size", _n(shape.size)), ("text-anchor", shape.anchor)]
-        attrs += [("font-weight", "bold")] if shape.bold else []
-    attrs.append(("fill", shape.fill))
-    if shape.stroke != "none":
-        attrs += [("stroke", shape.stroke), ("stroke-width", _n(shape.stroke_width))]
-    if shape.dash:
-        attrs.append(("stroke-dasharray", " ".join(_n(d) for d in shape.dash)))
-    return attrs
-
-
-def _element(shape: Shape) -> Markup:
-    name = _SVG_ELEMENTS[type(shape)][0]
-    tag = Markup("").join(Markup(' {}="{}"').format(k, v) for k, v in _attributes(shape))
-    body = Markup("{}").format(_clean(shape.text)) if isinstance(shape, Text) else Markup("")
-    if shape.title:
-        body += Markup("<title>{}</title>").format(_clean(shape.title))
-    if not body:
-        return Markup("<{}{}/>").format(name, tag)
-    return Markup("<{0}{1}>{2}</{0}>").format(name, tag, body)
-
-
-def to_svg(chart: Chart, *, id_prefix: str = "plt") -> Markup:
-    """Inline SVG: ``role="img"``, labelled by its <title> and <desc>; ids start *id_prefix*."""
-    if not _ID.fullmatch(id_prefix):
-        raise ValueError(f"id_prefix must be a letter then letters, digits, - or _: {id_prefix!r}")
-    head = Markup(
-        '<svg xmlns="http://www.w3.org/2000/svg" class="{kind}" viewBox="0 0 {w} {h}"'
-        ' width="{w}" height="{h}" role="img" aria-labelledby="{p}-title {p}-desc"'
-        ' font-family="system-ui, sans-serif">'
-        '<title id="{p}-title">{title}</title><desc id="{p}-desc">{desc}</desc>'
-    ).format(
-        kind=chart.kind,
-        w=_n(chart.width),
-        h=_n(chart.height),
-        p=id_prefix,
-        title=_clean(chart.title),
-        desc=_clean(chart.desc),
-    )
-    return head + Markup("").join(_element(shape) for shape in chart.shapes) + Markup("</svg>")

@@ -24,7 +24,7 @@ from studyapp.clinical import response as rules
 from studyapp.clinical.schedule import date_of_day, study_day
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
-from studyapp.reports import charts
+from studyapp.reports import charts, svg
 from studyapp.subjects.models import Subject
 from studyapp.visits.calendar import require_enrolled
 from studyapp.visits.models import (
@@ -259,7 +259,7 @@ def chart(
     dosing = get_protocol().dosing
     end_of_treatment = dosing.dose_days[-1] + dosing.interval_days
     shown_to = max(end_of_treatment, study_day(day1, today))
-    return charts.to_svg(
+    return svg.to_svg(
         charts.platelet_chart(points, markers, thresholds, text, min_last_day=shown_to)
     )
 
