@@ -19,8 +19,7 @@ from studyapp.errors import DomainError, ValidationFailed
 from studyapp.extensions import db
 from studyapp.forms import IsoDateField
 from studyapp.subjects.labels import label
-from studyapp.visits import labs as service
-from studyapp.visits import registry
+from studyapp.visits import lab_findings, lab_readings, labs, registry
 from studyapp.visits.forms import DATE_HINT, TIME_HINT, CrfForm, choices, decimal
 from studyapp.visits.pages import VISIT, bp, completing, next_url, save_form
 
@@ -38,18 +37,18 @@ def lab_form(form: str) -> type[CrfForm]:
         "lb_date": IsoDateField(_l("Sample date"), validators=[Optional()], description=DATE_HINT),
         "lb_time": TimeField(_l("Sample time"), validators=[Optional()], description=TIME_HINT),
     }
-    for test in service.tests_for(form):
-        fields[service.value_field(test.testcd)] = decimal(test.name)
-        fields[service.unit_field(test.testcd)] = SelectField(
+    for test in lab_readings.tests_for(form):
+        fields[lab_readings.value_field(test.testcd)] = decimal(test.name)
+        fields[lab_readings.unit_field(test.testcd)] = SelectField(
             _l("Unit of %(test)s", test=test.name),
-            choices=choices([(unit, unit) for unit in service.unit_choices(test)]),
+            choices=choices([(unit, unit) for unit in lab_readings.unit_choices(test)]),
             default=test.si_unit,
             validate_choice=False,
         )
     return type(f"LabForm{form}", (CrfForm,), fields)
 
 
-def _fill(form: Any, lab: service.LabPage) -> None:
+def _fill(form: Any, lab: labs.LabPage) -> None:
     """A GET: the saved panel and results, else the visit date as sample date."""
     visit_day = lab.ctx.visit.visit_date or site_today()
     form.visit_date.data = visit_day
@@ -58,57 +57,59 @@ def _fill(form: Any, lab: service.LabPage) -> None:
         form.lb_time.data = lab.panel.lb_time
         form.version.data = lab.panel.version
     for testcd, result in lab.results.items():
-        value, unit = service.stored_values(result)
-        if service.value_field(testcd) in form and value is not None:
-            form[service.value_field(testcd)].data = value
-            form[service.unit_field(testcd)].data = unit
+        value, unit = labs.stored_values(result)
+        if lab_readings.value_field(testcd) in form and value is not None:
+            form[lab_readings.value_field(testcd)].data = value
+            form[lab_readings.unit_field(testcd)].data = unit
 
 
-def _entry(form: Any, lab: service.LabPage) -> service.LabEntry:
-    return service.LabEntry(
+def _entry(form: Any, lab: labs.LabPage) -> labs.LabEntry:
+    return labs.LabEntry(
         form.lb_date.data,
         form.lb_time.data,
         {
             t.testcd: (
-                form[service.value_field(t.testcd)].data,
-                form[service.unit_field(t.testcd)].data,
+                form[lab_readings.value_field(t.testcd)].data,
+                form[lab_readings.unit_field(t.testcd)].data,
             )
             for t in lab.tests
         },
     )
 
 
-def _lines(form: Any, lab: service.LabPage) -> list[dict[str, Any]]:
+def _lines(form: Any, lab: labs.LabPage) -> list[dict[str, Any]]:
     """One table row per test: its fields and what the value typed reads as (the live cell)."""
-    subject, on = lab.ctx.subject, service.sample_day(lab, form.lb_date.data)
+    subject, on = lab.ctx.subject, labs.sample_day(lab, form.lb_date.data)
     lines = []
     for test in lab.tests:
-        value = form[service.value_field(test.testcd)]
-        unit = form[service.unit_field(test.testcd)]
+        value = form[lab_readings.value_field(test.testcd)]
+        unit = form[lab_readings.unit_field(test.testcd)]
         reading = None
         if not value.errors and not unit.errors:
-            reading = service.read(subject, test, value.data, unit.data, on)
+            reading = lab_readings.read(subject, test, value.data, unit.data, on)
         normal = test.range_for(subject.sex, on)
-        finding = service.finding_of(reading, lab.ctx.row.visitnum, lab.form) if reading else None
+        finding = (
+            lab_findings.finding_of(reading, lab.ctx.row.visitnum, lab.form) if reading else None
+        )
         lines.append(
             {
                 "test": test,
                 "value": value,
                 "unit": unit,
                 "reading": reading,
-                "range": service.range_text(test, normal.low, normal.high),
-                "prompt": service.ae_prompts(subject, [finding])[0] if finding else None,
+                "range": lab_readings.range_text(test, normal.low, normal.high),
+                "prompt": lab_findings.ae_prompts(subject, [finding])[0] if finding else None,
             }
         )
     return lines
 
 
-def _prompts(lab: service.LabPage) -> list[str]:
+def _prompts(lab: labs.LabPage) -> list[str]:
     """AE prompts of the saved results of this form (grade >= the protocol's task grade)."""
     if lab.ctx.visit.id is None:
         return []
-    found = service.findings(lab.ctx.subject.id, visit_id=lab.ctx.visit.id, form=lab.form)
-    return service.ae_prompts(lab.ctx.subject, found)
+    found = lab_findings.findings(lab.ctx.subject.id, visit_id=lab.ctx.visit.id, form=lab.form)
+    return lab_findings.ae_prompts(lab.ctx.subject, found)
 
 
 def _ae_url(subject_id: int, visitnum: str) -> str | None:
@@ -120,7 +121,7 @@ def _ae_url(subject_id: int, visitnum: str) -> str | None:
 @bp.route(LAB_PAGE, methods=["GET", "POST"], endpoint="labs")
 @login_required
 def labs_page(subject_id: int, visitnum: str, form: str) -> Any:
-    lab = service.page(current_user, subject_id, visitnum, form)
+    lab = labs.page(current_user, subject_id, visitnum, form)
     if request.method == "POST":
         require(current_user, Action.ENTER_DATA)
     wtf = lab_form(form)()
@@ -128,7 +129,7 @@ def labs_page(subject_id: int, visitnum: str, form: str) -> Any:
         _fill(wtf, lab)
     outcome = save_form(
         wtf,
-        lambda: service.save(
+        lambda: labs.save(
             current_user,
             subject_id,
             visitnum,
@@ -143,7 +144,7 @@ def labs_page(subject_id: int, visitnum: str, form: str) -> Any:
         lambda: next_url(subject_id, visitnum, lab.ctx.row.forms, form),
     )
     if outcome.redirect:
-        for prompt in _prompts(service.page(current_user, subject_id, visitnum, form)):
+        for prompt in _prompts(labs.page(current_user, subject_id, visitnum, form)):
             flash(prompt, "warning")
         return outcome.redirect
     return render_template(
@@ -157,7 +158,7 @@ def labs_page(subject_id: int, visitnum: str, form: str) -> Any:
         title=registry.ENTRIES[form].label,
         lines=_lines(wtf, lab),
         prompts=_prompts(lab),
-        min_grade=service.ae_min_grade(),
+        min_grade=lab_findings.ae_min_grade(),
         ae_url=_ae_url(subject_id, visitnum),
         preview_url=url_for(
             "visits.labs_preview", subject_id=subject_id, visitnum=visitnum, form=form
@@ -186,7 +187,7 @@ def labs_preview(subject_id: int, visitnum: str, form: str) -> Any:
         messages = [str(m) for found in query.errors.values() for m in found]
         return jsonify(message=" ".join(messages) or _("Enter a number.")), 400
     try:
-        shown = service.preview(
+        shown = labs.preview(
             current_user,
             subject_id,
             visitnum,
@@ -203,9 +204,9 @@ def labs_preview(subject_id: int, visitnum: str, form: str) -> Any:
     reading = shown.reading
     return jsonify(
         testcd=reading.test.testcd,
-        value=service.number_text(reading.value),
+        value=lab_readings.number_text(reading.value),
         unit=reading.unit,
-        si=service.number_text(reading.si),
+        si=lab_readings.number_text(reading.si),
         si_unit=reading.test.si_unit,
         flag=reading.nrind,
         flag_label=label("nrind", reading.nrind),

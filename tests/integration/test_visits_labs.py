@@ -11,7 +11,7 @@ from sqlalchemy import select
 from studyapp.audit.models import AuditLog
 from studyapp.db import freeze_clock
 from studyapp.extensions import db
-from studyapp.visits import labs
+from studyapp.visits import lab_findings, lab_readings
 from studyapp.visits.models import LabPanel, LabResult
 from tests import factories
 from tests.factories import csrf_token
@@ -105,7 +105,7 @@ def test_cbc_converts_units_flags_grades_and_prompts_for_an_ae(client, auth, sub
     assert 'value="45000"' in again
     assert '<option selected value="/uL">' in again
 
-    found = labs.findings(subject.id)
+    found = lab_findings.findings(subject.id)
     assert [(f.testcd, f.grade, f.value, f.on) for f in found] == [
         ("PLAT", 3, Decimal(45), date(2026, 3, 16))
     ]
@@ -138,7 +138,7 @@ def test_chemistry_flags_alt_high_and_grades_against_the_baseline(client, auth, 
         1,
     )
     assert found["CREAT"].nrind == "NORMAL"
-    assert labs.baseline_value(subject, "ALT") == 100
+    assert lab_readings.baseline_value(subject, "ALT") == 100
 
 
 def test_immunoglobulins_at_the_day_29_visit(client, auth, subject):
