@@ -20,7 +20,7 @@ from studyapp.clinical.dosing import dose_mg
 from studyapp.clinical.schedule import date_of_day
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.models import Subject
-from studyapp.visits import bleeding, dosing, labs, medications, vitals
+from studyapp.visits import bleeding, dose_save, dosing, labs, medications, vitals
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,7 @@ def _dose(inv: User, subject: Subject, course: Course, num: str, on: date) -> No
         steps=steps_,
         interrupted=False,
     )
-    dosing.save(inv, subject.id, num, entry, visit_date=on, confirmed=True)
+    dose_save.save(inv, subject.id, num, entry, visit_date=on, confirmed=True)
 
 
 def _enter_rescue(inv: User, subject: Subject, rescue: Rescue, on: date) -> None:

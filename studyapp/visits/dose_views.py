@@ -14,7 +14,7 @@ from studyapp.auth.permissions import Action, require
 from studyapp.db import site_today
 from studyapp.forms import IsoDateField
 from studyapp.protocol.loader import get_protocol
-from studyapp.visits import crf, dosing, registry
+from studyapp.visits import crf, dose_plan, dose_save, dosing, registry
 from studyapp.visits.calendar import visitnum_text
 from studyapp.visits.forms import DATE_HINT, TIME_HINT, CrfForm, decimal, whole
 from studyapp.visits.pages import VISIT, bp, completing, next_url, save_form
@@ -88,7 +88,7 @@ def _entry(form: DoseForm) -> dosing.DoseEntry:
     )
 
 
-def _fill(form: DoseForm, ctx: crf.VisitContext, dose: dosing.DoseSetting, record: Any) -> None:
+def _fill(form: DoseForm, ctx: crf.VisitContext, dose: dose_plan.DoseSetting, record: Any) -> None:
     """A GET: the stored values, or the expected date on a new dose."""
     form.visit_date.data = ctx.visit.visit_date or site_today()
     form.split.data = dose.split
@@ -108,10 +108,10 @@ def _part() -> int:
     return int(part)
 
 
-def _vitals_url(subject_id: int, visitnum: str, dose: dosing.DoseSetting) -> str:
+def _vitals_url(subject_id: int, visitnum: str, dose: dose_plan.DoseSetting) -> str:
     """The vital signs form where the missing weight goes: this visit's, or the first dose's."""
-    if dose.missing == dosing.NO_REFERENCE:
-        visitnum = visitnum_text(dosing.dose_visits()[0].visitnum)
+    if dose.missing == dose_plan.NO_REFERENCE:
+        visitnum = visitnum_text(dose_plan.dose_visits()[0].visitnum)
     return registry.url(registry.ENTRIES[registry.ALIASES["WEIGHT"]], subject_id, visitnum)
 
 
@@ -123,15 +123,15 @@ def dose(subject_id: int, visitnum: str) -> Any:
     if request.method == "POST":
         require(current_user, Action.ENTER_DATA)
     ctx = crf.load(current_user, subject_id, visitnum)
-    dose = dosing.setting(ctx, part)
-    record = dosing.for_visit(ctx.visit, part)
+    dose = dose_plan.setting(ctx, part)
+    record = dose_plan.for_visit(ctx.visit, part)
     form = DoseForm(obj=record if request.method == "GET" else None)
     _label_premeds(form)
     if request.method == "GET":
         _fill(form, ctx, dose, record)
     outcome = save_form(
         form,
-        lambda: dosing.save(
+        lambda: dose_save.save(
             current_user,
             subject_id,
             visitnum,
@@ -148,7 +148,7 @@ def dose(subject_id: int, visitnum: str) -> Any:
     if outcome.redirect:
         return outcome.redirect
     if form.is_submitted() and part == 1:
-        dose = dosing.setting(ctx, part, bool(form.split.data) and dose.split_allowed)
+        dose = dose_plan.setting(ctx, part, bool(form.split.data) and dose.split_allowed)
     return render_template(
         "visits/dose.html",
         subject=ctx.subject,
@@ -161,6 +161,6 @@ def dose(subject_id: int, visitnum: str) -> Any:
         rule=get_protocol().dosing,
         premeds=dosing.premedications(),
         steps=[dosing.step_fields(n) for n in range(1, dosing.RATE_STEP_ROWS + 1)],
-        part_two=dosing.for_visit(ctx.visit, 2) if part == 1 else None,
+        part_two=dose_plan.for_visit(ctx.visit, 2) if part == 1 else None,
         vitals_url=_vitals_url(subject_id, visitnum, dose),
     ), outcome.status

@@ -19,7 +19,7 @@ from studyapp.audit.context import acting_as
 from studyapp.auth.models import User
 from studyapp.db import freeze_clock
 from studyapp.extensions import db
-from studyapp.visits import bleeding, dosing, labs, vitals
+from studyapp.visits import bleeding, dose_save, dosing, labs, vitals
 from tests import factories
 from tests.e2e.conftest import sign_in
 
@@ -44,7 +44,7 @@ def _enter_dose_visit(user: User, subject_id: int, num: str, on: datetime.date, 
             completing=False,
         )
         bleeding.save(user, subject_id, num, bleeding.BleedingEntry(on, 0, {}))
-        dosing.save(
+        dose_save.save(
             user,
             subject_id,
             num,
