@@ -18,7 +18,7 @@ from studyapp.protocol.loader import get_protocol
 from studyapp.visits import bleeding as service
 from studyapp.visits import crf
 from studyapp.visits.forms import DATE_HINT, CrfForm
-from studyapp.visits.pages import VISIT, bp, completing, next_url, save_form
+from studyapp.visits.pages import VISIT, bp, next_url, save_form, save_options
 
 #: SMOG domain headings (Blood 2013;121:2596).
 DOMAIN_LABELS = {"S": _l("Skin (S)"), "M": _l("Visible mucosae (M)"), "O": _l("Organs (O)")}
@@ -92,11 +92,7 @@ def bleeding_form_page(subject_id: int, visitnum: str) -> Any:
             subject_id,
             visitnum,
             _entry(form),
-            visit_date=form.visit_date.data,
-            version=form.version.data,
-            reason=form.reason.data,
-            completing=completing(),
-            confirmed=form.confirm.data,
+            **save_options(form),
         ),
         lambda: next_url(subject_id, visitnum, ctx.row.forms, "BLEED"),
     )

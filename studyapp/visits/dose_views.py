@@ -17,7 +17,7 @@ from studyapp.protocol.loader import get_protocol
 from studyapp.visits import crf, dose_plan, dose_save, dosing, registry
 from studyapp.visits.calendar import visitnum_text
 from studyapp.visits.forms import DATE_HINT, TIME_HINT, CrfForm, decimal, whole
-from studyapp.visits.pages import VISIT, bp, completing, next_url, save_form
+from studyapp.visits.pages import VISIT, bp, next_url, save_form, save_options
 
 YES, NO = "Y", "N"
 
@@ -137,11 +137,7 @@ def dose(subject_id: int, visitnum: str) -> Any:
             visitnum,
             _entry(form),
             part=part,
-            visit_date=form.visit_date.data,
-            version=form.version.data,
-            reason=form.reason.data,
-            completing=completing(),
-            confirmed=form.confirm.data,
+            **save_options(form),
         ),
         lambda: next_url(subject_id, visitnum, ctx.row.forms, "EC"),
     )

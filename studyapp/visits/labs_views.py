@@ -21,7 +21,7 @@ from studyapp.forms import IsoDateField
 from studyapp.subjects.labels import label
 from studyapp.visits import lab_findings, lab_readings, labs, registry
 from studyapp.visits.forms import DATE_HINT, TIME_HINT, CrfForm, choices, decimal
-from studyapp.visits.pages import VISIT, bp, completing, next_url, save_form
+from studyapp.visits.pages import VISIT, bp, next_url, save_form, save_options
 
 LAB_PAGE = VISIT + "/labs/<any(CBC,CHEM,IG):form>"
 
@@ -135,11 +135,7 @@ def labs_page(subject_id: int, visitnum: str, form: str) -> Any:
             visitnum,
             form,
             _entry(wtf, lab),
-            visit_date=wtf.visit_date.data,
-            version=wtf.version.data,
-            reason=wtf.reason.data,
-            completing=completing(),
-            confirmed=wtf.confirm.data,
+            **save_options(wtf),
         ),
         lambda: next_url(subject_id, visitnum, lab.ctx.row.forms, form),
     )

@@ -71,6 +71,17 @@ def completing() -> bool:
     return request.form.get("action") != "draft"
 
 
+def save_options(form: Any) -> dict[str, Any]:
+    """What every visit form passes to its service from the fields all forms share."""
+    return {
+        "visit_date": form.visit_date.data,
+        "version": form.version.data,
+        "reason": form.reason.data,
+        "completing": completing(),
+        "confirmed": form.confirm.data,
+    }
+
+
 def save_form(form: Any, action: Callable[[], Any], done: Callable[[], str]) -> Outcome:
     """Validate, call the service and redirect; field messages, warnings or 409 otherwise."""
     outcome = Outcome()

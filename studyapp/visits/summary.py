@@ -213,6 +213,56 @@ def run_in_info(subject: Subject, day: int | None) -> dict[str, Any]:
     }
 
 
+def _points(day1: date, counts: list[Count], assessment: Any) -> list[charts.CountPoint]:
+    levels = {c.day: c.level for c in assessment.counts} if assessment else {}
+    return [
+        charts.CountPoint(
+            study_day(day1, c.on),
+            c.value,
+            levels.get(study_day(day1, c.on)) if c.on > day1 else None,
+        )
+        for c in counts
+    ]
+
+
+def _markers(
+    subject: Subject, day1: date, rescue: list[Medication], given: list[DoseAdministration]
+) -> list[charts.Marker]:
+    markers = [
+        charts.Marker(study_day(day1, d.ec_date), "dose", _("Dose %(n)d", n=d.dose_number))
+        for d in given
+        if d.ec_date is not None
+    ]
+    dated = [m for m in rescue if m.start_date and len(m.start_date) == 10]
+    markers += [
+        charts.Marker(day, "rescue", _("Rescue: %(t)s", t=med.trt))
+        for med, day in zip(dated, rescue_days(subject, rescue), strict=True)
+    ]
+    return markers
+
+
+def _words() -> charts.ChartText:
+    """Every word of the chart in the user's language (templates stay unformatted here)."""
+    return charts.ChartText(
+        title=_("Platelet count (x10^9/L) by study day"),
+        x_label=_("Study day"),
+        y_label=_("Platelets (x10^9/L)"),
+        empty=_("No platelet counts yet."),
+        summary=_(
+            "%(count)d counts from day %(first)d to day %(last)d;"
+            " last %(value)s x10^9/L on day %(last)d"
+        ),
+        point_tip=_("Day %(day)d: %(value)s x10^9/L (%(level)s)"),
+        marker_tip=_("Day %(day)d: %(label)s"),
+        legend={
+            "baseline": _("Baseline"),
+            "NE": _("NE (rescue window)"),
+            "dose": _("Dose"),
+            "rescue": _("Rescue therapy"),
+        },
+    )
+
+
 def chart(
     subject: Subject,
     counts: list[Count],
@@ -223,45 +273,21 @@ def chart(
 ) -> Markup:
     """The platelet chart (inline SVG; the PDF reports draw the same geometry)."""
     day1 = require_enrolled(subject)
-    levels = {c.day: c.level for c in assessment.counts} if assessment else {}
-    points = [
-        charts.CountPoint(
-            study_day(day1, c.on),
-            c.value,
-            levels.get(study_day(day1, c.on)) if c.on > day1 else None,
-        )
-        for c in counts
-    ]
-    markers = [
-        charts.Marker(study_day(day1, d.ec_date), "dose", _("Dose %(n)d", n=d.dose_number))
-        for d in given
-        if d.ec_date is not None
-    ]
-    markers += [
-        charts.Marker(day, "rescue", _("Rescue: %(t)s", t=med.trt))
-        for med, day in zip(
-            [m for m in rescue if m.start_date and len(m.start_date) == 10],
-            rescue_days(subject, rescue),
-            strict=True,
-        )
-    ]
     rule = get_protocol().response
     thresholds = [
         charts.Threshold(rule.r_threshold, _("%(v)s: response threshold", v=rule.r_threshold)),
         charts.Threshold(rule.cr_threshold, _("%(v)s: complete response", v=rule.cr_threshold)),
     ]
-    text = charts.ChartText(
-        title=_("Platelet count (x10^9/L) by study day"),
-        x_label=_("Study day"),
-        y_label=_("Platelets (x10^9/L)"),
-        empty=_("No platelet counts yet."),
-    )
     dosing = get_protocol().dosing
-    end_of_treatment = dosing.dose_days[-1] + dosing.interval_days
-    shown_to = max(end_of_treatment, study_day(day1, today))
-    return svg.to_svg(
-        charts.platelet_chart(points, markers, thresholds, text, min_last_day=shown_to)
+    shown_to = max(dosing.dose_days[-1] + dosing.interval_days, study_day(day1, today))
+    drawing = charts.platelet_chart(
+        _points(day1, counts, assessment),
+        _markers(subject, day1, rescue, given),
+        thresholds,
+        _words(),
+        min_last_day=shown_to,
     )
+    return svg.to_svg(drawing)
 
 
 def summary(subject: Subject, today: date) -> Summary:

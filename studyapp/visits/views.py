@@ -29,7 +29,7 @@ from studyapp.visits import (  # noqa: F401 - their routes join the blueprint
     summary,
     vitals,
 )
-from studyapp.visits.pages import SUBJECT, VISIT, bp, completing, next_url, save_form
+from studyapp.visits.pages import SUBJECT, VISIT, bp, next_url, save_form, save_options
 from studyapp.web import attach_errors
 
 __all__ = ["bp"]
@@ -209,11 +209,7 @@ def vitals_form(subject_id: int, visitnum: str) -> Any:
                 form.vs_time.data,
                 {name: form[name].data for name in vitals.MEASURES},
             ),
-            visit_date=form.visit_date.data,
-            version=form.version.data,
-            reason=form.reason.data,
-            completing=completing(),
-            confirmed=form.confirm.data,
+            **save_options(form),
         ),
         lambda: next_url(subject_id, visitnum, ctx.row.forms, "VS"),
     )
