@@ -8,7 +8,6 @@ pages the site uses every day take; it asserts nothing. ``make bench`` runs it.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -19,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from benchmarks.foundation import latency
 from config import TestingConfig
 from studyapp import create_app
 from studyapp.audit.models import AuditLog
@@ -26,20 +26,7 @@ from studyapp.demo import load_demo
 from studyapp.extensions import db
 from studyapp.subjects.models import Subject
 
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", "100"))
 PASSWORD = "demo-password-2026"  # noqa: S105 - the demo accounts' published password
-
-
-def latency(label: str, client, path: str) -> None:
-    samples = []
-    for _ in range(REQUESTS):
-        start = time.perf_counter()
-        response = client.get(path)
-        samples.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    samples.sort()
-    p95 = samples[int(len(samples) * 0.95) - 1]
-    print(f"{label:<44} p50 {statistics.median(samples):6.1f} ms   p95 {p95:6.1f} ms")
 
 
 def main() -> None:

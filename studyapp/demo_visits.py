@@ -20,7 +20,7 @@ from studyapp.clinical.dosing import dose_mg
 from studyapp.clinical.schedule import date_of_day
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.models import Subject
-from studyapp.visits import bleeding, dose_save, dosing, labs, medications, vitals
+from studyapp.visits import bleeding, calendar, dose_save, dosing, labs, medications, vitals
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def _screening_vitals(inv: User, subject: Subject, course: Course) -> None:
 
 def _enter_visit(inv: User, subject: Subject, course: Course, code: str, on: date) -> None:
     visit = get_protocol().visit(code)
-    num = format(visit.visitnum.normalize(), "f")
+    num = calendar.visitnum_text(visit.visitnum)
     with acting_as(inv):
         if {"VS", "WEIGHT"} & set(visit.forms):
             _vitals(inv, subject, course, num, visit.forms, on)
@@ -179,7 +179,7 @@ def _labs(
     values |= {k: (Decimal(v), "10^9/L") for k, v in CBC.items()}
     _save_lab(inv, subject, num, "CBC", on, values)
     if "CHEM" in forms:
-        chem = {k: (Decimal(v), labs_unit(k)) for k, v in CHEM.items()}
+        chem = {k: (Decimal(v), get_protocol().lab(k).si_unit) for k, v in CHEM.items()}
         chem["CREAT"] = (Decimal(CREAT[subject.sex]), "umol/L")
         _save_lab(inv, subject, num, "CHEM", on, chem)
     if "IG" in forms:
@@ -188,10 +188,6 @@ def _labs(
         values = {"IGG": (Decimal(igg), "g/L")}
         values |= {k: (Decimal(v), "g/L") for k, v in IG_OTHER.items()}
         _save_lab(inv, subject, num, "IG", on, values)
-
-
-def labs_unit(testcd: str) -> str:
-    return get_protocol().lab(testcd).si_unit
 
 
 def _save_lab(
@@ -232,8 +228,6 @@ def _dose(inv: User, subject: Subject, course: Course, num: str, on: date) -> No
 
 def _enter_rescue(inv: User, subject: Subject, rescue: Rescue, on: date) -> None:
     """A rescue therapy: an unscheduled visit on the day it started, entered when it ended."""
-    from studyapp.visits import calendar
-
     with acting_as(inv):
         visit = calendar.add_unscheduled(inv, subject.id, on, rescue.indication)
         end = (on + timedelta(days=rescue.days - 1)).isoformat()

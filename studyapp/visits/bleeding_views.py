@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from flask import render_template, request
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import RadioField, SelectChoice, SelectField
@@ -18,7 +18,7 @@ from studyapp.protocol.loader import get_protocol
 from studyapp.visits import bleeding as service
 from studyapp.visits import crf
 from studyapp.visits.forms import DATE_HINT, CrfForm
-from studyapp.visits.pages import VISIT, bp, next_url, save_form, save_options
+from studyapp.visits.pages import VISIT, bp, next_url, render_crf, save_form, save_options
 
 #: SMOG domain headings (Blood 2013;121:2596).
 DOMAIN_LABELS = {"S": _l("Skin (S)"), "M": _l("Visible mucosae (M)"), "O": _l("Organs (O)")}
@@ -98,13 +98,11 @@ def bleeding_form_page(subject_id: int, visitnum: str) -> Any:
     )
     if outcome.redirect:
         return outcome.redirect
-    return render_template(
+    return render_crf(
         "visits/bleeding.html",
-        subject=ctx.subject,
-        row=ctx.row,
-        visit=ctx.visit,
-        record=record,
-        form=form,
-        stale=outcome.stale,
+        ctx,
+        record,
+        form,
+        outcome,
         groups=_groups(),
-    ), outcome.status
+    )

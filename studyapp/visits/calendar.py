@@ -39,7 +39,7 @@ from studyapp.visits.models import (
     VitalSigns,
 )
 
-UNSCHEDULED, EARLY_TERMINATION = "UNS", "ET"
+UNSCHEDULED = "UNS"
 #: A planned visit after the subject left the study (added to the clinical core's statuses).
 NOT_EXPECTED = "not_expected"
 
@@ -119,11 +119,14 @@ def _row(subject: Subject, planned: PlannedVisit, visit: Visit | None, today: da
     )
 
 
-def calendar(subject: Subject, today: date) -> list[CalendarRow]:
-    """Planned visits with their status on *today*, with unscheduled visits in VISITNUM order."""
+def calendar(subject: Subject, today: date, visits: list[Visit] | None = None) -> list[CalendarRow]:
+    """Planned visits with their status on *today*, with unscheduled visits in VISITNUM order.
+
+    *visits* are the subject's recorded visits when the caller already loaded them.
+    """
     day1 = require_enrolled(subject)
     protocol = get_protocol()
-    recorded = {v.visitnum: v for v in visits_of(subject)}
+    recorded = {v.visitnum: v for v in (visits_of(subject) if visits is None else visits)}
     rows = []
     for planned in visit_plan(day1, protocol):
         num = visitnum_text(planned.visitnum)
@@ -196,13 +199,15 @@ def record_visit_date(
     actor: User,
     subject_id: int,
     visitnum: str,
-    on: date,
+    on: date | None,
     *,
     version: int | None = None,
     reason: str | None = None,
 ) -> Visit:
     """Date a visit (SVSTDTC); changing a saved date needs a reason."""
     require(actor, Action.ENTER_DATA)
+    if on is None:
+        raise invalid("visit_date", _("Give the visit date."))
     subject = get_subject(actor, subject_id)
     row = find_row(subject, visitnum, site_today())
     visit = ensure_visit(subject, row)
@@ -332,18 +337,25 @@ def tracker(actor: User, today: date, wanted: str = "all") -> Tracker:
     ``overdue_week`` keeps the visits whose window closed in the last 7 days and have no data.
     """
     require(actor, Action.VIEW_STUDY_DATA)
-    subjects = db.session.scalars(
-        select(Subject)
-        .where(Subject.status == ENROLLED, Subject.deleted_at.is_(None))
-        .order_by(Subject.subject_number)
+    subjects = list(
+        db.session.scalars(
+            select(Subject)
+            .where(Subject.status == ENROLLED, Subject.deleted_at.is_(None))
+            .order_by(Subject.subject_number)
+        )
     )
+    recorded: dict[int, list[Visit]] = {s.id: [] for s in subjects}
+    for visit in db.session.scalars(  # one query for the whole study, not one per subject
+        select(Visit).where(Visit.subject_id.in_(recorded), Visit.deleted_at.is_(None))
+    ):
+        recorded[visit.subject_id].append(visit)
     codes = [(v.code, v.name) for v in get_protocol().visits if v.day is not None]
     counts = dict.fromkeys((*STATUSES, NOT_EXPECTED, "overdue_week"), 0)
     lines = []
     for subject in subjects:
         if subject.day1_date is None:
             continue
-        rows = [r for r in calendar(subject, today) if r.planned]
+        rows = [r for r in calendar(subject, today, recorded[subject.id]) if r.planned]
         for row in rows:
             counts[row.status] += 1
             counts["overdue_week"] += _matches(row, "overdue_week", today)

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from studyapp.clinical import checks as rules
 from studyapp.errors import ValidationFailed
+from studyapp.formatting import plain_number
 from studyapp.protocol.model import RangeLimits
 
 
@@ -24,10 +25,6 @@ class NeedsConfirmation(ValidationFailed):
     def __init__(self, message: str, *, warnings: dict[str, list[str]]):
         super().__init__(message, field_errors={})
         self.warnings = warnings
-
-
-def _fmt(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 class EditChecks:
@@ -66,8 +63,8 @@ class EditChecks:
                 field,
                 _(
                     "Must be between %(lo)s and %(hi)s %(u)s.",
-                    lo=_fmt(limits.hard_low),
-                    hi=_fmt(limits.hard_high),
+                    lo=plain_number(limits.hard_low),
+                    hi=plain_number(limits.hard_high),
                     u=unit,
                 ),
             )
@@ -78,8 +75,8 @@ class EditChecks:
                 field,
                 _(
                     "Unusual value: outside %(lo)s to %(hi)s %(u)s. Check it against the source.",
-                    lo=_fmt(limits.plausible_low),
-                    hi=_fmt(limits.plausible_high),
+                    lo=plain_number(limits.plausible_low),
+                    hi=plain_number(limits.plausible_high),
                     u=unit,
                 ),
             )

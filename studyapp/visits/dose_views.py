@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField, TimeField
@@ -17,7 +17,7 @@ from studyapp.protocol.loader import get_protocol
 from studyapp.visits import crf, dose_plan, dose_save, dosing, registry
 from studyapp.visits.calendar import visitnum_text
 from studyapp.visits.forms import DATE_HINT, TIME_HINT, CrfForm, decimal, whole
-from studyapp.visits.pages import VISIT, bp, next_url, save_form, save_options
+from studyapp.visits.pages import VISIT, bp, next_url, render_crf, save_form, save_options
 
 YES, NO = "Y", "N"
 
@@ -145,18 +145,16 @@ def dose(subject_id: int, visitnum: str) -> Any:
         return outcome.redirect
     if form.is_submitted() and part == 1:
         dose = dose_plan.setting(ctx, part, bool(form.split.data) and dose.split_allowed)
-    return render_template(
+    return render_crf(
         "visits/dose.html",
-        subject=ctx.subject,
-        row=ctx.row,
-        visit=ctx.visit,
-        record=record,
-        form=form,
-        stale=outcome.stale,
+        ctx,
+        record,
+        form,
+        outcome,
         dose=dose,
         rule=get_protocol().dosing,
         premeds=dosing.premedications(),
         steps=[dosing.step_fields(n) for n in range(1, dosing.RATE_STEP_ROWS + 1)],
         part_two=dose_plan.for_visit(ctx.visit, 2) if part == 1 else None,
         vitals_url=_vitals_url(subject_id, visitnum, dose),
-    ), outcome.status
+    )

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from studyapp.clinical import dosing as rules
 from studyapp.db import site_today
 from studyapp.extensions import db
+from studyapp.formatting import plain_number
 from studyapp.privacy import identifier_error
 from studyapp.protocol.loader import get_protocol
 from studyapp.protocol.model import PremedicationDef
@@ -136,7 +137,7 @@ def _check_given(entry: DoseEntry, dose: DoseSetting, checks: EditChecks) -> Non
             _(
                 "The given dose differs from the planned %(p)s mg by %(d)s %%, more than "
                 "%(t)s %%: give the reason for the deviation.",
-                p=_fmt(dose.plan.planned_mg),
+                p=plain_number(dose.plan.planned_mg),
                 d=found.deviation_pct,
                 t=get_protocol().dosing.tolerance_pct,
             ),
@@ -300,10 +301,6 @@ def _administered(record: DoseAdministration) -> bool:
         getattr(record, name) is not None
         for name in ("ec_date", "start_time", "given_dose", "given_volume")
     )
-
-
-def _fmt(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 def stripped(value: str | None) -> str | None:

@@ -19,10 +19,11 @@ from sqlalchemy import Select, select
 
 from studyapp.clinical.ctcae_tables import TABLES
 from studyapp.extensions import db
+from studyapp.formatting import plain_number
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.models import Subject
 from studyapp.visits import summary
-from studyapp.visits.lab_readings import Reading, number_text, unit_text
+from studyapp.visits.lab_readings import Reading, unit_text
 from studyapp.visits.models import LabPanel, LabResult, Visit
 
 #: The disease marker: in ITP patients enter with platelet grade 3-4, so a low count is an AE
@@ -126,7 +127,7 @@ def ae_prompt(finding: Finding, platelet_baseline: Decimal | None = None) -> str
         "or document why it is not one.",
         g=finding.grade,
         term=finding.term[0].lower() + finding.term[1:],
-        v=number_text(finding.value),
+        v=plain_number(finding.value),
         u=unit_text(finding.unit),
         d=finding.on.isoformat() if finding.on else _("no sample date"),
     )
@@ -141,7 +142,7 @@ def ae_prompt(finding: Finding, platelet_baseline: Decimal | None = None) -> str
         note = _(
             "Baseline platelets %(b)s %(u)s: patients enter with low platelets, so a low count "
             "is an adverse event only on significant worsening from baseline.",
-            b=number_text(platelet_baseline),
+            b=plain_number(platelet_baseline),
             u=unit_text(finding.unit),
         )
     return f"{text} {note}"

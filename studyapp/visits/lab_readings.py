@@ -25,6 +25,7 @@ from studyapp.clinical.grading import lab_grade
 from studyapp.clinical.units import convert
 from studyapp.errors import NotFound
 from studyapp.extensions import db
+from studyapp.formatting import plain_number
 from studyapp.protocol.loader import get_protocol
 from studyapp.protocol.model import LabTestDef
 from studyapp.subjects.models import Subject
@@ -91,15 +92,9 @@ def typed_places(test: LabTestDef, unit: str) -> int:
 
 
 def range_text(test: LabTestDef, low: Decimal, high: Decimal) -> str:
-    return str(_("%(lo)s–%(hi)s %(u)s", lo=number_text(low), hi=number_text(high), u=test.si_unit))
-
-
-def number_text(value: Decimal) -> str:
-    """A number without trailing zeros: 45.000 -> "45", 25.650 -> "25.65"."""
-    number = Decimal(value)
-    if number == number.to_integral():
-        return str(number.quantize(Decimal(1)))
-    return format(number.normalize(), "f")
+    return str(
+        _("%(lo)s–%(hi)s %(u)s", lo=plain_number(low), hi=plain_number(high), u=test.si_unit)
+    )
 
 
 def unit_text(unit: str) -> str:

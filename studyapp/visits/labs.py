@@ -26,6 +26,7 @@ from studyapp.auth.models import User
 from studyapp.db import site_today
 from studyapp.errors import NotFound, StaleVersion, ValidationFailed
 from studyapp.extensions import db
+from studyapp.formatting import plain_number
 from studyapp.protocol.model import LabTestDef
 from studyapp.visits import crf
 from studyapp.visits.calendar import CalendarRow
@@ -35,7 +36,6 @@ from studyapp.visits.lab_readings import (
     Reading,
     check_value,
     interpret,
-    number_text,
     tests_for,
     unit_field,
     value_field,
@@ -117,7 +117,7 @@ def stored_values(result: LabResult | None) -> tuple[Decimal | None, str | None]
     """(value, unit) of a saved result as entered, without trailing zeros."""
     if result is None or result.orres is None:
         return None, None
-    return Decimal(number_text(result.orres)), result.orresu
+    return Decimal(plain_number(result.orres)), result.orresu
 
 
 def _check_version(lab: LabPage, version: int | None) -> None:

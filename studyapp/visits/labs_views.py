@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from flask import flash, jsonify, render_template, request, url_for
+from flask import flash, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,11 +17,12 @@ from studyapp.auth.permissions import Action, require
 from studyapp.db import site_today
 from studyapp.errors import DomainError, ValidationFailed
 from studyapp.extensions import db
+from studyapp.formatting import plain_number
 from studyapp.forms import IsoDateField
 from studyapp.subjects.labels import label
 from studyapp.visits import lab_findings, lab_readings, labs, registry
 from studyapp.visits.forms import DATE_HINT, TIME_HINT, CrfForm, choices, decimal
-from studyapp.visits.pages import VISIT, bp, next_url, save_form, save_options
+from studyapp.visits.pages import VISIT, bp, next_url, render_crf, save_form, save_options
 
 LAB_PAGE = VISIT + "/labs/<any(CBC,CHEM,IG):form>"
 
@@ -143,14 +144,12 @@ def labs_page(subject_id: int, visitnum: str, form: str) -> Any:
         for prompt in _prompts(labs.page(current_user, subject_id, visitnum, form)):
             flash(prompt, "warning")
         return outcome.redirect
-    return render_template(
+    return render_crf(
         "visits/labs.html",
-        subject=lab.ctx.subject,
-        row=lab.ctx.row,
-        visit=lab.ctx.visit,
-        record=lab.panel,
-        form=wtf,
-        stale=outcome.stale,
+        lab.ctx,
+        lab.panel,
+        wtf,
+        outcome,
         title=registry.ENTRIES[form].label,
         lines=_lines(wtf, lab),
         prompts=_prompts(lab),
@@ -159,7 +158,7 @@ def labs_page(subject_id: int, visitnum: str, form: str) -> Any:
         preview_url=url_for(
             "visits.labs_preview", subject_id=subject_id, visitnum=visitnum, form=form
         ),
-    ), outcome.status
+    )
 
 
 class PreviewQuery(FlaskForm):
@@ -200,9 +199,9 @@ def labs_preview(subject_id: int, visitnum: str, form: str) -> Any:
     reading = shown.reading
     return jsonify(
         testcd=reading.test.testcd,
-        value=lab_readings.number_text(reading.value),
+        value=plain_number(reading.value),
         unit=reading.unit,
-        si=lab_readings.number_text(reading.si),
+        si=plain_number(reading.si),
         si_unit=reading.test.si_unit,
         flag=reading.nrind,
         flag_label=label("nrind", reading.nrind),

@@ -33,7 +33,6 @@ from studyapp.extensions import db
 
 #: CRF statuses; "verified" and "locked" come with monitoring.
 IN_PROGRESS, COMPLETE = "in_progress", "complete"
-CRF_STATUSES = (IN_PROGRESS, COMPLETE)
 #: CM categories (CMCAT); rescue therapy feeds the response rules.
 CONCOMITANT, RESCUE = "CONCOMITANT", "RESCUE"
 #: CDISC ROUTE submission values offered on the medication form.

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from studyapp.errors import Conflict, StaleVersion, ValidationFailed
 from studyapp.extensions import db
+from studyapp.formatting import plain_number
 from studyapp.protocol.loader import get_protocol
 from studyapp.visits import registry
 from studyapp.visits.checks import NeedsConfirmation
@@ -22,12 +22,7 @@ bp = Blueprint("visits", __name__)
 @bp.app_template_filter("num")
 def num(value: Any) -> str:
     """A stored number without trailing zeros: Decimal("58.30") -> "58.3"; None -> ""."""
-    if value is None:
-        return ""
-    number = Decimal(value)
-    if number == number.to_integral():
-        return str(number.quantize(Decimal(1)))
-    return format(number.normalize(), "f")
+    return "" if value is None else plain_number(value)
 
 
 @bp.app_context_processor
@@ -113,6 +108,23 @@ def save_form(form: Any, action: Callable[[], Any], done: Callable[[], str]) -> 
         flash(_("Saved."), "success")
         outcome.redirect = redirect(done())
     return outcome
+
+
+def render_crf(
+    template: str, ctx: Any, record: Any, form: Any, outcome: Outcome, **extra: Any
+) -> Any:
+    """A visit form page: the subject, visit line, stored row and form, with its status code."""
+    page = render_template(
+        template,
+        subject=ctx.subject,
+        row=ctx.row,
+        visit=ctx.visit,
+        record=record,
+        form=form,
+        stale=outcome.stale,
+        **extra,
+    )
+    return page, outcome.status
 
 
 def next_url(subject_id: int, visitnum: str, forms: tuple[str, ...], current: str) -> str:

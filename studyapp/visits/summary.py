@@ -9,7 +9,7 @@ evaluable for the protocol's exclusion window.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
@@ -70,7 +70,6 @@ class Summary:
     latest_vitals: VitalSigns | None
     latest_labs: list[tuple[LabResult, date | None]]
     chart: Markup
-    levels: dict[int, str] = field(default_factory=dict)
 
 
 def platelet_counts(subject: Subject) -> list[Count]:
@@ -114,14 +113,14 @@ def rescue_therapies(subject: Subject) -> list[Medication]:
     )
 
 
-def rescue_days(subject: Subject, rescue: list[Medication]) -> list[int]:
-    """Study days of the rescue therapies that have a full start date."""
-    require_enrolled(subject)
-    days = []
-    for med in rescue:
-        if med.start_date and len(med.start_date) == 10:
-            days.append(study_day(subject.day1_date, date.fromisoformat(med.start_date)))
-    return days
+def rescue_days(subject: Subject, rescue: list[Medication]) -> list[tuple[Medication, int]]:
+    """The rescue therapies that have a full start date, with the study day they started."""
+    day1 = require_enrolled(subject)
+    return [
+        (med, study_day(day1, date.fromisoformat(med.start_date)))
+        for med in rescue
+        if med.start_date and len(med.start_date) == 10
+    ]
 
 
 def baseline(subject: Subject, counts: list[Count]) -> tuple[Decimal | None, str | None]:
@@ -151,7 +150,7 @@ def assess(subject: Subject, counts: list[Count], rescue: list[Medication]) -> A
         for c in counts
         if c.on > subject.day1_date
     ]
-    return rules.assess(base, after, rescue_days(subject, rescue), rule=rule)  # type: ignore[arg-type]
+    return rules.assess(base, after, [day for _med, day in rescue_days(subject, rescue)], rule=rule)  # type: ignore[arg-type]
 
 
 def doses(subject: Subject) -> list[DoseAdministration]:
@@ -233,10 +232,9 @@ def _markers(
         for d in given
         if d.ec_date is not None
     ]
-    dated = [m for m in rescue if m.start_date and len(m.start_date) == 10]
     markers += [
         charts.Marker(day, "rescue", _("Rescue: %(t)s", t=med.trt))
-        for med, day in zip(dated, rescue_days(subject, rescue), strict=True)
+        for med, day in rescue_days(subject, rescue)
     ]
     return markers
 
@@ -310,7 +308,6 @@ def summary(subject: Subject, today: date) -> Summary:
         latest_vitals=latest_vitals(subject),
         latest_labs=latest_labs(subject),
         chart=chart(subject, counts, assessment, rescue, given, today),
-        levels={c.day: c.level for c in assessment.counts} if assessment else {},
     )
 
 

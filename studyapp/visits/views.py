@@ -6,10 +6,10 @@ own modules.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from studyapp.auth.permissions import Action, require
@@ -29,7 +29,7 @@ from studyapp.visits import (  # noqa: F401 - their routes join the blueprint
     summary,
     vitals,
 )
-from studyapp.visits.pages import SUBJECT, VISIT, bp, next_url, save_form, save_options
+from studyapp.visits.pages import SUBJECT, VISIT, bp, next_url, render_crf, save_form, save_options
 from studyapp.web import attach_errors
 
 __all__ = ["bp"]
@@ -78,72 +78,60 @@ def visit(subject_id: int, visitnum: str) -> Any:
         form.version.data = ctx.visit.version
     outcome = save_form(
         form,
-        lambda: (
-            calendar.record_visit_date(
-                current_user,
-                subject_id,
-                visitnum,
-                form.visit_date.data,
-                version=form.version.data,
-                reason=form.reason.data,
-            )
-            if form.visit_date.data
-            else _missing_date()
+        lambda: calendar.record_visit_date(
+            current_user,
+            subject_id,
+            visitnum,
+            form.visit_date.data,
+            version=form.version.data,
+            reason=form.reason.data,
         ),
         lambda: request.path,
     )
     if outcome.redirect:
         return outcome.redirect
+    return _visit_page(ctx, form, forms.NotDoneForm(), outcome.stale), outcome.status
+
+
+def _visit_page(ctx: crf.VisitContext, form: Any, not_done: Any, stale: Any = None) -> str:
     return render_template(
         "visits/visit.html",
         subject=ctx.subject,
         row=ctx.row,
         visit=ctx.visit,
         form=form,
-        stale=outcome.stale,
+        stale=stale,
         pages=registry.entries(ctx.row.forms),
         statuses=summary.form_statuses(ctx.visit),
         late=summary.late_entries(ctx.visit),
-        not_done=forms.NotDoneForm(),
+        not_done=not_done,
         day=calendar.day_of(ctx.subject, ctx.visit.visit_date),
-    ), outcome.status
-
-
-def _missing_date() -> None:
-    raise ValidationFailed(
-        _("Check the form."), field_errors={"visit_date": [_("Give the visit date.")]}
     )
 
 
 @bp.route(VISIT + "/not-done", methods=["POST"])
 @login_required
 def not_done(subject_id: int, visitnum: str) -> Any:
-    form = forms.NotDoneForm()
-    target = url_for("visits.visit", subject_id=subject_id, visitnum=visitnum)
-    if form.validate_on_submit():
-        try:
-            calendar.mark_not_done(current_user, subject_id, visitnum, form.reason.data or "")
-        except (ValidationFailed, Conflict) as exc:
-            return _refused(subject_id, visitnum, form, exc)
-        return redirect(target)
-    return _refused(subject_id, visitnum, form, None)
+    return _declare(subject_id, visitnum, calendar.mark_not_done)
 
 
 @bp.route(VISIT + "/undo-not-done", methods=["POST"])
 @login_required
 def undo_not_done(subject_id: int, visitnum: str) -> Any:
+    return _declare(subject_id, visitnum, calendar.undo_not_done)
+
+
+def _declare(subject_id: int, visitnum: str, service: Callable[..., Any]) -> Any:
+    """Declare a visit not done, or withdraw that; refused: the visit page with the message."""
     form = forms.NotDoneForm()
+    exc: Exception | None = None
     if form.validate_on_submit():
         try:
-            calendar.undo_not_done(current_user, subject_id, visitnum, form.reason.data or "")
-        except (ValidationFailed, Conflict) as exc:
-            return _refused(subject_id, visitnum, form, exc)
-        return redirect(url_for("visits.visit", subject_id=subject_id, visitnum=visitnum))
-    return _refused(subject_id, visitnum, form, None)
-
-
-def _refused(subject_id: int, visitnum: str, form: Any, exc: Exception | None) -> Any:
-    """The visit page again with the not-done form's message; what was typed is kept."""
+            service(current_user, subject_id, visitnum, form.reason.data or "")
+        except (ValidationFailed, Conflict) as refused:
+            exc = refused
+        else:
+            return redirect(url_for("visits.visit", subject_id=subject_id, visitnum=visitnum))
     if isinstance(exc, ValidationFailed):
         attach_errors(form, exc)
     elif exc is not None:
@@ -153,20 +141,7 @@ def _refused(subject_id: int, visitnum: str, form: Any, exc: Exception | None) -
     date_form = forms.VisitDateForm(formdata=None)
     date_form.visit_date.data = ctx.visit.visit_date or site_today()
     date_form.version.data = ctx.visit.version
-    status = 409 if isinstance(exc, Conflict) else 422
-    return render_template(
-        "visits/visit.html",
-        subject=ctx.subject,
-        row=ctx.row,
-        visit=ctx.visit,
-        form=date_form,
-        stale=None,
-        pages=registry.entries(ctx.row.forms),
-        statuses=summary.form_statuses(ctx.visit),
-        late=summary.late_entries(ctx.visit),
-        not_done=form,
-        day=calendar.day_of(ctx.subject, ctx.visit.visit_date),
-    ), status
+    return _visit_page(ctx, date_form, form), 409 if isinstance(exc, Conflict) else 422
 
 
 @bp.route(SUBJECT + "/visits/unscheduled", methods=["GET", "POST"])
@@ -215,17 +190,15 @@ def vitals_form(subject_id: int, visitnum: str) -> Any:
     )
     if outcome.redirect:
         return outcome.redirect
-    return render_template(
+    return render_crf(
         "visits/vitals.html",
-        subject=ctx.subject,
-        row=ctx.row,
-        visit=ctx.visit,
-        record=record,
-        form=form,
-        stale=outcome.stale,
+        ctx,
+        record,
+        form,
+        outcome,
         needed=vitals.needed(ctx.row.forms),
         height=vitals.latest_height(ctx.subject.id),
-    ), outcome.status
+    )
 
 
 @bp.route("/visits/tracker")

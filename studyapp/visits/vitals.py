@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -152,9 +151,3 @@ def _apply(
     record.bmi_unit = BMI_UNIT if record.bmi is not None else None
     record.confirmed_warnings = warnings
     record.status = crf.status_for(completing)
-
-
-def values_of(record: VitalSigns | None) -> dict[str, Any]:
-    if record is None:
-        return {}
-    return {field: getattr(record, field) for field in MEASURES}

@@ -385,3 +385,24 @@ def test_clinical_dates_follow_the_site_calendar_not_utc(client, users, auth, su
         data={"csrf_token": token, "on": "2026-03-18", "reason": "bruising"},
     )
     assert "The visit date cannot be in the future." in future.get_data(as_text=True)
+
+
+def test_home_lists_the_due_and_overdue_visits(client, users, auth, subject):
+    # Day 15: Dose 2 (window closed Day 9) is overdue, Dose 3 is due.
+    auth.login("crc.user")
+    card = client.get("/").get_data(as_text=True).split('data-testid="visits-due"')[1]
+    card = card.split("</div>")[0]
+    assert "ITP-001 · Dose 2" in card
+    assert "ITP-001 · Dose 3" in card
+    assert card.index("Dose 2") < card.index("Dose 3")  # the oldest window first
+    assert f'href="/subjects/{subject.id}/visits/3"' in card
+
+
+def test_a_subject_without_day1_has_no_visits_yet(client, users, auth):
+    candidate = factories.screen_subject(users["coordinator"])
+    auth.login("inv.user")
+    for path in (f"/subjects/{candidate.id}/visits", f"/subjects/{candidate.id}/visits/due"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"/subjects/{candidate.id}")
+    assert client.get(f"/subjects/{candidate.id}/visits/1").status_code == 409
