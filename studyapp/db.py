@@ -33,10 +33,16 @@ def site_today() -> date:
     At 07:00 in Shanghai it is still yesterday in UTC; a visit dated today must not be
     refused as "in the future", nor a window counted a day late.
     """
+    return utcnow().astimezone(site_zone()).date()
+
+
+def site_zone() -> ZoneInfo:
+    """The site's time zone (config SITE_TIMEZONE): times typed at the site are local."""
     from flask import current_app, has_app_context
 
-    zone = current_app.config["SITE_TIMEZONE"] if has_app_context() else DEFAULT_SITE_TIMEZONE
-    return utcnow().astimezone(ZoneInfo(zone)).date()
+    return ZoneInfo(
+        current_app.config["SITE_TIMEZONE"] if has_app_context() else DEFAULT_SITE_TIMEZONE
+    )
 
 
 def freeze_clock(moment: datetime | None) -> None:

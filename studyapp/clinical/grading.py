@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from studyapp.clinical.ctcae_tables import TABLES, Cut
@@ -141,8 +141,9 @@ def report_deadline(kind: str, aware_at: datetime, rule: SafetyRule) -> datetime
     """
     if aware_at.tzinfo is None or aware_at.utcoffset() is None:
         raise ValueError(f"aware_at must be timezone-aware, got naive {aware_at.isoformat()}")
-    if kind == "SAE":
-        return aware_at + timedelta(hours=rule.sae_sponsor_hours)
+    if kind == "SAE":  # elapsed hours, also across a daylight-saving change
+        due = aware_at.astimezone(UTC) + timedelta(hours=rule.sae_sponsor_hours)
+        return due.astimezone(aware_at.tzinfo)
     days = {
         "SUSAR_FATAL": rule.susar_fatal_days,
         "SUSAR_FATAL_FOLLOWUP": rule.susar_fatal_days + rule.susar_followup_extra_days,

@@ -354,6 +354,14 @@ def _dlt(t: _Table) -> DltDefinition:
         hys_law=t.flag("hys_law"),
         death=t.flag("death"),
         low_platelets_alone=t.flag("low_platelets_alone"),
+        hematologic_socs=t.texts("hematologic_socs"),
+        hematologic_terms=t.texts("hematologic_terms"),
+        irr_terms=t.texts("irr_terms"),
+        gi_socs=t.texts("gi_socs"),
+        lab_socs=t.texts("lab_socs"),
+        neutropenia_term=t.text("neutropenia_term"),
+        febrile_neutropenia_term=t.text("febrile_neutropenia_term"),
+        platelet_term=t.text("platelet_term"),
     )
 
 
@@ -380,7 +388,12 @@ def _safety(t: _Table) -> SafetyRule:
         "susar_followup_extra_days",
         "susar_other_days",
     )
-    return SafetyRule(**{k: t.integer(k) for k in keys})
+    return SafetyRule(
+        **{k: t.integer(k) for k in keys},
+        relatedness=t.texts("relatedness"),
+        related_from=t.text("related_from"),
+        grade_change=t.text("grade_change"),
+    )
 
 
 def protocol_from_dict(data: dict[str, Any]) -> Protocol:

@@ -437,6 +437,15 @@ class DltDefinition:
     hys_law: bool
     death: bool
     low_platelets_alone: bool
+    #: Which CTCAE terms / SOCs each part of the definition means.
+    hematologic_socs: tuple[str, ...]
+    hematologic_terms: tuple[str, ...]
+    irr_terms: tuple[str, ...]
+    gi_socs: tuple[str, ...]
+    lab_socs: tuple[str, ...]
+    neutropenia_term: str
+    febrile_neutropenia_term: str
+    platelet_term: str
 
 
 @dataclass(frozen=True)
@@ -484,9 +493,22 @@ class SafetyRule:
     susar_fatal_days: int
     susar_followup_extra_days: int
     susar_other_days: int
+    #: Relationship to the study drug, from "not related" to "definite" (5-point scale).
+    relatedness: tuple[str, ...]
+    #: The first step of ``relatedness`` that counts as related (AEREL).
+    related_from: str
+    #: How a grade change of an ongoing AE is recorded: "new_record" (the only convention).
+    grade_change: str
 
     def __post_init__(self) -> None:
         _require(1 <= self.ae_task_min_grade <= 5, "safety.ae_task_min_grade must be 1-5")
+        _require(len(self.relatedness) >= 2, "safety.relatedness needs at least two steps")
+        _unique(list(self.relatedness), "safety.relatedness entry")
+        _require(
+            self.related_from in self.relatedness,
+            "safety.related_from must be one of safety.relatedness",
+        )
+        _require(self.grade_change == "new_record", 'safety.grade_change must be "new_record"')
         for name in (
             "sae_sponsor_hours",
             "susar_fatal_days",

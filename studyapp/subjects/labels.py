@@ -112,6 +112,71 @@ ROUTE = {
     "INHALATION": _l("inhalation"),
     "OTHER": _l("other"),
 }
+RELATEDNESS = {
+    "not_related": _l("not related"),
+    "unlikely": _l("unlikely related"),
+    "possibly": _l("possibly related"),
+    "probably": _l("probably related"),
+    "definite": _l("definitely related"),
+}
+ACN = {
+    "DOSE NOT CHANGED": _l("dose not changed"),
+    "DOSE RATE REDUCED": _l("infusion rate reduced"),
+    "DRUG INTERRUPTED": _l("infusion interrupted"),
+    "DRUG WITHDRAWN": _l("drug withdrawn"),
+    "NOT APPLICABLE": _l("not applicable"),
+    "UNKNOWN": _l("unknown"),
+}
+AE_OUTCOME = {
+    "RECOVERED/RESOLVED": _l("recovered"),
+    "RECOVERING/RESOLVING": _l("recovering"),
+    "NOT RECOVERED/NOT RESOLVED": _l("not recovered"),
+    "RECOVERED/RESOLVED WITH SEQUELAE": _l("recovered with sequelae"),
+    "FATAL": _l("fatal"),
+    "UNKNOWN": _l("unknown"),
+}
+SERIOUSNESS = {
+    "aesdth": _l("results in death"),
+    "aeslife": _l("life-threatening"),
+    "aeshosp": _l("requires or prolongs hospitalisation"),
+    "aesdisab": _l("persistent or significant disability"),
+    "aescong": _l("congenital anomaly or birth defect"),
+    "aesmie": _l("other important medical event"),
+}
+REPORT_KIND = {
+    "SAE": _l("initial SAE report to the sponsor"),
+    "FOLLOWUP": _l("follow-up report"),
+    "SUSAR_FATAL": _l("SUSAR, fatal or life-threatening: 7-day report"),
+    "SUSAR_FATAL_FOLLOWUP": _l("SUSAR 7-day report: follow-up"),
+    "SUSAR": _l("SUSAR: 15-day report"),
+}
+CLOCK = {
+    "open": _l("running"),
+    "overdue": _l("overdue"),
+    "met": _l("reported on time"),
+    "late": _l("reported late"),
+}
+DLT_REASON = {
+    "not_in_window": _l("onset outside the DLT window"),
+    "not_related": _l("not related enough to daratumumab"),
+    "low_platelets": _l("low platelets alone are not a DLT"),
+    "death": _l("death"),
+    "irr": _l("infusion reaction or anaphylaxis"),
+    "neutropenia": _l("grade 4 neutropenia"),
+    "febrile_neutropenia": _l("febrile neutropenia"),
+    "non_hematologic": _l("non-haematological toxicity of grade 3 or more"),
+    "below_grade": _l("below the DLT grade"),
+    "hematologic": _l("haematological: not a DLT at this grade"),
+    "irr_resolved": _l(
+        "not a DLT if a grade 3 infusion reaction was back to grade 1 or less within 24 h"
+    ),
+    "gi_controlled": _l("not a DLT if grade 3 GI symptoms were controlled within 72 h"),
+    "lab_resolved": _l("not a DLT if an asymptomatic grade 3 lab value resolved within 7 days"),
+    "neutropenia_duration": _l("a DLT only if grade 4 neutropenia lasted more than 7 days"),
+    "onset_uncertain": _l("partial onset date: it may be outside the DLT window"),
+}
+DLT_DECISION = {"confirmed": _l("confirmed DLT"), "rejected": _l("rejected: not a DLT")}
+TASK_ANSWER = {"ae": _l("adverse event recorded"), "not_ae": _l("not an adverse event")}
 
 ALL = {
     "status": STATUS,
@@ -130,6 +195,15 @@ ALL = {
     "rescue": RESCUE,
     "cm_category": CM_CATEGORY,
     "route": ROUTE,
+    "relatedness": RELATEDNESS,
+    "acn": ACN,
+    "ae_outcome": AE_OUTCOME,
+    "seriousness": SERIOUSNESS,
+    "report_kind": REPORT_KIND,
+    "clock": CLOCK,
+    "dlt_reason": DLT_REASON,
+    "dlt_decision": DLT_DECISION,
+    "task_answer": TASK_ANSWER,
 }
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
@@ -25,6 +26,7 @@ from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
+from studyapp.safety.models import CONFIRMED, REJECTED, AdverseEvent
 from studyapp.signatures import services as signatures
 from studyapp.subjects.labels import label
 from studyapp.subjects.models import ENROLLED, DltAssessment, DltReview, Subject
@@ -46,6 +48,9 @@ class RunInSubject:
     window_end: date
     days_left: int
     dlt: bool | None  # from the latest signed review; None when not reviewed yet
+    #: AE records the investigator confirmed as DLTs, and candidates not decided yet.
+    confirmed: tuple[AdverseEvent, ...] = ()
+    candidates: tuple[AdverseEvent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,15 @@ class Gate:
     @property
     def dlt_count(self) -> int:
         return sum(1 for s in self.subjects if s.dlt)
+
+    @property
+    def confirmed_count(self) -> int:
+        """Run-in subjects with at least one confirmed DLT (the stopping rule counts these)."""
+        return sum(1 for s in self.subjects if s.confirmed)
+
+    @property
+    def undecided(self) -> list[AdverseEvent]:
+        return [ae for s in self.subjects for ae in s.candidates]
 
 
 def run_in_subjects() -> list[Subject]:
@@ -91,6 +105,24 @@ def _findings(review: DltReview | None) -> dict[int, bool]:
     return {row.subject_id: row.dlt for row in rows}
 
 
+def dlt_events(subject_ids: list[int]) -> dict[int, list[AdverseEvent]]:
+    """Candidate or confirmed DLT records of the subjects (not removed, not rejected)."""
+    rows = db.session.scalars(
+        select(AdverseEvent)
+        .where(
+            AdverseEvent.subject_id.in_(subject_ids),
+            AdverseEvent.deleted_at.is_(None),
+            or_(AdverseEvent.dlt_candidate.is_(True), AdverseEvent.dlt_decision == CONFIRMED),
+        )
+        .order_by(AdverseEvent.id)
+    )
+    found: dict[int, list[AdverseEvent]] = {}
+    for row in rows:
+        if row.dlt_decision != REJECTED:
+            found.setdefault(row.subject_id, []).append(row)
+    return found
+
+
 def window_end(day1: date) -> date:
     return date_of_day(day1, get_protocol().run_in.dlt_window_last_day)
 
@@ -104,17 +136,24 @@ def gate(today: date | None = None) -> Gate:
         rule.expansion_subjects if review and review.decision == "modify" else 0
     )
     found = _findings(review)
+    cohort = [s for s in run_in_subjects() if s.day1_date]
+    events = dlt_events([s.id for s in cohort])
     members = [
         RunInSubject(
             s,
             window_end(s.day1_date),
             max(0, (window_end(s.day1_date) - today).days),
             found.get(s.id),
+            tuple(e for e in events.get(s.id, []) if e.dlt_decision == CONFIRMED),
+            tuple(e for e in events.get(s.id, []) if e.dlt_decision is None),
         )
-        for s in run_in_subjects()
+        for s in cohort
         if s.day1_date
     ]
     common = {"cohort_size": size, "subjects": members, "review": review}
+    stopping = _stopping(members, review, rule.halt_if_dlt_at_least, common)
+    if stopping is not None:
+        return stopping
     if review and review.decision == "stop":
         return Gate(
             "halted", _("Enrolment is halted: the DLT review decided to stop."), None, **common
@@ -161,6 +200,28 @@ def gate(today: date | None = None) -> Gate:
     )
 
 
+def _stopping(
+    members: list[RunInSubject], review: DltReview | None, limit: int, common: dict[str, Any]
+) -> Gate | None:
+    """Confirmed DLTs reaching the stopping rule close enrolment until a signed review."""
+    if review and review.decision in ("stop", "continue"):
+        return None
+    confirmed = sum(1 for m in members if m.confirmed)
+    if confirmed < limit:
+        return None
+    return Gate(
+        "review_due",
+        _(
+            "%(n)d run-in subjects have confirmed DLTs: the protocol's stopping rule (%(h)d) "
+            "pauses enrolment; the investigator's signed DLT review decides.",
+            n=confirmed,
+            h=limit,
+        ),
+        None,
+        **common,
+    )
+
+
 def admit(day1: date, today: date) -> bool:
     """Whether a subject enrolled now joins the run-in; Conflict when the gate is closed."""
     state = gate(today)
@@ -196,6 +257,29 @@ def check_can_dose(subject: Subject, today: date | None = None) -> None:
         raise Conflict(state.message)
 
 
+def _check_against_events(state: Gate, findings: Mapping[int, tuple[bool, str]]) -> None:
+    """Candidate DLTs are decided first; a confirmed DLT is a Yes in the review."""
+    if state.undecided:
+        raise Conflict(
+            _(
+                "Confirm or reject the candidate DLTs first: %(s)s.",
+                s=", ".join(
+                    f"{m.subject.label} {ae.label}" for m in state.subjects for ae in m.candidates
+                ),
+            )
+        )
+    wrong = [
+        m.subject.label for m in state.subjects if m.confirmed and not findings[m.subject.id][0]
+    ]
+    if wrong:
+        raise ValidationFailed(
+            _(
+                "%(s)s: the investigator confirmed a DLT in the adverse events; answer Yes.",
+                s=", ".join(wrong),
+            )
+        )
+
+
 def sign_review(
     actor: User,
     *,
@@ -214,6 +298,7 @@ def sign_review(
     missing = [s.label for s in cohort if s.id not in findings]
     if missing:
         raise ValidationFailed(_("Answer DLT yes or no for %(s)s.", s=", ".join(missing)))
+    _check_against_events(state, findings)
     check_free_text({"comments": comments} | {f"details-{k}": v[1] for k, v in findings.items()})
     dlts = sum(1 for s in cohort if findings[s.id][0])
     outcome = runin_decision(len(cohort), dlts, get_protocol().run_in)

@@ -14,6 +14,8 @@ from typing import Any
 from flask_babel import gettext as _
 
 from studyapp.clinical import checks as rules
+from studyapp.clinical import partial_dates
+from studyapp.db import site_today
 from studyapp.errors import ValidationFailed
 from studyapp.formatting import plain_number
 from studyapp.protocol.model import RangeLimits
@@ -95,3 +97,32 @@ class EditChecks:
         return "; ".join(
             f"{field}: {' '.join(messages)}" for field, messages in sorted(self.warnings.items())
         )
+
+
+def partial_date(
+    checks: EditChecks, field: str, text: str | None
+) -> tuple[int, int | None, int | None] | None:
+    """A partial ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD) parsed, or None (absent, or
+    refused with a message: not a date, or in the future of the site's calendar)."""
+    if text is None:
+        return None
+    try:
+        parsed = partial_dates.parse(text)
+    except ValueError:
+        checks.error(
+            field,
+            _("%(d)s is not a date: use YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2026-03-14.", d=text),
+        )
+        return None
+    if partial_dates.earliest(text) > site_today():
+        checks.error(field, _("The date cannot be in the future."))
+        return None
+    return parsed
+
+
+def common_precision(
+    a: tuple[int, int | None, int | None], b: tuple[int, int | None, int | None]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Both dates cut to the precision both have: (2026, 3, 14) vs (2026, 3) -> year and month."""
+    size = min(sum(part is not None for part in a), sum(part is not None for part in b))
+    return tuple(p for p in a[:size] if p is not None), tuple(p for p in b[:size] if p is not None)

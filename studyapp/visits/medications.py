@@ -20,8 +20,6 @@ from studyapp.audit import set_reason
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.clinical import checks as rules
-from studyapp.clinical import partial_dates
-from studyapp.db import site_today
 from studyapp.errors import NotFound, ValidationFailed
 from studyapp.extensions import db
 from studyapp.privacy import check_free_text
@@ -30,7 +28,7 @@ from studyapp.subjects.guards import get_subject, invalid
 from studyapp.subjects.models import Subject
 from studyapp.visits import crf
 from studyapp.visits.calendar import require_enrolled
-from studyapp.visits.checks import EditChecks
+from studyapp.visits.checks import EditChecks, common_precision, partial_date
 from studyapp.visits.models import CONCOMITANT, RESCUE, ROUTES, Medication, Visit
 
 CATEGORIES = (CONCOMITANT, RESCUE)
@@ -115,8 +113,8 @@ def visit_of(med: Medication) -> Visit | None:
 def _check(entry: MedicationEntry, day1: date, checks: EditChecks) -> None:
     _check_codes(entry, checks)
     _check_dose(entry, checks)
-    start = _partial(checks, "start_date", entry.start_date)
-    end = _partial(checks, "end_date", entry.end_date)
+    start = partial_date(checks, "start_date", entry.start_date)
+    end = partial_date(checks, "end_date", entry.end_date)
     checks.required("start_date", entry.start_date)
     _check_period(entry, start, end, checks)
     if entry.category == RESCUE:
@@ -161,34 +159,6 @@ def _check_dose(entry: MedicationEntry, checks: EditChecks) -> None:
         checks.error("dose", _("At most %(n)d decimal places.", n=DOSE_PLACES))
 
 
-def _partial(
-    checks: EditChecks, field: str, text: str | None
-) -> tuple[int, int | None, int | None] | None:
-    """The parsed partial date, or None (absent, or refused with a message)."""
-    if text is None:
-        return None
-    try:
-        parsed = partial_dates.parse(text)
-    except ValueError:
-        checks.error(
-            field,
-            _("%(d)s is not a date: use YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2026-03-14.", d=text),
-        )
-        return None
-    if partial_dates.earliest(text) > site_today():
-        checks.error(field, _("The date cannot be in the future."))
-        return None
-    return parsed
-
-
-def _common(
-    a: tuple[int, int | None, int | None], b: tuple[int, int | None, int | None]
-) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Both dates cut to the precision both have: (2026, 3, 14) vs (2026, 3) -> year and month."""
-    size = min(sum(part is not None for part in a), sum(part is not None for part in b))
-    return tuple(p for p in a[:size] if p is not None), tuple(p for p in b[:size] if p is not None)
-
-
 def _check_period(
     entry: MedicationEntry,
     start: tuple[int, int | None, int | None] | None,
@@ -200,7 +170,7 @@ def _check_period(
     elif checks.completing and not entry.ongoing and entry.end_date is None:
         checks.error("end_date", _("Give the end date, or tick Ongoing."))
     if start is not None and end is not None:
-        first, last = _common(start, end)
+        first, last = common_precision(start, end)
         if last < first:
             checks.error("end_date", _("The end date is before the start date."))
 

@@ -528,3 +528,52 @@ def test_normal_range_by_sex_and_date() -> None:
         LabTestDef("X", "x", "CBC", "g/L", (), (lab.ranges[0],), False, limits, 0).range_for(
             "X", date(2026, 1, 1)
         )
+
+
+def test_safety_and_dlt_terms_from_the_file() -> None:
+    p = get_protocol()
+    assert p.safety.relatedness == (
+        "not_related",
+        "unlikely",
+        "possibly",
+        "probably",
+        "definite",
+    )
+    assert (p.safety.related_from, p.safety.grade_change) == ("possibly", "new_record")
+    assert p.dlt.hematologic_socs == ("Blood and lymphatic system disorders",)
+    assert "Neutrophil count decreased" in p.dlt.hematologic_terms
+    assert "Infusion related reaction" in p.dlt.irr_terms
+    assert (p.dlt.gi_socs, p.dlt.lab_socs) == (("Gastrointestinal disorders",), ("Investigations",))
+    assert (p.dlt.neutropenia_term, p.dlt.febrile_neutropenia_term, p.dlt.platelet_term) == (
+        "Neutrophil count decreased",
+        "Febrile neutropenia",
+        "Platelet count decreased",
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("safety", "related_from"), "maybe", r"related_from must be one of safety.relatedness"),
+        (("safety", "related_from"), _DELETE, r"safety.related_from: missing; expected a string"),
+        (("safety", "relatedness"), ["possibly"], r"relatedness needs at least two steps"),
+        (
+            ("safety", "relatedness"),
+            ["not_related", "possibly", "possibly"],
+            r"duplicate safety.relatedness entry 'possibly'",
+        ),
+        (("safety", "relatedness"), "possibly", r"safety.relatedness: expected a list"),
+        (("safety", "relatedness"), [1, 2], r"safety.relatedness: expected a list of strings"),
+        (("safety", "grade_change"), "edit", r'safety.grade_change must be "new_record"'),
+        (("safety", "grade_change"), _DELETE, r"safety.grade_change: missing"),
+        (("dlt", "irr_terms"), "Anaphylaxis", r"dlt.irr_terms: expected a list of strings"),
+        (("dlt", "hematologic_socs"), _DELETE, r"dlt.hematologic_socs: missing"),
+        (("dlt", "platelet_term"), ["x"], r"dlt.platelet_term: expected a string"),
+        (("dlt", "neutropenia_term"), _DELETE, r"dlt.neutropenia_term: missing"),
+    ],
+)
+def test_bad_safety_and_dlt_keys(path: tuple[Any, ...], value: Any, message: str) -> None:
+    data = raw()
+    _set(data, path, value)
+    with pytest.raises(ValueError, match=message):
+        protocol_from_dict(data)

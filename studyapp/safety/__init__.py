@@ -1,0 +1,1 @@
+"""Adverse events, SAE clocks and DLTs (issue 6)."""
