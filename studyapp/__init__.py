@@ -135,19 +135,21 @@ def register_auth(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import studyapp.safety.models
     import studyapp.sequences
     import studyapp.signatures.models
     import studyapp.subjects.models
-    import studyapp.safety.models
     import studyapp.visits.models  # noqa: F401 - models register their tables
     from studyapp.audit.views import bp as audit_bp
     from studyapp.auth.admin_views import bp as admin_bp
     from studyapp.auth.views import bp as auth_bp
     from studyapp.main.views import bp as main_bp
+    from studyapp.safety import ae_views, sae_views  # noqa: F401 - routes of the safety bp
+    from studyapp.safety.views import bp as safety_bp
     from studyapp.subjects.views import bp as subjects_bp
     from studyapp.visits.views import bp as visits_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, audit_bp, subjects_bp, visits_bp):
+    for bp in (main_bp, auth_bp, admin_bp, audit_bp, subjects_bp, visits_bp, safety_bp):
         app.register_blueprint(bp)
 
 

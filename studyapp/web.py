@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -194,11 +194,25 @@ def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return f"{local.strftime(fmt)} ({offset[:3]}:{offset[3:]})"
 
 
+def duration(value: timedelta | None) -> str:
+    """Time left on a clock, e.g. "23 h 05 min left", or "overdue by 1 d 2 h"."""
+    if value is None:
+        return ""
+    seconds = int(abs(value.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    text = f"{days} d {hours} h" if days else f"{hours} h {minutes:02d} min"
+    if value.total_seconds() < 0:
+        return _("overdue by %(t)s", t=text)
+    return _("%(t)s left", t=text)
+
+
 def register_web(app: Flask) -> None:
     app.before_request(_before_request)
     app.after_request(_security_headers)
     register_error_handlers(app)
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["duration"] = duration
     app.jinja_env.globals["can"] = lambda action: can(current_user, Action(action))
     app.jinja_env.globals["now"] = utcnow
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")

@@ -18,12 +18,19 @@ bp = Blueprint("main", __name__)
 def home() -> Any:
     from studyapp.auth.permissions import ACTION_LABELS, PERMISSIONS, Action, Role
     from studyapp.db import site_today
+    from studyapp.safety import sae, tasks
     from studyapp.visits.calendar import work_list
 
     allowed = PERMISSIONS[Role(current_user.role)]
     labels = [str(ACTION_LABELS[a]) for a in Action if a in allowed]
-    visits = work_list(current_user, site_today()) if Action.VIEW_STUDY_DATA in allowed else []
-    return render_template("main/home.html", permission_labels=labels, visits=visits)
+    study = Action.VIEW_STUDY_DATA in allowed
+    return render_template(
+        "main/home.html",
+        permission_labels=labels,
+        visits=work_list(current_user, site_today()) if study else [],
+        saes=[s for s in sae.saes(current_user) if s.open_clock] if study else [],
+        ae_tasks=tasks.open_tasks(current_user) if Action.RECORD_SAFETY in allowed else [],
+    )
 
 
 @bp.route("/healthz")

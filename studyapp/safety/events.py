@@ -224,7 +224,7 @@ def _check_serious(entry: AeEntry, checks: EditChecks, continuing: bool) -> None
     if entry.serious:
         _check_awareness(entry, checks, continuing)
     elif entry.aware_at is not None:
-        checks.error("aware_at", _("Only a serious event has an awareness time."))
+        checks.error("aware_date", _("Only a serious event has an awareness time."))
 
 
 def _check_criteria(entry: AeEntry, checks: EditChecks) -> None:
@@ -243,16 +243,18 @@ def _check_criteria(entry: AeEntry, checks: EditChecks) -> None:
 def _check_awareness(entry: AeEntry, checks: EditChecks, continuing: bool) -> None:
     aware = entry.aware_at
     if aware is None:
-        checks.error("aware_at", _("Give the date and time the site learnt of the serious event."))
+        checks.error(
+            "aware_date", _("Give the date and time the site learnt of the serious event.")
+        )
     elif aware > utcnow():
-        checks.error("aware_at", _("The awareness time cannot be in the future."))
+        checks.error("aware_date", _("The awareness time cannot be in the future."))
     elif (
         not continuing
         and entry.start_date
         and _valid(entry.start_date)
         and aware.astimezone(site_zone()).date() < partial_dates.earliest(entry.start_date)
     ):
-        checks.error("aware_at", _("The site cannot learn of the event before its onset."))
+        checks.error("aware_date", _("The site cannot learn of the event before its onset."))
     if entry.relatedness and entry.expected is None and _related(entry.relatedness):
         checks.error(
             "expected",

@@ -25,7 +25,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from studyapp.forms import IsoDateField
-from studyapp.visits.forms import DATE_HINT, CrfForm
+from studyapp.visits.forms import DATE_HINT, CrfForm, choices
 
 PARTIAL_HINT = _l("YYYY, YYYY-MM or YYYY-MM-DD")
 
@@ -36,10 +36,14 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def optional_int(value: Any) -> int | None:
-    """'' -> None; a number -> int; anything else raises ValueError (a field message)."""
+    """'' -> None; a whole number -> int; anything else -> -1, which the services refuse with
+    their own message ("The CTCAE grade is 1 to 5.", "Choose the infusion ...")."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        return -1
+    return int(text)
 
 
 def yes_no(value: Any) -> bool | None:
@@ -67,14 +71,14 @@ class AeForm(CrfForm):
     ongoing = BooleanField(_l("Ongoing"))
     grade = RadioField(
         _l("CTCAE grade"),
-        choices=[(str(g), str(g)) for g in range(1, 6)],
+        choices=choices([(str(g), str(g)) for g in range(1, 6)]),
         coerce=optional_int,
         validate_choice=False,
         validators=[Optional()],
     )
     serious = RadioField(
         _l("Serious (ICH E2A)"),
-        choices=[("no", _l("No")), ("yes", _l("Yes"))],
+        choices=choices([("no", _l("No")), ("yes", _l("Yes"))]),
         coerce=yes_no,
         validate_choice=False,
         validators=[Optional()],
@@ -91,7 +95,7 @@ class AeForm(CrfForm):
     relatedness = SelectField(_l("Relationship to daratumumab"), validate_choice=False)
     expected = RadioField(
         _l("Expected (reference safety information)"),
-        choices=[("no", _l("No, unexpected")), ("yes", _l("Yes, expected"))],
+        choices=choices([("no", _l("No, unexpected")), ("yes", _l("Yes, expected"))]),
         coerce=yes_no,
         validate_choice=False,
         validators=[Optional()],
@@ -102,16 +106,14 @@ class AeForm(CrfForm):
         _l("Treatment given for the event"), validators=[Optional(), Length(max=1000)]
     )
     irr = BooleanField(_l("Infusion-related reaction"))
-    dose_id = SelectField(
-        _l("Infusion it followed"), coerce=optional_int, validate_choice=False
-    )
+    dose_id = SelectField(_l("Infusion it followed"), coerce=optional_int, validate_choice=False)
 
 
 class GradeChangeForm(FlaskForm):
     version = IntegerField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
     grade = RadioField(
         _l("New grade"),
-        choices=[(str(g), str(g)) for g in range(1, 6)],
+        choices=choices([(str(g), str(g)) for g in range(1, 6)]),
         coerce=optional_int,
         validate_choice=False,
         validators=[Optional()],
@@ -123,7 +125,9 @@ class DltDecisionForm(FlaskForm):
     version = IntegerField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
     decision = RadioField(
         _l("Decision"),
-        choices=[("confirmed", _l("Confirm: this is a DLT")), ("rejected", _l("Reject: not a DLT"))],
+        choices=choices(
+            [("confirmed", _l("Confirm: this is a DLT")), ("rejected", _l("Reject: not a DLT"))]
+        ),
         validate_choice=False,
         validators=[Optional()],
     )
@@ -163,10 +167,12 @@ class SubmitForm(FlaskForm):
 class TaskForm(FlaskForm):
     decision = RadioField(
         _l("Answer"),
-        choices=[
-            ("ae", _l("An adverse event is recorded for it")),
-            ("not_ae", _l("Not an adverse event")),
-        ],
+        choices=choices(
+            [
+                ("ae", _l("An adverse event is recorded for it")),
+                ("not_ae", _l("Not an adverse event")),
+            ]
+        ),
         validate_choice=False,
         validators=[Optional()],
     )

@@ -111,6 +111,11 @@ class Overview:
         return [e for e in self.episodes if e.worst >= 3]
 
     @property
+    def severe_or_serious(self) -> list[Episode]:
+        """What the safety review asks first: events of grade >= 3 and SAEs so far."""
+        return [e for e in self.episodes if e.worst >= 3 or e.serious]
+
+    @property
     def serious(self) -> list[Episode]:
         return [e for e in self.episodes if e.serious]
 

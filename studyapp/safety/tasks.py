@@ -2,6 +2,10 @@
 for the investigator, closed only by one of two answers: an adverse event was recorded for it,
 or it is not one (with the reason).
 
+Platelets are the disease marker: patients enter with grade 3-4 counts, so a low count is a
+task only after Day 1 and when its grade is worse than the baseline count's (DOMAIN.md
+section 6, "an AE only on significant worsening").
+
 Tasks are derived from the saved results (``LabResult.toxgr``), so a corrected value below the
 threshold drops its task; an answer is kept per result with the grade it answered, and a
 higher grade later reopens the task.
@@ -20,6 +24,7 @@ from studyapp.audit import set_reason
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.clinical.ctcae_tables import TABLES
+from studyapp.clinical.grading import lab_grade
 from studyapp.errors import Conflict, NotFound
 from studyapp.extensions import db
 from studyapp.privacy import check_free_text
@@ -27,6 +32,8 @@ from studyapp.protocol.loader import get_protocol
 from studyapp.safety.models import NOT_AE, RECORDED_AE, AdverseEvent, LabAeDecision
 from studyapp.subjects.guards import invalid
 from studyapp.subjects.models import Subject
+from studyapp.visits import summary
+from studyapp.visits.lab_findings import DISEASE_TEST
 from studyapp.visits.models import LabPanel, LabResult, Visit
 
 
@@ -78,7 +85,32 @@ def _query(
 def open_tasks(actor: User, subject_id: int | None = None) -> list[Task]:
     """Open tasks (all subjects, or one), oldest sample first."""
     require(actor, Action.VIEW_STUDY_DATA)
-    return [_task(*row) for row in db.session.execute(_query(subject_id, None)).all()]
+    rows = db.session.execute(_query(subject_id, None)).all()
+    baselines: dict[int, int | None] = {}
+    return [_task(*row) for row in rows if _worth_a_task(row[0], row[1], row[3], baselines)]
+
+
+def _worth_a_task(
+    result: LabResult, panel: LabPanel, subject: Subject, baselines: dict[int, int | None]
+) -> bool:
+    """Every graded result, except platelets on or before Day 1 or no worse than baseline."""
+    if result.testcd != DISEASE_TEST:
+        return True
+    if subject.day1_date is None or panel.lb_date is None or panel.lb_date <= subject.day1_date:
+        return False
+    if subject.id not in baselines:
+        baselines[subject.id] = baseline_grade(subject)
+    base = baselines[subject.id]
+    return base is None or (result.toxgr or 0) > base
+
+
+def baseline_grade(subject: Subject) -> int | None:
+    """The CTCAE grade of the subject's baseline platelet count (None: no count, or normal)."""
+    value, _source = summary.baseline(subject, summary.platelet_counts(subject))
+    if value is None:
+        return None
+    unit = get_protocol().lab(DISEASE_TEST).si_unit
+    return lab_grade(DISEASE_TEST, value, unit, None, None)
 
 
 def _task(
@@ -108,7 +140,7 @@ def get_task(actor: User, result_id: int) -> Task:
     """One open task; NotFound when there is none (answered, or the grade is below)."""
     require(actor, Action.VIEW_STUDY_DATA)
     row = db.session.execute(_query(None, result_id)).first()
-    if row is None:
+    if row is None or not _worth_a_task(row[0], row[1], row[3], {}):
         raise NotFound(_("There is no open AE task for this lab result."))
     return _task(*row)
 

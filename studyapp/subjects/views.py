@@ -19,6 +19,7 @@ from studyapp.db import site_today
 from studyapp.errors import Conflict, StaleVersion, ValidationFailed
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
+from studyapp.safety import sae
 from studyapp.subjects import (
     checklist,
     forms,
@@ -54,6 +55,7 @@ def dashboard() -> Any:
         rows=shown,
         counts=queries.counts(all_rows),
         gate=runin.gate(today),
+        overdue_saes=sae.overdue(current_user),
         phase=phase,
         sort=sort,
         desc=desc,

@@ -1,0 +1,165 @@
+"""The safety blueprint: the overview, the SAE list, the lab-to-AE tasks and the CTCAE search.
+
+The AE form pages are in ``ae_views``, the SAE page and its reports in ``sae_views``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from studyapp.auth.permissions import Action, require
+from studyapp.errors import Conflict, ValidationFailed
+from studyapp.extensions import db
+from studyapp.protocol.loader import get_protocol
+from studyapp.safety import ctcae, overview, sae, tasks
+from studyapp.safety.forms import TaskForm
+from studyapp.safety.models import AdverseEvent
+from studyapp.safety.report_data import LAB_DAYS_BEFORE
+from studyapp.subjects.models import ENROLLED, Subject
+from studyapp.visits.forms import choices
+from studyapp.web import attach_errors, safe_next
+
+bp = Blueprint("safety", __name__)
+
+
+@bp.app_context_processor
+def _safety_helpers() -> dict[str, Any]:
+    rule = get_protocol().safety
+    return {
+        "sae_hours": rule.sae_sponsor_hours,
+        "ae_task_grade": rule.ae_task_min_grade,
+        "lab_days_before": LAB_DAYS_BEFORE,
+        "halt_limit": get_protocol().run_in.halt_if_dlt_at_least,
+    }
+
+
+def _flag(name: str) -> bool:
+    return request.args.get(name) in ("1", "on", "yes")
+
+
+def _filters() -> overview.Filters:
+    grade = request.args.get("min_grade", "")
+    subject = request.args.get("subject", "")
+    return overview.Filters(
+        subject_id=int(subject) if subject.isdigit() and len(subject) < 10 else None,
+        soc=request.args.get("soc") or None,
+        term=(request.args.get("term") or "").strip()[:200] or None,
+        min_grade=int(grade) if grade in ("1", "2", "3", "4", "5") else None,
+        serious=_flag("serious"),
+        dlt=_flag("dlt"),
+        irr=_flag("irr"),
+        related=_flag("related"),
+    )
+
+
+@bp.route("/safety/")
+@login_required
+def index() -> Any:
+    """AEs by subject, by SOC and term, by worst grade; SAEs, DLTs and IRRs; with filters."""
+    filters = _filters()
+    view = overview.overview(current_user, filters)
+    subjects = db.session.scalars(
+        db.select(Subject).where(Subject.status == ENROLLED).order_by(Subject.id)
+    ).all()
+    return render_template(
+        "safety/overview.html",
+        view=view,
+        filters=filters,
+        subjects=subjects,
+        saes=sae.saes(current_user),
+    )
+
+
+@bp.route("/safety/saes")
+@login_required
+def saes() -> Any:
+    return render_template("safety/saes.html", saes=sae.saes(current_user))
+
+
+@bp.route("/safety/ctcae.json")
+@login_required
+def ctcae_search() -> Any:
+    """Terms matching ?q= (every word, in the term or its SOC), with grade definitions."""
+    require(current_user, Action.VIEW_STUDY_DATA)
+    query = (request.args.get("q") or "")[:100]
+    found = ctcae.load().search(query, limit=25)
+    return jsonify(
+        [
+            {
+                "code": t.code,
+                "term": t.term,
+                "soc": t.soc,
+                "grades": {str(g): t.definition(g) for g in t.allowed_grades()},
+            }
+            for t in found
+        ]
+    )
+
+
+@bp.route("/safety/tasks", methods=["GET"])
+@login_required
+def task_list() -> Any:
+    found = tasks.open_tasks(current_user)
+    return render_template("safety/tasks.html", tasks=found, forms=_task_forms(found))
+
+
+def _task_forms(found: list[tasks.Task]) -> dict[int, TaskForm]:
+    forms = {}
+    for task in found:
+        form = TaskForm(prefix=f"t{task.result_id}", formdata=None)
+        form.ae_id.choices = _ae_choices(task.subject_id)
+        forms[task.result_id] = form
+    return forms
+
+
+def _ae_choices(subject_id: int) -> list[Any]:
+    rows = db.session.scalars(
+        db.select(AdverseEvent)
+        .where(AdverseEvent.subject_id == subject_id, AdverseEvent.deleted_at.is_(None))
+        .order_by(AdverseEvent.aespid)
+    )
+    return choices(
+        [("", "—")]
+        + [
+            (
+                str(r.id),
+                f"{r.label}: {r.term} ({_('grade')} {r.grade or '?'}, {r.start_date or ''})",
+            )
+            for r in rows
+        ]
+    )
+
+
+@bp.route("/safety/tasks/<int(max=2147483647):result_id>", methods=["POST"])
+@login_required
+def task_answer(result_id: int) -> Any:
+    """Close a lab-to-AE task with one of its two answers."""
+    require(current_user, Action.RECORD_SAFETY)
+    task = tasks.get_task(current_user, result_id)
+    form = TaskForm(prefix=f"t{result_id}")
+    form.ae_id.choices = _ae_choices(task.subject_id)
+    if form.validate_on_submit():
+        try:
+            tasks.answer(
+                current_user,
+                result_id,
+                decision=form.decision.data,
+                ae_id=form.ae_id.data,
+                reason=form.reason.data,
+            )
+        except ValidationFailed as exc:
+            attach_errors(form, exc)
+        except Conflict as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+        else:
+            flash(_("Task closed."), "success")
+            return redirect(safe_next(request.form.get("next")) or url_for("safety.task_list"))
+    found = tasks.open_tasks(current_user)
+    forms = _task_forms(found)
+    forms[result_id] = form
+    return render_template("safety/tasks.html", tasks=found, forms=forms), 422

@@ -1,0 +1,240 @@
+"""The safety pages in the browser's place: AE form, SAE page and PDF, tasks, overview, home,
+permissions and bad input (messages next to the fields, typed values kept, 4xx not 500)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from studyapp.db import freeze_clock
+from studyapp.extensions import db
+from studyapp.safety.models import AdverseEvent, SaeReport
+from tests import factories
+
+DAY1 = date(2026, 3, 2)
+NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, Day 15
+
+
+@pytest.fixture
+def subject(app, users):
+    freeze_clock(datetime(2026, 3, 1, 1, 0, tzinfo=UTC))
+    subject = factories.make_enrolled(users["investigator"], DAY1, screened=date(2026, 3, 1))
+    freeze_clock(NOW)
+    return subject
+
+
+def ae(**extra):
+    return {
+        "aeterm": "Headache after the infusion",
+        "ctcae_term": "Headache",
+        "start_date": "2026-03-09",
+        "end_date": "2026-03-10",
+        "ongoing": "",
+        "grade": "2",
+        "serious": "no",
+        "aware_date": "",
+        "aware_time": "",
+        "relatedness": "possibly",
+        "expected": "",
+        "aeacn": "DOSE NOT CHANGED",
+        "aeout": "RECOVERED/RESOLVED",
+        "treatment": "paracetamol 1 g",
+        "dose_id": "",
+        "action": "save",
+        **extra,
+    }
+
+
+def serious(**extra):
+    return ae(
+        **{
+            "aeterm": "Epistaxis needing admission",
+            "ctcae_term": "Epistaxis",
+            "grade": "3",
+            "end_date": "",
+            "ongoing": "y",
+            "serious": "yes",
+            "criteria": "aeshosp",
+            "aware_date": "2026-03-15",
+            "aware_time": "22:30",
+            "relatedness": "unlikely",
+            "aeout": "RECOVERING/RESOLVING",
+            **extra,
+        }
+    )
+
+
+def records():
+    db.session.expire_all()
+    return list(db.session.scalars(select(AdverseEvent).order_by(AdverseEvent.id)))
+
+
+def new_path(subject):
+    return f"/subjects/{subject.id}/adverse-events/new"
+
+
+def test_record_an_ae_and_see_it_listed(client, auth, subject):
+    auth.login("inv.user")
+    response = auth.post(new_path(subject), ae())
+    assert response.status_code == 302, response.get_data(as_text=True)
+    [record] = records()
+    assert (record.aedecod, record.aesoc, record.grade, record.aerel) == (
+        "Headache",
+        "Nervous system disorders",
+        2,
+        "RELATED",
+    )
+    html = client.get(f"/subjects/{subject.id}/adverse-events").get_data(as_text=True)
+    assert "Headache after the infusion" in html
+    assert "AE 1" in html
+
+
+def test_the_form_shows_the_grade_definitions_of_the_term(client, auth, subject):
+    auth.login("inv.user")
+    auth.post(new_path(subject), ae())
+    [record] = records()
+    html = client.get(f"/subjects/{subject.id}/adverse-events/{record.id}").get_data(as_text=True)
+    assert "System organ class: Nervous system disorders" in html
+    assert "Moderate pain; limiting instrumental ADL" in html
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"grade": "6"}, "grade", "The CTCAE grade is 1 to 5."),
+        ({"end_date": "2026-03-01"}, "end_date", "The end date is before the onset date."),
+        ({"serious": "yes", "criteria": ""}, "serious", "at least one criterion"),
+        ({"ctcae_term": "Headachy"}, "ctcae_term", "Choose a CTCAE v5.0 term from the list."),
+        ({"start_date": "2026-02-30"}, "start_date", "is not a date"),
+        ({"grade": "abc"}, "grade", "The CTCAE grade is 1 to 5."),
+        ({"grade": "３"}, "grade", "The CTCAE grade is 1 to 5."),
+        (
+            {"dose_id": "99999999999"},
+            "dose_id",
+            "Only an infusion-related reaction names an infusion.",
+        ),
+    ],
+)
+def test_bad_input_gets_a_message_next_to_the_field(client, auth, subject, changes, field, message):
+    auth.login("inv.user")
+    response = auth.post(new_path(subject), ae(**changes), page=new_path(subject))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html
+    assert f'id="{field}' in html
+    assert "Headache after the infusion" in html  # typed values kept
+    assert records() == []
+
+
+def test_serious_ae_goes_to_its_clock_and_report(client, auth, subject):
+    auth.login("inv.user")
+    response = auth.post(new_path(subject), serious())
+    assert response.status_code == 302, response.get_data(as_text=True)
+    [record] = records()
+    sae_path = f"/subjects/{subject.id}/adverse-events/{record.id}/sae"
+    assert response.headers["Location"].endswith(sae_path)
+    html = client.get(sae_path).get_data(as_text=True)
+    assert "2026-03-16 22:30" in html  # 24 h after 22:30 on the 15th, site time
+    assert "running" in html
+    assert "12 h 30 min left" in html  # now is 10:00 site time on the 16th
+    drafted = auth.post(
+        sae_path, {"new-kind": "SAE", "new-narrative": "Admitted for nasal packing."}
+    )
+    assert drafted.status_code == 302
+    [report] = db.session.scalars(select(SaeReport)).all()
+    report_path = f"{sae_path}/reports/{report.id}"
+    preview = client.get(f"{report_path}/report.pdf")
+    assert preview.mimetype == "application/pdf"
+    assert preview.data.startswith(b"%PDF-")
+    submitted = auth.post(
+        f"{report_path}/submit", {"sub-version": str(report.version)}, page=report_path
+    )
+    assert submitted.status_code == 302, submitted.get_data(as_text=True)
+    db.session.expire_all()
+    report = db.session.get(SaeReport, report.id)
+    assert report.submitted_at is not None
+    assert report.pdf_sha256
+    html = client.get(sae_path).get_data(as_text=True)
+    assert "reported on time" in html
+    kept = client.get(f"{report_path}/report.pdf")
+    assert kept.data == report.pdf
+
+
+def test_overdue_sae_is_red_on_home_and_dashboard(client, auth, subject):
+    auth.login("inv.user")
+    auth.post(new_path(subject), serious(aware_time="09:30"))  # due 09:30 today, now 10:00
+    home = client.get("/").get_data(as_text=True)
+    assert 'class="fail" data-testid="sae-row"' in home
+    assert "overdue by 0 h 30 min" in home
+    auth.logout()
+    auth.login("mon.user")
+    dashboard = client.get("/subjects/").get_data(as_text=True)
+    assert 'data-testid="overdue-saes"' in dashboard
+
+
+def test_monitor_reads_but_cannot_edit(client, auth, subject):
+    auth.login("inv.user")
+    auth.post(new_path(subject), ae())
+    [record] = records()
+    auth.logout()
+    auth.login("mon.user")
+    for path in (
+        f"/subjects/{subject.id}/adverse-events",
+        f"/subjects/{subject.id}/adverse-events/{record.id}",
+        "/safety/",
+        "/safety/saes",
+        "/safety/tasks",
+    ):
+        assert client.get(path).status_code == 200, path
+    page = f"/subjects/{subject.id}/adverse-events/{record.id}"
+    assert auth.post(page, ae(version=str(record.version), reason="x")).status_code == 403
+    assert auth.post(new_path(subject), ae(), page=page).status_code == 403
+
+
+def test_grade_change_from_the_page(client, auth, subject):
+    auth.login("inv.user")
+    auth.post(new_path(subject), ae(end_date="", ongoing="y", aeout="NOT RECOVERED/NOT RESOLVED"))
+    [first] = records()
+    page = f"/subjects/{subject.id}/adverse-events/{first.id}"
+    response = auth.post(
+        f"{page}/grade",
+        {"gc-version": str(first.version), "gc-grade": "3", "gc-on": "2026-03-12"},
+        page=page,
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    old, new = records()
+    assert (old.end_date, old.ongoing, new.grade, new.start_date) == (
+        "2026-03-12",
+        False,
+        3,
+        "2026-03-12",
+    )
+    assert new.episode_id == old.episode_id == old.id
+    overview = client.get("/safety/?min_grade=3").get_data(as_text=True)
+    assert "2 → 3" in overview
+
+
+def test_ctcae_search(client, auth, subject):
+    auth.login("mon.user")
+    found = client.get("/safety/ctcae.json?q=infusion").get_json()
+    assert found[0]["term"] == "Infusion related reaction"
+    assert found[0]["soc"] == "Injury, poisoning and procedural complications"
+    assert "1" in found[0]["grades"]
+
+
+def test_unknown_subject_and_ae_are_404(client, auth, subject):
+    auth.login("inv.user")
+    assert client.get(f"/subjects/{subject.id}/adverse-events/999").status_code == 404
+    assert client.get(f"/subjects/{subject.id}/adverse-events/999/sae").status_code == 404
+    assert client.get("/subjects/999/adverse-events").status_code == 404
+    assert client.get("/safety/?min_grade=9&subject=abc").status_code == 200
+
+
+def test_pages_have_no_server_error_for_hostile_filters(client, auth, subject):
+    auth.login("inv.user")
+    for query in ("term=%3Cscript%3E", "soc=" + "x" * 5000, "min_grade=-1", "subject=99999999999"):
+        response = client.get(f"/safety/?{query}")
+        assert response.status_code == 200
+        assert "<script>" not in response.get_data(as_text=True)
