@@ -24,6 +24,7 @@ from studyapp.errors import NotFound
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.protocol.model import VisitDef
+from studyapp.safety.models import AdverseEvent
 from studyapp.visits import crf, vitals
 from studyapp.visits.calendar import CalendarRow, visitnum_text
 from studyapp.visits.models import DoseAdministration, Visit, VitalSigns
@@ -170,8 +171,8 @@ def setting(ctx: crf.VisitContext, part: int = 1, split: bool | None = None) -> 
         split = part == 2 or (allowed and for_visit(ctx.visit, 2) is not None)
     plan, missing = planned_dose(ctx.subject.id, number, split)
     on = ctx.visit.visit_date
-    # IRRs are recorded with adverse events: until then the plan assumes none at earlier doses.
-    infusion = rules.infusion_plan(number, False, False, get_protocol().infusion)
+    before, at_first = irr_history(ctx.subject.id, number)
+    infusion = rules.infusion_plan(number, before, at_first, get_protocol().infusion)
     return DoseSetting(
         dose_number=number,
         part=part,
@@ -182,3 +183,19 @@ def setting(ctx: crf.VisitContext, part: int = 1, split: bool | None = None) -> 
         infusion=infusion,
         expected_date=on + timedelta(days=part - 1) if on else None,
     )
+
+
+def irr_history(subject_id: int, number: int) -> tuple[bool, bool]:
+    """(an IRR at any dose before *number*, an IRR at dose 1) from the recorded adverse
+    events marked as infusion-related reactions (not removed) and the doses they followed."""
+    rows = db.session.scalars(
+        select(DoseAdministration.dose_number)
+        .join(AdverseEvent, AdverseEvent.dose_id == DoseAdministration.id)
+        .where(
+            AdverseEvent.subject_id == subject_id,
+            AdverseEvent.irr.is_(True),
+            AdverseEvent.deleted_at.is_(None),
+            DoseAdministration.dose_number < number,
+        )
+    ).all()
+    return bool(rows), 1 in rows

@@ -113,10 +113,9 @@ def _prompts(lab: labs.LabPage) -> list[str]:
     return lab_findings.ae_prompts(lab.ctx.subject, found)
 
 
-def _ae_url(subject_id: int, visitnum: str) -> str | None:
-    """The AE form once the safety module provides it; until then the prompt lists the AE."""
-    entry = registry.ENTRIES["AE"]
-    return registry.url(entry, subject_id, visitnum) if entry.endpoint else None
+def _ae_url(subject_id: int, visitnum: str) -> str:
+    """The subject's adverse events page, where each result's AE task is answered."""
+    return registry.url(registry.ENTRIES["AE"], subject_id, visitnum)
 
 
 @bp.route(LAB_PAGE, methods=["GET", "POST"], endpoint="labs")

@@ -238,3 +238,4 @@ def test_pages_have_no_server_error_for_hostile_filters(client, auth, subject):
         response = client.get(f"/safety/?{query}")
         assert response.status_code == 200
         assert "<script>" not in response.get_data(as_text=True)
+

@@ -127,7 +127,7 @@ def test_planned_dose_arithmetic_is_shown_and_stored(client, auth, users, dosed_
     )
     assert "Dose 1 of 8" in text(page)
     assert "1000 mL, start at 50 mL/h, then +50 mL/h every 60 minutes" in text(page)
-    assert "assumes no infusion-related reaction at earlier doses" in text(page)
+    assert "infusion-related reactions recorded as adverse events" in text(page)
     saved = post(client, path(dosed_day1), form())
     assert saved.status_code == 302, text(saved)
     record = dose_row()
@@ -477,3 +477,39 @@ def test_screening_weight_is_the_reference_without_a_day1_weight(client, auth, u
     html = text(client.get(path(subject, "2")))
     assert "60 kg × 16 mg/kg = 960 mg → rounded to 960 mg" in html
     assert "Reference weight 60 kg (Screening), this visit 58 kg (−3.3 %, within 10 %)." in html
+
+
+def test_an_irr_recorded_at_dose_1_changes_the_infusion_plan_of_later_doses(
+    client, auth, users, dosed_day1
+):
+    from studyapp.safety import events
+
+    auth.login("inv.user")
+    assert post(client, path(dosed_day1, "1"), form("1")).status_code == 302
+    weigh(users["investigator"], dosed_day1, "3", "58.0")
+    plan = "Infusion plan: 500 mL, start at %s mL/h"
+    assert plan % 100 in text(client.get(path(dosed_day1, "3")))  # no IRR: later start rate
+    with acting_as(users["investigator"]):
+        events.add(
+            users["investigator"],
+            dosed_day1.id,
+            events.AeEntry(
+                aeterm="Chills during the first infusion",
+                ctcae_term="Infusion related reaction",
+                start_date=DAY1.isoformat(),
+                end_date=DAY1.isoformat(),
+                ongoing=False,
+                grade=2,
+                serious=False,
+                criteria=frozenset(),
+                aware_at=None,
+                relatedness="probably",
+                expected=None,
+                aeacn="DRUG INTERRUPTED",
+                aeout="RECOVERED/RESOLVED",
+                treatment=None,
+                irr=True,
+                dose_id=dose_row().id,
+            ),
+        )
+    assert plan % 50 in text(client.get(path(dosed_day1, "3")))  # after an IRR: 50 mL/h again
