@@ -50,7 +50,7 @@ def upgrade():
         sa.Column("irr", sa.Boolean(), nullable=False),
         sa.Column("dose_id", sa.Integer(), nullable=True),
         sa.Column("dlt_candidate", sa.Boolean(), nullable=False),
-        sa.Column("dlt_reason", sa.String(length=30), nullable=True),
+        sa.Column("dlt_reason", sa.String(length=120), nullable=True),
         sa.Column("dlt_decision", sa.String(length=10), nullable=True),
         sa.Column("dlt_decision_reason", sa.Text(), nullable=True),
         sa.Column("dlt_decided_by_id", sa.Integer(), nullable=True),

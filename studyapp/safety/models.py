@@ -93,7 +93,7 @@ class AdverseEvent(CrfMixin, AuditedMixin, db.Model):
     dose_id: Mapped[int | None] = mapped_column(ForeignKey("dose_administration.id"))
     # Dose-limiting toxicity: computed candidacy and the investigator's decision.
     dlt_candidate: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    dlt_reason: Mapped[str | None] = mapped_column(String(30))
+    dlt_reason: Mapped[str | None] = mapped_column(String(120))
     dlt_decision: Mapped[str | None] = mapped_column(String(10))
     dlt_decision_reason: Mapped[str | None] = mapped_column(Text)
     dlt_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

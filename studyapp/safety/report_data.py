@@ -128,7 +128,8 @@ def dose_rows(sae: Sae) -> tuple[Row, ...]:
 
 
 def build(sae: Sae, report: SaeReport, actor: User) -> SaeReportData:
-    """The PDF content of *report* as the CRFs stand now."""
+    """The PDF content of *report* as the CRFs stand now; *actor* is named as the reporter:
+    the user who submits it, or for a draft's preview the user who drafted it."""
     protocol = get_protocol()
     subject = sae.subject
     kind = label("report_kind", report.kind)

@@ -59,16 +59,32 @@ class Sae:
 
 
 def required_kinds(record: AdverseEvent) -> list[str]:
-    """The clocked reports an SAE needs: the initial report, plus SUSAR reports if it is one."""
+    """The clocked reports an SAE needs: the initial report, plus SUSAR reports if it is one.
+
+    Every serious record of the episode counts: a grade change that turns the event fatal,
+    related or unexpected adds the SUSAR clocks (from the first awareness, the earlier day).
+    """
     rule = get_protocol().safety
-    related = record.relatedness is not None and adverse.is_related(record.relatedness, rule)
+    records = [r for r in _episode(record) if r.aeser] or [record]
     expedited = adverse.expedited_kinds(
-        serious=bool(record.aeser),
-        related=related,
-        expected=record.expected is not False,
-        fatal_or_life_threatening=record.aesdth or record.aeslife,
+        serious=True,
+        related=any(
+            r.relatedness is not None and adverse.is_related(r.relatedness, rule) for r in records
+        ),
+        expected=all(r.expected is not False for r in records),
+        fatal_or_life_threatening=any(r.aesdth or r.aeslife for r in records),
     )
     return [INITIAL, *expedited]
+
+
+def _episode(record: AdverseEvent) -> list[AdverseEvent]:
+    return list(
+        db.session.scalars(
+            select(AdverseEvent).where(
+                AdverseEvent.episode_id == record.episode_id, AdverseEvent.deleted_at.is_(None)
+            )
+        )
+    )
 
 
 def clocks(record: AdverseEvent, reports: list[SaeReport], now: datetime) -> list[adverse.Clock]:

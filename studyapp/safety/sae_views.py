@@ -9,6 +9,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.errors import Conflict, StaleVersion, ValidationFailed
 from studyapp.extensions import db
@@ -168,11 +169,8 @@ def sae_pdf(subject_id: int, ae_id: int, report_id: int) -> Any:
     """The submitted PDF as kept, or for a draft a preview made now."""
     item = sae.sae_of(current_user, subject_id, ae_id)
     report = sae.get_report(item, report_id)
-    pdf = (
-        report.pdf
-        if report.pdf is not None
-        else render(report_data.build(item, report, current_user))
-    )
+    author = (report.created_by_id and db.session.get(User, report.created_by_id)) or current_user
+    pdf = report.pdf if report.pdf is not None else render(report_data.build(item, report, author))
     kind = "submitted" if report.pdf is not None else "draft"
     ae = item.record.label.replace(" ", "")
     name = f"{item.subject.label}-{ae}-{report.kind}-{report.number}-{kind}.pdf"

@@ -19,6 +19,7 @@ from studyapp.safety import ctcae, overview, sae, tasks
 from studyapp.safety.forms import TaskForm
 from studyapp.safety.models import AdverseEvent
 from studyapp.safety.report_data import LAB_DAYS_BEFORE
+from studyapp.subjects.labels import label
 from studyapp.subjects.models import ENROLLED, Subject
 from studyapp.visits.forms import choices
 from studyapp.web import attach_errors, safe_next
@@ -26,10 +27,35 @@ from studyapp.web import attach_errors, safe_next
 bp = Blueprint("safety", __name__)
 
 
+def dlt_reason_text(code: str) -> str:
+    """Why an AE is (not) a candidate DLT; the exceptions with the protocol's limits."""
+    rule = get_protocol().dlt
+    texts = {
+        "irr_resolved": _(
+            "not a DLT if a grade 3 infusion reaction was back to grade 1 or less within %(h)d h",
+            h=rule.irr_grade3_resolution_hours,
+        ),
+        "gi_controlled": _(
+            "not a DLT if grade 3 GI symptoms were controlled within %(h)d h",
+            h=rule.gi_grade3_control_hours,
+        ),
+        "lab_resolved": _(
+            "not a DLT if an asymptomatic grade 3 lab value resolved within %(d)d days",
+            d=rule.lab_grade3_resolution_days,
+        ),
+        "neutropenia_duration": _(
+            "a DLT only if grade 4 neutropenia lasted more than %(d)d days",
+            d=rule.neutropenia_grade4_min_days,
+        ),
+    }
+    return texts.get(code) or label("dlt_reason", code)
+
+
 @bp.app_context_processor
 def _safety_helpers() -> dict[str, Any]:
     rule = get_protocol().safety
     return {
+        "dlt_reason_text": dlt_reason_text,
         "sae_hours": rule.sae_sponsor_hours,
         "ae_task_grade": rule.ae_task_min_grade,
         "lab_days_before": LAB_DAYS_BEFORE,

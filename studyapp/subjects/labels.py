@@ -167,12 +167,6 @@ DLT_REASON = {
     "non_hematologic": _l("non-haematological toxicity of grade 3 or more"),
     "below_grade": _l("below the DLT grade"),
     "hematologic": _l("haematological: not a DLT at this grade"),
-    "irr_resolved": _l(
-        "not a DLT if a grade 3 infusion reaction was back to grade 1 or less within 24 h"
-    ),
-    "gi_controlled": _l("not a DLT if grade 3 GI symptoms were controlled within 72 h"),
-    "lab_resolved": _l("not a DLT if an asymptomatic grade 3 lab value resolved within 7 days"),
-    "neutropenia_duration": _l("a DLT only if grade 4 neutropenia lasted more than 7 days"),
     "onset_uncertain": _l("partial onset date: it may be outside the DLT window"),
 }
 DLT_DECISION = {"confirmed": _l("confirmed DLT"), "rejected": _l("rejected: not a DLT")}

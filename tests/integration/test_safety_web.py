@@ -239,3 +239,29 @@ def test_pages_have_no_server_error_for_hostile_filters(client, auth, subject):
         assert response.status_code == 200
         assert "<script>" not in response.get_data(as_text=True)
 
+
+def test_the_irr_link_of_a_dose_prefills_the_form(client, auth, users, subject):
+    from decimal import Decimal
+
+    from studyapp.audit import acting_as
+    from studyapp.visits.models import DoseAdministration, Visit
+
+    with acting_as(users["investigator"]):
+        visit = Visit(subject_id=subject.id, code="D1", visitnum="1", visit_date=DAY1)
+        db.session.add(visit)
+        db.session.flush()
+        dose = DoseAdministration(
+            subject_id=subject.id,
+            visit_id=visit.id,
+            dose_number=1,
+            ec_date=DAY1,
+            given_dose=Decimal(930),
+            status="complete",
+        )
+        db.session.add(dose)
+        db.session.commit()
+    auth.login("inv.user")
+    html = client.get(f"{new_path(subject)}?dose={dose.id}").get_data(as_text=True)
+    assert 'value="Infusion related reaction"' in html
+    assert f'<option selected value="{dose.id}">' in html or f'value="{dose.id}" selected' in html
+    assert 'value="2026-03-02"' in html
