@@ -15,13 +15,13 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, select
 
-from studyapp import demo_visits
+from studyapp import demo_safety, demo_visits
 from studyapp.audit import acting_as
 from studyapp.auth import passwords
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Role
-from studyapp.db import freeze_clock, site_today
-from studyapp.demo_visits import COURSES, Step
+from studyapp.db import freeze_clock, site_today, site_zone
+from studyapp.demo_visits import COURSES, MORNING, Step
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects import checklist, history, runin, services
@@ -59,6 +59,8 @@ CATEGORY = {
 REPEAT_COUNT = "Platelet count repeated within 2 days before Day 1"
 #: The enrolled demo subjects in enrolment order (their visit courses, in order).
 ENROLMENT_ORDER = ("first", "second", "third", "fourth", "fifth")
+#: Day 1 of each enrolled demo subject, in days relative to today.
+DAY1 = {"first": -120, "second": -113, "third": -106, "fourth": -27, "fifth": -6}
 #: The first demo screening is this many days before today.
 STUDY_DAYS = 134
 
@@ -195,21 +197,23 @@ def _build_study(b: _Builder) -> None:
         screen("high", HIGH_COUNT, -131),
         fail("high", -131, "Platelet count 42 x10^9/L at screening: IN03 requires < 30."),
         screen("second", RUN_IN[1], -128),
-        *enrol("first", RUN_IN[0], -120),
+        *enrol("first", RUN_IN[0], DAY1["first"]),
         screen("third", RUN_IN[2], -120),
-        *enrol("second", RUN_IN[1], -113),
-        *enrol("third", RUN_IN[2], -106),
+        *enrol("second", RUN_IN[1], DAY1["second"]),
+        *enrol("third", RUN_IN[2], DAY1["third"]),
         Step(b.on(-75), lambda: b.sign_dlt_review(-75)),  # last run-in DLT window ended -79
         screen("hbv", HEPATITIS_B, -60),
         fail("hbv", -58, "HBsAg positive with detectable HBV DNA: exclusion EX03."),
         screen("fourth", LATER[0], -40),
-        *enrol("fourth", LATER[0], -27),
+        *enrol("fourth", LATER[0], DAY1["fourth"]),
         screen("fifth", LATER[1], -18),
-        *enrol("fifth", LATER[1], -6),
+        *enrol("fifth", LATER[1], DAY1["fifth"]),
         screen("sixth", IN_SCREENING, -3, complete=False),
+        *demo_safety.steps(b.inv, made.__getitem__, {k: b.on(d) for k, d in DAY1.items()}),
     ]
-    for step in sorted(timeline, key=lambda s: s.on):  # stable: same-day steps keep their order
-        b.at(step.on)
+    # stable: steps of the same day and time keep their order
+    for step in sorted(timeline, key=lambda s: (s.on, s.at)):
+        b.at(step.on, step.at)
         step.run()
 
 
@@ -223,8 +227,9 @@ class _Builder:
     def on(self, offset: int) -> date:
         return self.today + timedelta(days=offset)
 
-    def at(self, day: date) -> None:
-        freeze_clock(datetime.combine(day, time(2, 0), tzinfo=UTC))
+    def at(self, day: date, at: time = MORNING) -> None:
+        """The clock frozen on *day* at the site time *at*."""
+        freeze_clock(datetime.combine(day, at, tzinfo=site_zone()).astimezone(UTC))
 
     def visits(self, key: str, made: dict[str, Subject], day1_offset: int) -> list[Step]:
         """The visits of the n-th enrolled demo subject (``demo_visits.COURSES``)."""
@@ -232,9 +237,9 @@ class _Builder:
         return demo_visits.steps(self.inv, lambda: made[key], course, self.on(day1_offset))
 
     def day(self, offset: int) -> date:
-        """Today + ``offset`` days; the clock is frozen at 02:00 UTC (10:00 at the site)."""
+        """Today + ``offset`` days; the clock is frozen at 10:00 at the site."""
         day = self.today + timedelta(days=offset)
-        freeze_clock(datetime.combine(day, time(2, 0), tzinfo=UTC))
+        self.at(day)
         return day
 
     def screen(self, p: DemoSubject, offset: int, *, complete: bool = True) -> Subject:

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from studyapp.audit import acting_as
 from studyapp.auth.models import User
-from studyapp.clinical.dosing import dose_mg
+from studyapp.clinical.dosing import InfusionPlan, dose_mg, infusion_plan
 from studyapp.clinical.schedule import date_of_day
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.models import Subject
 from studyapp.visits import bleeding, calendar, dose_save, dosing, labs, medications, vitals
+from studyapp.visits.dose_plan import irr_history
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,15 @@ class Rescue:
     route: str
     days: int
     indication: str
+
+
+@dataclass(frozen=True)
+class Pause:
+    """An infusion paused for a reaction, restarted at half its rate and stepped up again."""
+
+    at: time
+    minutes: int
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,10 @@ class Course:
     #: the platelet unit the site's analyser reports
     plt_unit: str = "10^9/L"
     igg: tuple[str, ...] = ("10.8", "9.1", "7.9", "7.4", "7.7")
+    #: visit code -> {test code: value}: blood counts that differ from ``CBC`` and ``HGB``
+    cbc: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: visit code -> the pause of that visit's infusion
+    pauses: dict[str, Pause] = field(default_factory=dict)
 
 
 # fmt: off
@@ -57,19 +71,22 @@ COURSES = (
     Course("56.4", "162", {"D1": 9, "D8": 21, "D15": 46, "D22": 84, "D29": 112, "D36": 128,
                            "D43": 141, "D50": 137, "EOT": 126, "FU71": 118, "FU85": 109,
                            "FU99": 101, "FU113": 96},
-           bleeding={"D1": (1, {"PETECHIAE": 1}), "D8": (1, {"PETECHIAE": 1})}),
+           bleeding={"D1": (1, {"PETECHIAE": 1}), "D8": (1, {"PETECHIAE": 1})},
+           pauses={"D1": Pause(time(10, 45), 35,
+                               "Infusion-related reaction: chills, chest tightness")}),
     Course("74.2", "175", {"D1": 18, "D8": 24, "D15": 39, "D22": 47, "D29": 58, "D36": 62,
                            "D43": 55, "D50": 64, "EOT": 59, "FU71": 44, "FU85": 36, "FU99": 33},
-           skip=("FU113",), plt_unit="/uL"),
+           skip=("FU113",), plt_unit="/uL", cbc={"D15": {"WBC": "4.3", "LYM": "0.42"}}),
     Course("61.0", "158", {"D1": 6, "D8": 9, "D15": 12, "D22": 8, "D29": 41, "D36": 33,
                            "D43": 14, "D50": 10, "EOT": 9, "FU71": 11, "FU85": 8, "FU99": 7},
            bleeding={"D1": (1, {"PETECHIAE": 1, "ECCHYMOSES": 1}),
                      "D22": (2, {"EPISTAXIS": 2, "PETECHIAE": 1}),
                      "D43": (1, {"ECCHYMOSES": 1})},
            rescue=(Rescue(23, "Human immunoglobulin (IVIG)", "IVIG", "30", "g", "INTRAVENOUS", 2,
-                          "Epistaxis over 30 minutes with platelets 8 x10^9/L"),)),
+                          "Epistaxis over 30 minutes with platelets 8 x10^9/L"),),
+           cbc={"D29": {"HGB": "97"}, "D36": {"HGB": "109"}}),  # red cells given on Day 23
     Course("68.5", "178", {"D1": 14, "D8": 26, "D15": 41}, skip=("D22", "D29"),
-           bleeding={"D1": (1, {"PETECHIAE": 1})}),
+           bleeding={"D1": (1, {"PETECHIAE": 1})}, cbc={"D15": {"WBC": "2.9", "NEUT": "0.8"}}),
     Course("52.7", "160", {"D1": 19}, skip=("D8",)),
 )
 CBC = {"WBC": "5.4", "NEUT": "3.2", "LYM": "1.6"}
@@ -78,8 +95,13 @@ CHEM = {"ALT": "24", "AST": "21", "BILI": "11.2", "ALB": "42.5"}
 CREAT = {"F": "66", "M": "84"}
 IG_OTHER = {"IGA": "1.9", "IGM": "0.8"}
 # fmt: on
-INFUSION = {1: (time(9, 30), time(17, 10)), 2: (time(9, 30), time(14, 20))}
+#: Start and stop of an infusion of the first volume, of the later volume from the first start
+#: rate, and of the later volume from the later start rate (``[infusion]``).
+FIRST_INFUSION = (time(9, 30), time(17, 10))
+SLOW_INFUSION = (time(9, 30), time(14, 20))
 LATER_INFUSION = (time(9, 30), time(12, 50))
+#: Steps are done at this site time of their day; a dosing visit once the infusion is over.
+MORNING, EVENING = time(10, 0), time(18, 0)
 PREMEDS = {"METHYLPRED": "100", "PARACETAMOL": "650", "ANTIHISTAMINE": "25"}
 
 
@@ -87,6 +109,8 @@ PREMEDS = {"METHYLPRED": "100", "PARACETAMOL": "650", "ANTIHISTAMINE": "25"}
 class Step:
     on: date
     run: Callable[[], None]
+    #: site time of day
+    at: time = MORNING
 
 
 def steps(inv: User, subject: Callable[[], Subject], course: Course, day1: date) -> list[Step]:
@@ -97,7 +121,8 @@ def steps(inv: User, subject: Callable[[], Subject], course: Course, day1: date)
         if visit.code in course.skip or visit.code not in course.platelets:
             continue
         on = date_of_day(day1, visit.day)  # type: ignore[arg-type]
-        out.append(Step(on, _visit_step(inv, subject, course, visit.code, on)))
+        at = EVENING if "EC" in visit.forms else MORNING
+        out.append(Step(on, _visit_step(inv, subject, course, visit.code, on), at))
     for rescue in course.rescue:
         on = date_of_day(day1, rescue.day)
         last = on + timedelta(days=rescue.days - 1)  # entered once the course is over
@@ -142,7 +167,7 @@ def _enter_visit(inv: User, subject: Subject, course: Course, code: str, on: dat
         entry = bleeding.BleedingEntry(on, who, items)
         bleeding.save(inv, subject.id, num, entry, visit_date=on, confirmed=True)
         if "EC" in visit.forms:
-            _dose(inv, subject, course, num, on)
+            _dose(inv, subject, course.weight, num, course.pauses.get(code), on)
 
 
 def _vitals(
@@ -177,6 +202,8 @@ def _labs(
     plt = (count * 1000, "/uL") if course.plt_unit == "/uL" else (count, "10^9/L")
     values = {"PLAT": plt, "HGB": (Decimal(HGB[subject.sex]), "g/L")}
     values |= {k: (Decimal(v), "10^9/L") for k, v in CBC.items()}
+    other = course.cbc.get(code, {})
+    values |= {k: (Decimal(v), "g/L" if k == "HGB" else "10^9/L") for k, v in other.items()}
     _save_lab(inv, subject, num, "CBC", on, values)
     if "CHEM" in forms:
         chem = {k: (Decimal(v), get_protocol().lab(k).si_unit) for k, v in CHEM.items()}
@@ -202,28 +229,63 @@ def _save_lab(
     labs.save(inv, subject.id, num, form, entry, visit_date=on, confirmed=True)
 
 
-def _dose(inv: User, subject: Subject, course: Course, num: str, on: date) -> None:
+def _dose(
+    inv: User, subject: Subject, weight: str, num: str, pause: Pause | None, on: date
+) -> None:
+    """The planned dose, infused as the protocol plans it after the subject's reactions."""
     rule = get_protocol().dosing
-    number = int(Decimal(num))
-    planned = dose_mg(Decimal(course.weight), rule.mg_per_kg, rule.rounding_mg)
-    start, stop = INFUSION.get(number, LATER_INFUSION)
-    first_rate = Decimal(50) if number <= 2 else Decimal(100)
-    steps_ = [
-        dosing.RateStepEntry(time(start.hour + i, start.minute), first_rate + 50 * i)
-        for i in range(4 if number <= 2 else 3)
-    ]
+    planned = dose_mg(Decimal(weight), rule.mg_per_kg, rule.rounding_mg)
+    plan = _infusion(subject, int(Decimal(num)))
+    start, stop = _times(plan)
     entry = dosing.DoseEntry(
         ec_date=on,
         start_time=start,
-        stop_time=stop,
+        stop_time=_later(stop, pause.minutes) if pause else stop,
         given_dose=planned,
         given_volume=planned / rule.concentration_mg_per_ml,
         premed_time=time(8, 15),
         premeds={dosing.PREMED_COLUMNS[k]: Decimal(v) for k, v in PREMEDS.items()},
-        steps=steps_,
-        interrupted=False,
+        steps=[dosing.RateStepEntry(at, rate) for at, rate in _rates(plan, start, pause)],
+        interrupted=pause is not None,
+        interruption_minutes=pause.minutes if pause else None,
+        interruption_reason=pause.reason if pause else None,
     )
     dose_save.save(inv, subject.id, num, entry, visit_date=on, confirmed=True)
+
+
+def _infusion(subject: Subject, number: int) -> InfusionPlan:
+    """The infusion plan of dose *number*, given the reactions recorded at earlier doses."""
+    before, at_first = irr_history(subject.id, number)
+    return infusion_plan(number, before, at_first, get_protocol().infusion)
+
+
+def _times(plan: InfusionPlan) -> tuple[time, time]:
+    rule = get_protocol().infusion
+    if plan.volume_ml == rule.first_volume_ml:
+        return FIRST_INFUSION
+    return SLOW_INFUSION if plan.start_rate == rule.first_start_rate_ml_h else LATER_INFUSION
+
+
+def _rates(plan: InfusionPlan, start: time, pause: Pause | None) -> list[tuple[time, Decimal]]:
+    """Up by the plan's step each interval to its maximum; after a pause, again from half the
+    rate the infusion was paused at."""
+    rates = _ladder(plan, start, plan.start_rate)
+    if pause is None:
+        return rates
+    before = [(at, rate) for at, rate in rates if at <= pause.at]
+    return before + _ladder(plan, _later(pause.at, pause.minutes), before[-1][1] / 2)
+
+
+def _ladder(plan: InfusionPlan, at: time, rate: Decimal) -> list[tuple[time, Decimal]]:
+    out = []
+    while rate <= plan.max_rate:
+        out.append((at, rate))
+        at, rate = _later(at, plan.increment_minutes), rate + plan.increment
+    return out
+
+
+def _later(at: time, minutes: int) -> time:
+    return (datetime.combine(date.min, at) + timedelta(minutes=minutes)).time()
 
 
 def _enter_rescue(inv: User, subject: Subject, rescue: Rescue, on: date) -> None:

@@ -140,13 +140,20 @@ def latest_day(text: str) -> date:
 
 
 def _check(
-    entry: AeEntry, subject: Subject, checks: EditChecks, *, continuing: bool = False
+    entry: AeEntry,
+    subject: Subject,
+    checks: EditChecks,
+    *,
+    continuing: bool = False,
+    superseded: bool = False,
 ) -> tuple[ctcae.Term | None, DoseAdministration | None]:
+    """*continuing*: a grade-change record (its episode began earlier); *superseded*: a record
+    a grade change ended (its end date is the change, its outcome is the event's then)."""
     term = _check_term(entry, checks)
     start = partial_date(checks, "start_date", entry.start_date)
     end = partial_date(checks, "end_date", entry.end_date)
     checks.required("start_date", entry.start_date)
-    _check_period(entry, start, end, checks)
+    _check_period(entry, start, end, checks, superseded)
     _check_grade(entry, term, checks)
     _check_serious(entry, checks, continuing)
     _check_codes(entry, checks)
@@ -172,6 +179,7 @@ def _check_period(
     start: tuple[int, int | None, int | None] | None,
     end: tuple[int, int | None, int | None] | None,
     checks: EditChecks,
+    superseded: bool = False,
 ) -> None:
     if entry.ongoing and entry.end_date is not None:
         checks.error("end_date", _("An ongoing event has no end date: clear one of them."))
@@ -185,7 +193,7 @@ def _check_period(
         return
     if entry.ongoing and entry.aeout not in ONGOING_OUTCOMES:
         checks.error("aeout", _("An ongoing event is recovering, not recovered or unknown."))
-    elif entry.end_date is not None and entry.aeout not in ENDED_OUTCOMES:
+    elif entry.end_date is not None and not superseded and entry.aeout not in ENDED_OUTCOMES:
         checks.error(
             "aeout",
             _("An event with an end date is recovered (with or without sequelae) or fatal."),
@@ -448,7 +456,11 @@ def update(
     crf.check_version(record, version)
     entry = _clean(entry)
     checks = EditChecks(completing=completing)
-    term, _dose = _check(entry, subject, checks)
+    later = select(AdverseEvent.id).where(
+        AdverseEvent.previous_id == record.id, AdverseEvent.deleted_at.is_(None)
+    )
+    superseded = db.session.scalar(later) is not None
+    term, _dose = _check(entry, subject, checks, superseded=superseded)
     warnings = checks.finish(confirmed)
     set_reason(reason)
     _apply(record, entry, term, warnings, completing)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
@@ -9,12 +10,24 @@ import pytest
 from sqlalchemy import func, select
 
 from studyapp.audit.models import AuditLog
+from studyapp.clinical import adverse
 from studyapp.db import utcnow
 from studyapp.demo import REPEAT_COUNT, demo_summary, load_demo
 from studyapp.extensions import db
+from studyapp.safety import events, overview, sae, tasks
+from studyapp.safety.models import (
+    FOLLOW_UP,
+    INITIAL,
+    NOT_AE,
+    RECORDED_AE,
+    AdverseEvent,
+    LabAeDecision,
+)
 from studyapp.signatures.models import Signature
 from studyapp.subjects import checklist, history, runin
 from studyapp.subjects.models import ENROLLED, SCREEN_FAILED, SCREENING, Subject
+from studyapp.visits import dose_plan
+from studyapp.visits.dosing import steps_of
 
 
 def count(model, *where):
@@ -154,3 +167,97 @@ def test_the_demo_visits_give_responders_a_non_responder_a_rescue_and_an_overdue
     assert sum(1 for _s, _c, status in statuses if status == "overdue") == 1
     assert count(DoseAdministration) == 8 * 3 + 3 + 1  # the run-in subjects had all 8 doses
     assert who("lab_result", "stresn") == {"inv.zhang"}
+
+
+def enrolled(number):
+    (subject,) = subjects(Subject.subject_number == number)
+    return subject
+
+
+def test_the_demo_infusion_reaction_follows_the_first_dose_and_slows_later_infusions(demo):
+    from studyapp.visits.models import DoseAdministration
+
+    subject = enrolled("ITP-001")
+    (irr,) = [r for r in events.listing(subject) if r.irr]
+    dose = db.session.get(DoseAdministration, irr.dose_id)
+    assert (dose.subject_id, dose.dose_number, dose.ec_date) == (subject.id, 1, subject.day1_date)
+    assert (irr.aedecod, irr.grade, irr.aeser, irr.aerel) == (
+        "Infusion related reaction",
+        2,
+        False,
+        "RELATED",
+    )
+    assert irr.start_date == irr.end_date == subject.day1_date.isoformat()
+    assert (irr.aeacn, irr.aeout) == ("DRUG INTERRUPTED", "RECOVERED/RESOLVED")
+    assert not irr.dlt_candidate  # in the DLT window, but grade 2
+    assert (dose.interrupted, dose.interruption_minutes) == (True, 35)
+    assert dose_plan.irr_history(subject.id, 3) == (True, True)
+    later = [d for d in events.doses(subject) if d.dose_number >= 3]
+    assert all(steps_of(d)[0].rate == 50 for d in later)  # the first start rate again
+    fatigue = [r for r in events.listing(subject) if r.aedecod == "Fatigue"]
+    assert [r.grade for r in fatigue] == [1, 2, 1]
+    assert len({r.episode_id for r in fatigue}) == 1
+    assert (fatigue[-1].ongoing, fatigue[-1].aeout) == (False, "RECOVERED/RESOLVED")
+
+
+def test_the_demo_sae_met_its_clock_and_its_reports_keep_their_pdf(demo):
+    inv = demo["inv.zhang"]
+    (item,) = sae.saes(inv)
+    record = item.record
+    assert item.subject.subject_number == "ITP-003"
+    assert (record.aedecod, record.grade, record.aeshosp, record.relatedness) == (
+        "Epistaxis",
+        3,
+        True,
+        "unlikely",
+    )
+    assert sae.required_kinds(record) == [INITIAL]  # unlikely related: not a SUSAR
+    assert [(c.kind, c.state) for c in item.clocks] == [(INITIAL, adverse.MET)]
+    assert [(r.kind, r.number) for r in item.reports] == [(INITIAL, 0), (FOLLOW_UP, 1)]
+    for report in item.reports:
+        assert report.pdf.startswith(b"%PDF")
+        assert report.pdf_sha256 == hashlib.sha256(report.pdf).hexdigest()
+        assert report.submitted_by_id == inv.id
+    initial, follow_up = item.reports
+    assert timedelta(hours=6) < initial.submitted_at - record.aware_at < timedelta(hours=24)
+    assert follow_up.submitted_at > initial.submitted_at + timedelta(days=3)
+    assert (record.ongoing, record.aeout) == (False, "RECOVERED/RESOLVED")
+    reasons = select(AuditLog.reason).where(
+        AuditLog.table_name == "adverse_event", AuditLog.field == "aeout"
+    )
+    assert "Follow-up: resolved after discharge" in set(db.session.scalars(reasons))
+    assert who("sae_report", "pdf_sha256") == {"inv.zhang"}
+    assert who("adverse_event", "grade") == {"inv.zhang"}
+
+
+def test_the_demo_overview_lists_the_grade_3_events_and_the_sae(demo):
+    found = overview.overview(demo["inv.zhang"])
+    severe = {
+        (e.subject.subject_number, e.first.aedecod, e.worst, e.serious, e.related)
+        for e in found.severe_or_serious
+    }
+    assert severe == {
+        ("ITP-002", "Hypertension", 3, False, False),
+        ("ITP-003", "Epistaxis", 3, True, False),
+    }
+    assert [e.subject.subject_number for e in found.serious] == ["ITP-003"]
+    assert [(e.subject.subject_number, e.worst) for e in found.irrs] == [("ITP-001", 2)]
+    (fatigue,) = [e for e in found.episodes if e.first.aedecod == "Fatigue"]
+    assert (fatigue.grades, fatigue.worst) == ([1, 2, 1], 2)  # the worst, not the latest
+    assert found.dlts == []
+    assert found.subjects_by_grade == {1: 0, 2: 1, 3: 2, 4: 0, 5: 0}
+
+
+def test_the_demo_lab_tasks_are_answered_but_one(demo):
+    (task,) = tasks.open_tasks(demo["inv.zhang"])
+    assert (task.subject_label, task.testcd, task.grade) == ("ITP-004", "NEUT", 3)
+    answers = {
+        db.session.get(Subject, d.subject_id).subject_number: (d.decision, d.ae_id, d.reason)
+        for d in db.session.scalars(select(LabAeDecision))
+    }
+    assert set(answers) == {"ITP-002", "ITP-003"}
+    decision, _ae_id, reason = answers["ITP-002"]
+    assert (decision, bool(reason)) == (NOT_AE, True)
+    decision, ae_id, _reason = answers["ITP-003"]
+    assert decision == RECORDED_AE
+    assert db.session.get(AdverseEvent, ae_id).aedecod == "Epistaxis"

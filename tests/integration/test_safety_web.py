@@ -265,3 +265,23 @@ def test_the_irr_link_of_a_dose_prefills_the_form(client, auth, users, subject):
     assert 'value="Infusion related reaction"' in html
     assert f'<option selected value="{dose.id}">' in html or f'value="{dose.id}" selected' in html
     assert 'value="2026-03-02"' in html
+
+
+def test_a_record_ended_by_a_grade_change_can_still_be_corrected(client, auth, subject):
+    auth.login("inv.user")
+    auth.post(new_path(subject), ae(end_date="", ongoing="y", aeout="NOT RECOVERED/NOT RESOLVED"))
+    [first] = records()
+    page = f"/subjects/{subject.id}/adverse-events/{first.id}"
+    data = {"gc-version": str(first.version), "gc-grade": "3", "gc-on": "2026-03-12"}
+    auth.post(f"{page}/grade", data, page=page)
+    old, _new = records()
+    fixed = ae(
+        aeterm="Headache (typo fixed)",
+        end_date="2026-03-12",
+        aeout="NOT RECOVERED/NOT RESOLVED",
+        version=str(old.version),
+        reason="Typo in the term",
+    )
+    response = auth.post(page, fixed)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert records()[0].aeterm == "Headache (typo fixed)"

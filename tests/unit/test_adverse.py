@@ -48,7 +48,6 @@ DLT = PROTOCOL.dlt
 WINDOW = PROTOCOL.run_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # UTC+08:00 all year, no daylight saving
-UTC = ZoneInfo("UTC")
 ONE_SECOND = timedelta(seconds=1)
 
 # SAE: aware late in the evening, so the 24 h clock runs over midnight.
