@@ -1,12 +1,13 @@
 """What an SAE report PDF holds, pulled from the CRFs: the event, the relevant lab values
-(from 14 days before onset), the concomitant medications and the study drug given."""
+(abnormal or graded results, and the platelet counts, from 14 days before to 14 days after
+onset), the concomitant medications and the study drug given."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from studyapp.auth.models import User
 from studyapp.clinical import partial_dates
@@ -20,11 +21,13 @@ from studyapp.safety.models import CRITERIA, SaeReport
 from studyapp.safety.sae import Sae
 from studyapp.subjects.labels import label
 from studyapp.visits import medications
+from studyapp.visits.lab_findings import DISEASE_TEST
 from studyapp.visits.lab_readings import unit_text
 from studyapp.visits.models import LabPanel, LabResult
 
-#: Lab values from this many days before the onset are relevant to the report.
+#: Lab values from this many days before to this many days after the onset are relevant.
 LAB_DAYS_BEFORE = 14
+LAB_DAYS_AFTER = 14
 
 
 def _when(moment: datetime | None) -> str:
@@ -74,7 +77,17 @@ def lab_rows(sae: Sae) -> tuple[Row, ...]:
         .order_by(LabPanel.lb_date, LabResult.testcd)
     )
     if onset is not None:
-        query = query.where(LabPanel.lb_date >= onset - timedelta(days=LAB_DAYS_BEFORE))
+        query = query.where(
+            LabPanel.lb_date >= onset - timedelta(days=LAB_DAYS_BEFORE),
+            LabPanel.lb_date <= onset + timedelta(days=LAB_DAYS_AFTER),
+        )
+    query = query.where(
+        or_(
+            LabResult.testcd == DISEASE_TEST,
+            LabResult.nrind.in_(("LOW", "HIGH")),
+            LabResult.toxgr.is_not(None),
+        )
+    )
     protocol = get_protocol()
     rows = []
     for result, on in db.session.execute(query).all():
@@ -157,7 +170,10 @@ def build(sae: Sae, report: SaeReport, actor: User) -> SaeReportData:
             "event": _("Event"),
             "narrative": _("Narrative"),
             "labs": _(
-                "Relevant laboratory values (from %(n)d days before onset)", n=LAB_DAYS_BEFORE
+                "Platelet counts and abnormal laboratory values, %(a)d days before to %(b)d "
+                "days after onset",
+                a=LAB_DAYS_BEFORE,
+                b=LAB_DAYS_AFTER,
             ),
             "meds": _("Concomitant medications"),
             "doses": _("Study drug administrations"),

@@ -34,6 +34,7 @@ from studyapp.subjects.guards import invalid
 from studyapp.subjects.models import Subject
 from studyapp.visits import summary
 from studyapp.visits.lab_findings import DISEASE_TEST
+from studyapp.visits.lab_readings import unit_text
 from studyapp.visits.models import LabPanel, LabResult, Visit
 
 
@@ -128,7 +129,7 @@ def _task(
         term=TABLES[result.testcd].term,
         grade=result.toxgr or 0,
         value=Decimal(result.stresn or 0),
-        unit=result.stresu or "",
+        unit=unit_text(result.stresu or ""),
         on=panel.lb_date,
         visitnum=visit.visitnum,
         form=panel.form,
