@@ -189,3 +189,109 @@ def make_enrolled(investigator: User, day1: Any, **kw: Any) -> Any:
     subject = make_signed(investigator, **kw)
     with acting_as(investigator):
         return services.enrol(investigator, subject.id, day1=day1)
+
+
+# --- safety -----------------------------------------------------------------------------------
+
+
+def ae_entry(**changes: Any) -> Any:
+    """A complete, non-serious, ongoing grade 2 headache (possibly related); override any field."""
+    from studyapp.safety.events import AeEntry
+
+    values: dict[str, Any] = {
+        "aeterm": "headache",
+        "ctcae_term": "Headache",
+        "start_date": "2026-03-10",
+        "end_date": None,
+        "ongoing": True,
+        "grade": 2,
+        "serious": False,
+        "criteria": frozenset(),
+        "aware_at": None,
+        "relatedness": "possibly",
+        "expected": None,
+        "aeacn": "DOSE NOT CHANGED",
+        "aeout": "NOT RECOVERED/NOT RESOLVED",
+        "treatment": None,
+        "irr": False,
+        "dose_id": None,
+        **changes,
+    }
+    values["criteria"] = frozenset(values["criteria"])
+    return AeEntry(**values)
+
+
+def record_ae(
+    actor: User, subject: Any, *, completing: bool = True, confirmed: bool = True, **changes: Any
+) -> Any:
+    """An adverse event of ``subject`` recorded by ``actor`` (see ``ae_entry``)."""
+    from studyapp.safety import events
+
+    with acting_as(actor):
+        return events.add(
+            actor,
+            subject.id,
+            ae_entry(**changes),
+            completing=completing,
+            confirmed=confirmed,
+        )
+
+
+def save_cbc(
+    actor: User,
+    subject: Any,
+    visitnum: str,
+    on: Any,
+    *,
+    version: int | None = None,
+    reason: str | None = None,
+    **values: Any,
+) -> Any:
+    """A CBC of the visit sampled on ``on``: ``PLAT=15`` (SI unit), or ``NEUT=("800", "/uL")``."""
+    from datetime import time
+
+    from studyapp.protocol.loader import get_protocol
+    from studyapp.visits import labs
+
+    typed = {}
+    for testcd, value in values.items():
+        number, unit = value if isinstance(value, tuple) else (value, None)
+        typed[testcd] = (Decimal(number), unit or get_protocol().lab(testcd).si_unit)
+    with acting_as(actor):
+        return labs.save(
+            actor,
+            subject.id,
+            visitnum,
+            "CBC",
+            labs.LabEntry(on, time(8, 0), typed),
+            visit_date=on,
+            version=version,
+            reason=reason,
+            confirmed=True,
+        )
+
+
+def give_dose(actor: User, subject: Any, visitnum: str, on: Any) -> Any:
+    """A draft dose record of the visit given on ``on`` (what an IRR follows)."""
+    from datetime import time
+
+    from studyapp.visits import dose_save, dosing
+
+    with acting_as(actor):
+        return dose_save.save(
+            actor,
+            subject.id,
+            visitnum,
+            dosing.DoseEntry(
+                ec_date=on,
+                start_time=time(9, 30),
+                stop_time=time(14, 0),
+                given_dose=Decimal(930),
+                given_volume=Decimal("46.5"),
+                interrupted=False,
+                premed_time=time(8, 15),
+            ),
+            visit_date=on,
+            completing=False,
+            confirmed=True,
+        )

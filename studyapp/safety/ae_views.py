@@ -281,6 +281,7 @@ def event_grade(subject_id: int, ae_id: int) -> Any:
             grade=form.grade.data,
             on=form.on.data,
             version=form.version.data,
+            expected=form.expected.data,
         )
         flash(
             _(

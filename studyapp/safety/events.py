@@ -36,6 +36,7 @@ from studyapp.safety.models import (
     OUTCOMES,
     REJECTED,
     AdverseEvent,
+    SaeReport,
 )
 from studyapp.subjects.guards import get_subject, invalid
 from studyapp.subjects.models import Subject
@@ -460,7 +461,8 @@ def update(
         AdverseEvent.previous_id == record.id, AdverseEvent.deleted_at.is_(None)
     )
     superseded = db.session.scalar(later) is not None
-    term, _dose = _check(entry, subject, checks, superseded=superseded)
+    continuing = record.previous_id is not None
+    term, _dose = _check(entry, subject, checks, continuing=continuing, superseded=superseded)
     warnings = checks.finish(confirmed)
     set_reason(reason)
     _apply(record, entry, term, warnings, completing)
@@ -499,9 +501,13 @@ def change_grade(
     grade: int | None,
     on: date | None,
     version: int | None,
+    expected: bool | None = None,
 ) -> AdverseEvent:
     """The protocol's convention: the ongoing record ends on the day of the change and a new
-    record with the new grade starts that day, in the same episode. Returns the new record."""
+    record with the new grade starts that day, in the same episode. Returns the new record.
+
+    Grade 5 records the death (fatal outcome, serious: results in death); a related event
+    that becomes serious needs its expectedness (*expected*), which decides SUSAR clocks."""
     require(actor, Action.RECORD_SAFETY)
     subject, record = get(actor, subject_id, ae_id)
     crf.check_version(record, version)
@@ -522,6 +528,7 @@ def change_grade(
         criteria=entry_of(record).criteria | ({"aesdth"} if grade == 5 else set()),
         serious=True if grade == 5 else record.aeser,
         aware_at=(record.aware_at or utcnow()) if grade == 5 else record.aware_at,
+        expected=record.expected if expected is None else expected,
     )
     improving = record.grade is not None and grade < record.grade
     new = add(actor, subject.id, new_entry, completing=True, confirmed=True, previous=record)
@@ -538,7 +545,7 @@ def _check_change_date(record: AdverseEvent, on: date | None) -> date:
         raise invalid("on", _("Give the date the grade changed."))
     if on > site_today():
         raise invalid("on", _("The date cannot be in the future."))
-    if record.start_date and on < latest_day(record.start_date):
+    if record.start_date and on < partial_dates.earliest(record.start_date):
         raise invalid(
             "on",
             _("The grade changes after the onset (%(d)s).", d=record.start_date),
@@ -576,6 +583,24 @@ def decide_dlt(
     return record
 
 
+def _check_removable(record: AdverseEvent) -> None:
+    """A record continued by a grade change, or with SAE reports, is corrected, not removed."""
+    later = db.session.scalar(
+        select(AdverseEvent.id).where(
+            AdverseEvent.previous_id == record.id, AdverseEvent.deleted_at.is_(None)
+        )
+    )
+    if later is not None:
+        raise Conflict(_("A later grade-change record continues this event: remove that first."))
+    reports = db.session.scalar(
+        select(SaeReport.id).where(SaeReport.ae_id == record.id, SaeReport.deleted_at.is_(None))
+    )
+    if reports is not None:
+        raise Conflict(
+            _("SAE reports were written for this event: correct it (with a reason) instead.")
+        )
+
+
 def remove(
     actor: User, subject_id: int, ae_id: int, reason: str | None, *, version: int | None = None
 ) -> AdverseEvent:
@@ -587,6 +612,7 @@ def remove(
     if not text:
         raise invalid("reason", _("Give a reason for removing this adverse event."))
     check_free_text({"reason": text})
+    _check_removable(record)
     record.soft_delete(text)
     db.session.commit()
     return record

@@ -119,6 +119,16 @@ class GradeChangeForm(FlaskForm):
         validators=[Optional()],
     )
     on = IsoDateField(_l("Date of the change"), validators=[Optional()], description=DATE_HINT)
+    expected = RadioField(
+        _l("Expected (reference safety information)"),
+        choices=choices([("no", _l("No, unexpected")), ("yes", _l("Yes, expected"))]),
+        coerce=yes_no,
+        validate_choice=False,
+        validators=[Optional()],
+        description=_l(
+            "Needed when a related event becomes serious (grade 5) and was not assessed."
+        ),
+    )
 
 
 class DltDecisionForm(FlaskForm):

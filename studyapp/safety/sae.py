@@ -71,7 +71,8 @@ def required_kinds(record: AdverseEvent) -> list[str]:
         related=any(
             r.relatedness is not None and adverse.is_related(r.relatedness, rule) for r in records
         ),
-        expected=all(r.expected is not False for r in records),
+        # Not assessed counts as unexpected: a missing answer never hides a SUSAR clock.
+        expected=all(r.expected is True for r in records),
         fatal_or_life_threatening=any(r.aesdth or r.aeslife for r in records),
     )
     return [INITIAL, *expedited]

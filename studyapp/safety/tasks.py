@@ -163,9 +163,9 @@ def answer(
     elif decision == NOT_AE:
         if text is None:
             raise invalid("reason", _("Say why this result is not an adverse event."))
-        check_free_text({"reason": text})
     else:
         raise invalid("decision", _("Record an adverse event, or say why it is not one."))
+    check_free_text({"reason": text})
     row = task.decision
     if row is None:
         row = LabAeDecision(subject_id=task.subject_id, lab_result_id=task.result_id)
