@@ -44,6 +44,7 @@ from studyapp.visits import crf
 from studyapp.visits.calendar import require_enrolled
 from studyapp.visits.checks import EditChecks, common_precision, partial_date
 from studyapp.visits.models import DoseAdministration
+from studyapp.visits.summary import doses as doses  # the infusions an IRR can follow
 
 FREE_TEXT = ("aeterm", "treatment")
 ONGOING_OUTCOMES = ("RECOVERING/RESOLVING", "NOT RECOVERED/NOT RESOLVED", "UNKNOWN")
@@ -100,20 +101,6 @@ def listing(subject: Subject) -> list[AdverseEvent]:
             select(AdverseEvent)
             .where(AdverseEvent.subject_id == subject.id, AdverseEvent.deleted_at.is_(None))
             .order_by(AdverseEvent.episode_id, AdverseEvent.id)
-        )
-    )
-
-
-def doses(subject: Subject) -> list[DoseAdministration]:
-    """The subject's recorded infusions, which an infusion-related reaction can follow."""
-    return list(
-        db.session.scalars(
-            select(DoseAdministration)
-            .where(
-                DoseAdministration.subject_id == subject.id,
-                DoseAdministration.deleted_at.is_(None),
-            )
-            .order_by(DoseAdministration.ec_date, DoseAdministration.part)
         )
     )
 
@@ -457,10 +444,7 @@ def update(
     crf.check_version(record, version)
     entry = _clean(entry)
     checks = EditChecks(completing=completing)
-    later = select(AdverseEvent.id).where(
-        AdverseEvent.previous_id == record.id, AdverseEvent.deleted_at.is_(None)
-    )
-    superseded = db.session.scalar(later) is not None
+    superseded = _continued(record)
     continuing = record.previous_id is not None
     term, _dose = _check(entry, subject, checks, continuing=continuing, superseded=superseded)
     warnings = checks.finish(confirmed)
@@ -583,14 +567,17 @@ def decide_dlt(
     return record
 
 
+def _continued(record: AdverseEvent) -> bool:
+    """Whether a later grade-change record continues *record* (so a change ended it)."""
+    later = select(AdverseEvent.id).where(
+        AdverseEvent.previous_id == record.id, AdverseEvent.deleted_at.is_(None)
+    )
+    return db.session.scalar(later) is not None
+
+
 def _check_removable(record: AdverseEvent) -> None:
     """A record continued by a grade change, or with SAE reports, is corrected, not removed."""
-    later = db.session.scalar(
-        select(AdverseEvent.id).where(
-            AdverseEvent.previous_id == record.id, AdverseEvent.deleted_at.is_(None)
-        )
-    )
-    if later is not None:
+    if _continued(record):
         raise Conflict(_("A later grade-change record continues this event: remove that first."))
     reports = db.session.scalar(
         select(SaeReport.id).where(SaeReport.ae_id == record.id, SaeReport.deleted_at.is_(None))

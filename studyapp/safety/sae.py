@@ -26,6 +26,7 @@ from studyapp.errors import Conflict, NotFound
 from studyapp.extensions import db
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
+from studyapp.safety.events import episode
 from studyapp.safety.models import FOLLOW_UP, INITIAL, AdverseEvent, SaeReport
 from studyapp.subjects.guards import get_subject, invalid
 from studyapp.subjects.models import Subject
@@ -65,7 +66,7 @@ def required_kinds(record: AdverseEvent) -> list[str]:
     related or unexpected adds the SUSAR clocks (from the first awareness, the earlier day).
     """
     rule = get_protocol().safety
-    records = [r for r in _episode(record) if r.aeser] or [record]
+    records = [r for r in episode(record) if r.aeser] or [record]
     expedited = adverse.expedited_kinds(
         serious=True,
         related=any(
@@ -76,16 +77,6 @@ def required_kinds(record: AdverseEvent) -> list[str]:
         fatal_or_life_threatening=any(r.aesdth or r.aeslife for r in records),
     )
     return [INITIAL, *expedited]
-
-
-def _episode(record: AdverseEvent) -> list[AdverseEvent]:
-    return list(
-        db.session.scalars(
-            select(AdverseEvent).where(
-                AdverseEvent.episode_id == record.episode_id, AdverseEvent.deleted_at.is_(None)
-            )
-        )
-    )
 
 
 def clocks(record: AdverseEvent, reports: list[SaeReport], now: datetime) -> list[adverse.Clock]:
