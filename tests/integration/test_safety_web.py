@@ -285,3 +285,17 @@ def test_a_record_ended_by_a_grade_change_can_still_be_corrected(client, auth, s
     response = auth.post(page, fixed)
     assert response.status_code == 302, response.get_data(as_text=True)
     assert records()[0].aeterm == "Headache (typo fixed)"
+
+
+def test_the_monitor_follows_an_ae_to_its_audit_trail(client, auth, subject):
+    auth.login("inv.user")
+    auth.post(new_path(subject), ae())
+    [record] = records()
+    auth.logout()
+    auth.login("mon.user")
+    html = client.get(f"/subjects/{subject.id}/adverse-events/{record.id}").get_data(as_text=True)
+    assert "table_name=adverse_event" in html
+    trail = client.get(
+        f"/audit/?subject_id={subject.id}&table_name=adverse_event&row_id={record.id}"
+    ).get_data(as_text=True)
+    assert "Headache after the infusion" in trail
