@@ -299,3 +299,134 @@ def test_the_monitor_follows_an_ae_to_its_audit_trail(client, auth, subject):
         f"/audit/?subject_id={subject.id}&table_name=adverse_event&row_id={record.id}"
     ).get_data(as_text=True)
     assert "Headache after the infusion" in trail
+
+
+def neutrophils_grade_3(users, subject):
+    """Neutrophils 0.8 x10^9/L at Dose 3 (Day 15): grade 3, an AE task."""
+    from studyapp.visits.models import LabResult
+
+    factories.save_cbc(users["investigator"], subject, "3", date(2026, 3, 16), NEUT="0.8")
+    return db.session.scalar(select(LabResult).where(LabResult.testcd == "NEUT"))
+
+
+def test_a_task_is_answered_from_its_page(client, auth, users, subject):
+    lab = neutrophils_grade_3(users, subject)
+    auth.login("inv.user")
+    page = client.get("/safety/tasks").get_data(as_text=True)
+    assert "Grade 3 Neutrophil count decreased" in page
+    assert "Neutrophil count decreased" in client.get("/").get_data(as_text=True)
+    path = f"/safety/tasks/{lab.id}"
+    refused = auth.post(path, {f"t{lab.id}-decision": "not_ae"}, page="/safety/tasks")
+    assert refused.status_code == 422
+    assert "Say why this result is not an adverse event." in refused.get_data(as_text=True)
+    closed = auth.post(
+        path,
+        {f"t{lab.id}-decision": "not_ae", f"t{lab.id}-reason": "Benign ethnic neutropenia"},
+        page="/safety/tasks",
+    )
+    assert closed.status_code == 302
+    assert 'data-testid="no-tasks"' in client.get("/safety/tasks").get_data(as_text=True)
+    assert client.post(path, data={}).status_code in (400, 404)  # no open task any more
+
+
+def test_an_ae_recorded_from_a_task_closes_it(client, auth, users, subject):
+    lab = neutrophils_grade_3(users, subject)
+    auth.login("inv.user")
+    form = client.get(f"{new_path(subject)}?result={lab.id}").get_data(as_text=True)
+    assert 'value="Neutrophil count decreased"' in form
+    assert 'value="2026-03-16"' in form
+    data = ae(
+        aeterm="Neutropenia",
+        ctcae_term="Neutrophil count decreased",
+        start_date="2026-03-16",
+        end_date="2026-03-16",
+        grade="3",
+        relatedness="probably",
+    )
+    response = auth.post(f"{new_path(subject)}?result={lab.id}", data, page=new_path(subject))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert 'data-testid="no-tasks"' in client.get("/safety/tasks").get_data(as_text=True)
+    assert "no open AE task" in client.get(f"{new_path(subject)}?result={lab.id}").get_data(
+        as_text=True
+    )
+
+
+def test_a_candidate_dlt_is_decided_on_the_ae_page(client, auth, subject):
+    auth.login("inv.user")
+    data = ae(aeterm="Diarrhoea", ctcae_term="Diarrhea", grade="3", relatedness="probably")
+    assert auth.post(new_path(subject), data).status_code == 302
+    [record] = records()
+    assert record.dlt_candidate  # run-in subject, Day 8, related, grade 3 non-haematological
+    page = f"/subjects/{subject.id}/adverse-events/{record.id}"
+    html = client.get(page).get_data(as_text=True)
+    assert "not a DLT if grade 3 GI symptoms were controlled within 72 h" in html
+    no_reason = auth.post(
+        f"{page}/dlt", {"dlt-version": str(record.version), "dlt-decision": "rejected"}, page=page
+    )
+    assert no_reason.status_code == 422
+    assert "Give the reason for your decision." in no_reason.get_data(as_text=True)
+    done = auth.post(
+        f"{page}/dlt",
+        {
+            "dlt-version": str(record.version),
+            "dlt-decision": "rejected",
+            "dlt-dlt_reason": "Controlled within 24 h with loperamide",
+        },
+        page=page,
+    )
+    assert done.status_code == 302
+    assert records()[0].dlt_decision == "rejected"
+    stale = auth.post(
+        f"{page}/dlt",
+        {"dlt-version": "1", "dlt-decision": "confirmed", "dlt-dlt_reason": "second thoughts"},
+        page=page,
+    )
+    assert stale.status_code == 409
+
+
+def test_an_ae_is_removed_with_a_reason_from_its_page(client, auth, subject):
+    auth.login("inv.user")
+    auth.post(new_path(subject), ae())
+    [record] = records()
+    page = f"/subjects/{subject.id}/adverse-events/{record.id}"
+    refused = auth.post(f"{page}/remove", {"rm-version": str(record.version)}, page=page)
+    assert refused.status_code == 422
+    done = auth.post(
+        f"{page}/remove",
+        {"rm-version": str(record.version), "rm-reason": "Entered for the wrong subject"},
+        page=page,
+    )
+    assert done.status_code == 302
+    assert records()[0].deleted_at is not None
+    assert client.get(page).status_code == 404
+
+
+def test_a_draft_report_is_corrected_with_a_reason_and_then_frozen(client, auth, subject):
+    auth.login("inv.user")
+    auth.post(new_path(subject), serious())
+    [record] = records()
+    sae_path = f"/subjects/{subject.id}/adverse-events/{record.id}/sae"
+    empty = auth.post(sae_path, {"new-kind": "SAE", "new-narrative": ""})
+    assert empty.status_code == 422
+    assert "Write the narrative" in empty.get_data(as_text=True)
+    auth.post(sae_path, {"new-kind": "SAE", "new-narrative": "Admitted."})
+    [report] = db.session.scalars(select(SaeReport)).all()
+    path = f"{sae_path}/reports/{report.id}"
+    fixed = auth.post(
+        path,
+        {
+            "kind": "SAE",
+            "narrative": "Admitted for nasal packing.",
+            "version": str(report.version),
+            "reason": "More detail",
+        },
+    )
+    assert fixed.status_code == 302, fixed.get_data(as_text=True)
+    stale = auth.post(path, {"kind": "SAE", "narrative": "x", "version": "1", "reason": "y"})
+    assert stale.status_code == 409
+    db.session.expire_all()
+    report = db.session.get(SaeReport, report.id)
+    auth.post(f"{path}/submit", {"sub-version": str(report.version)}, page=path)
+    again = auth.post(f"{path}/submit", {"sub-version": str(report.version)}, page=path)
+    assert again.status_code == 409
+    assert "Admitted for nasal packing." in client.get(path).get_data(as_text=True)
