@@ -17,7 +17,7 @@ from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import ctcae, events, sae, tasks
 from studyapp.safety.forms import AeForm, DltDecisionForm, GradeChangeForm, RemoveForm
-from studyapp.safety.models import ACTIONS, CRITERIA, OUTCOMES, RECORDED_AE, AdverseEvent
+from studyapp.safety.models import ACTIONS, CRITERIA, OUTCOMES, AdverseEvent
 from studyapp.safety.views import bp
 from studyapp.subjects.guards import get_subject
 from studyapp.subjects.labels import label
@@ -122,11 +122,11 @@ def event_list(subject_id: int) -> Any:
 
 def _prefill(form: AeForm, subject: Any) -> None:
     """A new AE from a lab task (?result=) or an infusion (?dose=&irr=1)."""
-    result = request.args.get("result", "")
+    result = _result_param()
     task = None
-    if result.isdigit() and len(result) < 10:
+    if result is not None:
         try:
-            task = tasks.get_task(current_user, int(result))
+            task = tasks.get_task(current_user, result)
         except NotFound:
             flash(_("That lab result has no open AE task any more."), "info")
     if task is not None and task.subject_id == subject.id:
@@ -145,14 +145,14 @@ def _prefill(form: AeForm, subject: Any) -> None:
                 form.start_date.data = d.ec_date.isoformat()
 
 
-def _after_new(subject_id: int, record: AdverseEvent) -> str:
-    """Close the lab task the AE was recorded for; then the AE page (SAE: its clock)."""
+def _result_param() -> int | None:
+    """The lab result (?result=) whose AE task the new AE answers."""
     result = request.args.get("result", "")
-    if result.isdigit() and len(result) < 10 and record.status == "complete":
-        try:
-            tasks.answer(current_user, int(result), decision=RECORDED_AE, ae_id=record.id)
-        except (ValidationFailed, Conflict):
-            db.session.rollback()
+    return int(result) if result.isdigit() and len(result) < 10 else None
+
+
+def _after_new(subject_id: int, record: AdverseEvent) -> str:
+    """The AE list, or for a serious AE its SAE page (the clock)."""
     if record.aeser:
         return url_for("safety.sae_page", subject_id=subject_id, ae_id=record.id)
     return url_for("safety.events", subject_id=subject_id)
@@ -180,6 +180,7 @@ def event_new(subject_id: int) -> Any:
                 _entry(form),
                 completing=completing(),
                 confirmed=form.confirm.data,
+                for_result=_result_param(),
             )
         ),
         lambda: _after_new(subject.id, saved[0]),

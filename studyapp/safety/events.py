@@ -28,7 +28,7 @@ from studyapp.errors import Conflict, NotFound, ValidationFailed
 from studyapp.extensions import db
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
-from studyapp.safety import ctcae
+from studyapp.safety import ctcae, tasks
 from studyapp.safety.models import (
     ACTIONS,
     CONFIRMED,
@@ -406,8 +406,10 @@ def add(
     completing: bool = True,
     confirmed: bool = False,
     previous: AdverseEvent | None = None,
+    for_result: int | None = None,
 ) -> AdverseEvent:
-    """Record a new adverse event of an enrolled subject."""
+    """Record a new adverse event of an enrolled subject; *for_result*: the lab result whose
+    AE task it answers (closed once the AE is complete, if still open)."""
     require(actor, Action.RECORD_SAFETY)
     subject = get_subject(actor, subject_id)
     require_enrolled(subject)
@@ -424,6 +426,8 @@ def add(
     record.episode_id = previous.episode_id if previous else record.id
     if previous is None:
         db.session.commit()
+    if for_result is not None:
+        tasks.close_with_ae(actor, for_result, record)
     return record
 
 
@@ -595,11 +599,7 @@ def remove(
     require(actor, Action.RECORD_SAFETY)
     _subject, record = get(actor, subject_id, ae_id)
     crf.check_version(record, version)
-    text = (reason or "").strip()
-    if not text:
-        raise invalid("reason", _("Give a reason for removing this adverse event."))
-    check_free_text({"reason": text})
     _check_removable(record)
-    record.soft_delete(text)
+    crf.remove_with_reason(record, reason, _("Give a reason for removing this adverse event."))
     db.session.commit()
     return record

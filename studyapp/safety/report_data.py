@@ -4,14 +4,14 @@ onset), the concomitant medications and the study drug given."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from studyapp.auth.models import User
 from studyapp.clinical import partial_dates
-from studyapp.db import site_zone, utcnow
+from studyapp.db import utcnow
 from studyapp.extensions import db
 from studyapp.formatting import plain_number
 from studyapp.protocol.loader import get_protocol
@@ -24,16 +24,11 @@ from studyapp.visits import medications
 from studyapp.visits.lab_findings import DISEASE_TEST
 from studyapp.visits.lab_readings import unit_text
 from studyapp.visits.models import LabPanel, LabResult
+from studyapp.web import localtime
 
 #: Lab values from this many days before to this many days after the onset are relevant.
 LAB_DAYS_BEFORE = 14
 LAB_DAYS_AFTER = 14
-
-
-def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(site_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def event_rows(sae: Sae) -> tuple[tuple[str, str], ...]:
@@ -53,8 +48,8 @@ def event_rows(sae: Sae) -> tuple[tuple[str, str], ...]:
         (_("Action taken"), label("acn", ae.aeacn)),
         (_("Outcome"), label("ae_outcome", ae.aeout)),
         (_("Treatment given"), ae.treatment or ""),
-        (_("Site aware (local time)"), _when(ae.aware_at)),
-        (_("Report due"), _when(clock.deadline) if clock else ""),
+        (_("Site aware (local time)"), localtime(ae.aware_at)),
+        (_("Report due"), localtime(clock.deadline) if clock else ""),
     )
 
 
@@ -165,7 +160,7 @@ def build(sae: Sae, report: SaeReport, actor: User) -> SaeReportData:
         doses_header=(_("Date"), _("Dose no."), _("Dose given"), _("Interrupted")),
         doses=dose_rows(sae),
         signed_by=_("Reporter: %(name)s", name=actor.full_name),
-        generated_at=_("Generated %(t)s (site time)", t=_when(utcnow())),
+        generated_at=_("Generated %(t)s (site time)", t=localtime(utcnow())),
         labels={
             "event": _("Event"),
             "narrative": _("Narrative"),

@@ -35,7 +35,7 @@ from studyapp.subjects.models import Subject
 from studyapp.visits import summary
 from studyapp.visits.lab_findings import DISEASE_TEST
 from studyapp.visits.lab_readings import unit_text
-from studyapp.visits.models import LabPanel, LabResult, Visit
+from studyapp.visits.models import COMPLETE, LabPanel, LabResult, Visit
 
 
 @dataclass(frozen=True)
@@ -180,13 +180,28 @@ def answer(
     return row
 
 
+def close_with_ae(actor: User, result_id: int, record: AdverseEvent) -> bool:
+    """An AE recorded from a task's link answers it: when the AE is complete and the task is
+    still open for the same subject. False otherwise (nothing changes)."""
+    if record.status != COMPLETE:
+        return False
+    try:
+        task = get_task(actor, result_id)
+    except NotFound:
+        return False
+    if task.subject_id != record.subject_id:
+        return False
+    answer(actor, result_id, decision=RECORDED_AE, ae_id=record.id)
+    return True
+
+
 def _check_ae(task: Task, ae_id: int | None) -> None:
     if ae_id is None:
         raise invalid("ae_id", _("Choose the adverse event recorded for this result."))
     record = db.session.get(AdverseEvent, ae_id)
     if record is None or record.subject_id != task.subject_id or record.is_deleted:
         raise invalid("ae_id", _("Choose an adverse event of this subject."))
-    if record.status != "complete":
+    if record.status != COMPLETE:
         raise Conflict(_("Complete the adverse event form first."))
 
 

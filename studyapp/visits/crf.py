@@ -13,6 +13,7 @@ from studyapp.auth.permissions import Action, require
 from studyapp.db import AuditedMixin, site_today
 from studyapp.errors import Conflict, StaleVersion
 from studyapp.extensions import db
+from studyapp.privacy import check_free_text
 from studyapp.subjects.guards import get_subject, invalid
 from studyapp.subjects.models import Subject
 from studyapp.visits import calendar
@@ -109,6 +110,16 @@ def date_checks(
                 v=ctx.visit.visit_date.isoformat(),
             ),
         )
+
+
+def remove_with_reason(record: AuditedMixin, reason: str | None, missing: str) -> None:
+    """Soft delete with its reason (*missing*: the message when there is none); the row stays
+    in the table and the audit trail (P11-03)."""
+    text = (reason or "").strip()
+    if not text:
+        raise invalid("reason", missing)
+    check_free_text({"reason": text})
+    record.soft_delete(text)
 
 
 def status_for(completing: bool) -> str:

@@ -24,7 +24,7 @@ from studyapp.errors import NotFound, ValidationFailed
 from studyapp.extensions import db
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
-from studyapp.subjects.guards import get_subject, invalid
+from studyapp.subjects.guards import get_subject
 from studyapp.subjects.models import Subject
 from studyapp.visits import crf
 from studyapp.visits.calendar import require_enrolled
@@ -289,10 +289,6 @@ def remove(
     require(actor, Action.ENTER_DATA)
     _subject, record = get(actor, subject_id, med_id)
     crf.check_version(record, version)
-    text = (reason or "").strip()
-    if not text:
-        raise invalid("reason", _("Give a reason for removing this medication."))
-    check_free_text({"reason": text})
-    record.soft_delete(text)
+    crf.remove_with_reason(record, reason, _("Give a reason for removing this medication."))
     db.session.commit()
     return record

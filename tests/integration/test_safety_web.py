@@ -430,3 +430,68 @@ def test_a_draft_report_is_corrected_with_a_reason_and_then_frozen(client, auth,
     again = auth.post(f"{path}/submit", {"sub-version": str(report.version)}, page=path)
     assert again.status_code == 409
     assert "Admitted for nasal packing." in client.get(path).get_data(as_text=True)
+
+
+def test_an_ae_from_a_task_closed_meanwhile_is_still_saved(client, auth, users, subject):
+    from studyapp.safety import tasks
+
+    lab = neutrophils_grade_3(users, subject)
+    auth.login("inv.user")
+    link = f"{new_path(subject)}?result={lab.id}"
+    with factories.acting_as(users["investigator"]):
+        tasks.answer(users["investigator"], lab.id, decision="not_ae", reason="Lab error")
+    data = ae(aeterm="Neutropenia", ctcae_term="Neutrophil count decreased", grade="3")
+    response = auth.post(link, data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert len(records()) == 1
+
+
+def test_a_draft_ae_does_not_close_a_task_from_its_page(client, auth, users, subject):
+    lab = neutrophils_grade_3(users, subject)
+    auth.login("inv.user")
+    auth.post(new_path(subject), ae(action="draft", end_date="", aeout=""))
+    [draft] = records()
+    response = auth.post(
+        f"/safety/tasks/{lab.id}",
+        {f"t{lab.id}-decision": "ae", f"t{lab.id}-ae_id": str(draft.id)},
+        page="/safety/tasks",
+    )
+    assert response.status_code == 422
+    assert "Complete the adverse event form first." in response.get_data(as_text=True)
+
+
+def test_a_bad_grade_change_on_the_page_says_why(client, auth, subject):
+    auth.login("inv.user")
+    auth.post(new_path(subject), ae(end_date="", ongoing="y", aeout="NOT RECOVERED/NOT RESOLVED"))
+    [record] = records()
+    page = f"/subjects/{subject.id}/adverse-events/{record.id}"
+    data = {"gc-version": str(record.version), "gc-grade": "3", "gc-on": "2026-03-01"}
+    response = auth.post(f"{page}/grade", data, page=page)
+    assert response.status_code == 422
+    assert "The grade changes after the onset (2026-03-09)." in response.get_data(as_text=True)
+    assert len(records()) == 1
+
+
+def test_a_submitted_report_is_not_edited_on_its_page(client, auth, subject):
+    auth.login("inv.user")
+    auth.post(new_path(subject), serious())
+    [record] = records()
+    sae_path = f"/subjects/{subject.id}/adverse-events/{record.id}/sae"
+    auth.post(sae_path, {"new-kind": "SAE", "new-narrative": "Admitted."})
+    [report] = db.session.scalars(select(SaeReport)).all()
+    path = f"{sae_path}/reports/{report.id}"
+    auth.post(f"{path}/submit", {"sub-version": str(report.version)}, page=path)
+    db.session.expire_all()
+    version = db.session.get(SaeReport, report.id).version
+    data = {"kind": "SAE", "narrative": "Changed.", "version": str(version), "reason": "x"}
+    response = client.post(
+        path,
+        data={
+            "csrf_token": factories.csrf_token(client.get(sae_path).get_data(as_text=True)),
+            **data,
+        },
+    )
+    assert response.status_code == 422
+    assert "A submitted report is not changed" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(SaeReport, report.id).narrative == "Admitted."
