@@ -52,7 +52,7 @@ demo: $(VENV)/.stamp-run translations
 	@$(MAKE) --no-print-directory db
 
 test: $(VENV)/.stamp-dev translations
-	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --cov --cov-report=term $(PYTEST_ARGS)
 	$(BIN)/coverage report --include='studyapp/clinical/*' --fail-under=100 >/dev/null \
 		|| { $(BIN)/coverage report --include='studyapp/clinical/*'; \
 		     echo "studyapp/clinical/ must have 100% branch coverage"; exit 1; }

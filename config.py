@@ -69,6 +69,13 @@ class Config:
     LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "20 per minute")
     #: Single-use password set-up/reset codes expire after this many hours (P11-17).
     RESET_CODE_HOURS = env_int("RESET_CODE_HOURS", 72)
+    #: argon2id cost (SEC-01): RFC 9106's low-memory profile; hashes made with other
+    #: parameters are rehashed at the next sign-in.
+    PASSWORD_HASH = {
+        "time_cost": env_int("ARGON2_TIME_COST", 3),
+        "memory_cost": env_int("ARGON2_MEMORY_KIB", 65536),
+        "parallelism": env_int("ARGON2_PARALLELISM", 4),
+    }
 
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
@@ -90,6 +97,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = env("TEST_SQLITE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_RATE_LIMIT = "1000 per minute"
+    #: The cheapest real argon2id hash, so a test spends no seconds hashing passwords.
+    PASSWORD_HASH = {"time_cost": 1, "memory_cost": 64, "parallelism": 1}
 
 
 class ProductionConfig(Config):

@@ -16,16 +16,30 @@ from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
 MIN_SINGLE_FACTOR = 15
 MIN_WITH_MFA = 8
 MAX_LENGTH = 128
 
-#: argon2id with the library's RFC 9106 "low memory" profile; a per-hash random salt.
-hasher = PasswordHasher()
-#: Compared against when the username is unknown, so timing does not reveal it.
-_DUMMY_HASH = hasher.hash("dummy password for timing")
+#: argon2id parameters when no app says otherwise: the library's RFC 9106 "low memory"
+#: profile. The app's ``PASSWORD_HASH`` setting overrides them (cheap under Testing).
+DEFAULT_PARAMETERS = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
+
+
+@lru_cache(maxsize=4)
+def _hasher_for(time_cost: int, memory_cost: int, parallelism: int) -> tuple[PasswordHasher, str]:
+    """An argon2id hasher (a per-hash random salt) and a dummy hash made with it."""
+    made = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    return made, made.hash("dummy password for timing")
+
+
+def _current() -> tuple[PasswordHasher, str]:
+    parameters = DEFAULT_PARAMETERS
+    if has_app_context():
+        parameters = current_app.config.get("PASSWORD_HASH") or DEFAULT_PARAMETERS
+    return _hasher_for(**parameters)
 
 
 def normalise(password: str) -> str:
@@ -34,13 +48,15 @@ def normalise(password: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return hasher.hash(normalise(password))
+    return _current()[0].hash(normalise(password))
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
+    hasher, dummy = _current()
     if not stored_hash:
+        # Compared against when the username is unknown, so timing does not reveal it.
         with suppress(VerificationError):
-            hasher.verify(_DUMMY_HASH, normalise(password) + "x")
+            hasher.verify(dummy, normalise(password) + "x")
         return False
     try:
         return hasher.verify(stored_hash, normalise(password))
@@ -49,7 +65,7 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 
 def needs_rehash(stored_hash: str) -> bool:
-    return hasher.check_needs_rehash(stored_hash)
+    return _current()[0].check_needs_rehash(stored_hash)
 
 
 @lru_cache(maxsize=1)
