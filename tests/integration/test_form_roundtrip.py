@@ -218,11 +218,42 @@ def _sae_report(client: Any, subject: Any) -> str:
     return f"{path}/sae/reports/{report.id}"
 
 
+def _visit_date(client: Any, subject: Any) -> str:
+    _vitals(client, subject)
+    return f"/subjects/{subject.id}/visits/3"
+
+
+def _ig(client: Any, subject: Any) -> str:
+    freeze_clock(datetime(2026, 3, 30, 2, 0, tzinfo=UTC))  # Day 29
+    client.get("/")  # the session of Day 15 ends (idle) ...
+    factories.AuthActions(client).login("inv.user")  # ... and the user signs in again
+    path = f"/subjects/{subject.id}/visits/5/labs/IG"
+    values = {"igg": "600", "igg_unit": "mg/dL", "iga": "1.20", "igm": "0.8"}
+    post(client, path, {"visit_date": "2026-03-30", "lb_date": "2026-03-30", **values})
+    return path
+
+
+def _ae_draft(client: Any, subject: Any) -> str:
+    """An AE saved as a draft: unanswered questions must stay unanswered."""
+    values = {"aeterm": "Fatigue", "start_date": "2026-03", "action": "draft"}
+    post(client, f"/subjects/{subject.id}/adverse-events/new", values)
+    record = db.session.scalar(select(AdverseEvent).order_by(AdverseEvent.id.desc()))
+    assert (record.status, record.aeser, record.expected) == ("in_progress", None, None)
+    return f"/subjects/{subject.id}/adverse-events/{record.id}"
+
+
+def _vitals_draft(client: Any, subject: Any) -> str:
+    path = f"/subjects/{subject.id}/visits/3/vitals"
+    post(client, path, {"visit_date": DAY15, "vs_date": DAY15, "pulse": "72", "action": "draft"})
+    return path
+
+
 @dataclass
 class Case:
     name: str
     make: Callable[[Any, Any], str]
     submitter: tuple[str, str] | None = ("action", "save")
+    containing: str = "reason"
 
 
 VISIT_CASES = [
@@ -236,6 +267,10 @@ VISIT_CASES = [
     Case("adverse event", _ae(AE)),
     Case("serious adverse event", _ae(SERIOUS_AE)),
     Case("SAE report draft", _sae_report, None),
+    Case("visit date", _visit_date, None, "visit_date"),
+    Case("labs IG", _ig),
+    Case("adverse event draft", _ae_draft, ("action", "draft")),
+    Case("vital signs draft", _vitals_draft, ("action", "draft")),
 ]
 
 
@@ -258,13 +293,15 @@ def last_audit_seq() -> int:
     return db.session.scalar(select(func.coalesce(func.max(AuditLog.seq), 0)))
 
 
-def submit_unchanged(client: Any, path: str, submitter: tuple[str, str] | None) -> None:
+def submit_unchanged(
+    client: Any, path: str, submitter: tuple[str, str] | None, containing: str = "reason"
+) -> None:
     """Open *path*, post its form back as rendered with a reason; nothing may change."""
     before, seq = study_data(), last_audit_seq()
     page = client.get(path)
     assert page.status_code == 200
     data = form_data(
-        page.get_data(as_text=True), containing="reason", submitter=submitter, reason=REASON
+        page.get_data(as_text=True), containing=containing, submitter=submitter, reason=REASON
     )
     response = client.post(path, data=data)
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -293,4 +330,40 @@ def enrolled(app: Any, users: Any) -> Any:
 def test_a_saved_record_submitted_unchanged_changes_nothing(client, auth, enrolled, case):
     auth.login("inv.user")
     path = case.make(client, enrolled)
-    submit_unchanged(client, path, case.submitter)
+    submit_unchanged(client, path, case.submitter, case.containing)
+
+
+# --- screening: consent, screening values, eligibility answers; user accounts -------------
+
+
+@pytest.fixture
+def eligible(app: Any, users: Any) -> Any:
+    """Screened, consented, every criterion answered; not yet signed."""
+    freeze_clock(datetime(2026, 3, 1, 1, 0, tzinfo=UTC))
+    subject = factories.make_eligible(users["investigator"], screened=date(2026, 3, 1))
+    freeze_clock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    return subject
+
+
+SCREENING_CASES = [
+    Case("consent", lambda s: f"/subjects/{s.id}/consent", None),
+    Case("screening values", lambda s: f"/subjects/{s.id}/screening-data", None),
+    Case("eligibility answers", lambda s: f"/subjects/{s.id}/eligibility", None),
+]
+
+
+@pytest.mark.req("GCP-02", "P11-05")
+@pytest.mark.parametrize("case", SCREENING_CASES, ids=lambda c: c.name)
+def test_screening_forms_submitted_unchanged_change_nothing(client, auth, eligible, case):
+    auth.login("inv.user")
+    submit_unchanged(client, case.make(eligible), case.submitter, case.containing)
+
+
+@pytest.mark.req("GCP-02", "P11-05")
+@pytest.mark.parametrize("role", ["investigator", "data_manager", "monitor"])
+def test_the_user_form_submitted_unchanged_changes_nothing(client, auth, users, role):
+    users[role].email = f"{role}@site.example"
+    with acting_as(None):
+        db.session.commit()
+    auth.login("dm.user")
+    submit_unchanged(client, f"/admin/users/{users[role].id}", None, "full_name")
