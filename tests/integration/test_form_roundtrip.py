@@ -25,7 +25,7 @@ from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import sae
 from studyapp.safety.models import AdverseEvent, SaeReport
-from studyapp.visits.models import Medication
+from studyapp.visits.models import DoseAdministration, Medication
 from tests import factories
 from tests.factories import csrf_token
 from tests.formdata import form_data
@@ -206,6 +206,16 @@ def _ae(values: dict[str, str]) -> Callable[[Any, Any], str]:
     return make
 
 
+def _irr(client: Any, subject: Any) -> str:
+    """An infusion-related reaction linked to the dose it followed (a select of ids)."""
+    _dose(client, subject)
+    dose = db.session.scalar(select(DoseAdministration))
+    on = DAY1.isoformat()
+    values = {"aeterm": "Chills during the infusion", "ctcae_term": "Infusion related reaction"}
+    irr = {"start_date": on, "end_date": on, "irr": "y", "dose_id": str(dose.id)}
+    return _ae({**AE, **values, **irr, "relatedness": "definite"})(client, subject)
+
+
 def _sae_report(client: Any, subject: Any) -> str:
     path = _ae(SERIOUS_AE)(client, subject)
     record = db.session.scalar(select(AdverseEvent).order_by(AdverseEvent.id.desc()))
@@ -266,6 +276,7 @@ VISIT_CASES = [
     Case("rescue therapy", _medication(RESCUE), None),
     Case("adverse event", _ae(AE)),
     Case("serious adverse event", _ae(SERIOUS_AE)),
+    Case("infusion-related reaction", _irr),
     Case("SAE report draft", _sae_report, None),
     Case("visit date", _visit_date, None, "visit_date"),
     Case("labs IG", _ig),
@@ -367,3 +378,58 @@ def test_the_user_form_submitted_unchanged_changes_nothing(client, auth, users, 
         db.session.commit()
     auth.login("dm.user")
     submit_unchanged(client, f"/admin/users/{users[role].id}", None, "full_name")
+
+
+# --- the defect of issue 11: a correction of one field of a complete AE -------------------
+
+
+@pytest.mark.req("GCP-02", "P11-05")
+@pytest.mark.parametrize("values", [AE, SERIOUS_AE], ids=["non-serious", "serious"])
+def test_correcting_the_treatment_of_an_ae_changes_only_the_treatment(
+    client, auth, enrolled, values
+):
+    auth.login("inv.user")
+    path = _ae(values)(client, enrolled)
+    before = db.session.scalar(select(AdverseEvent)).audit_values()
+    seq = last_audit_seq()
+    page = client.get(path).get_data(as_text=True)
+    data = form_data(
+        page, containing="reason", submitter=("action", "save"), treatment="ibuprofen 400 mg"
+    )
+    data["reason"] = "treatment transcribed from the wrong line"
+    assert client.post(path, data=data).status_code == 302
+    db.session.expire_all()
+    after = db.session.scalar(select(AdverseEvent))
+    assert {k: v for k, v in after.audit_values().items() if before[k] != v} == {
+        "treatment": "ibuprofen 400 mg"
+    }
+    assert (after.status, after.aeser, after.expected) == (
+        "complete",
+        values["serious"] == "yes",
+        values["expected"] == "yes",
+    )
+    written = db.session.scalars(select(AuditLog).where(AuditLog.seq > seq)).all()
+    assert [(r.field, r.reason) for r in written] == [
+        ("treatment", "treatment transcribed from the wrong line")
+    ]
+
+
+@pytest.mark.req("GCP-02", "P11-05")
+def test_the_dlt_decision_form_posted_as_rendered_changes_nothing(client, auth, enrolled):
+    """The decision form opens blank: posted as is, it is refused and the decision stays."""
+    auth.login("inv.user")
+    grade_3 = {"grade": "3", "relatedness": "probably", "start_date": "2026-03-10"}
+    path = _ae({**AE, **grade_3})(client, enrolled)
+    record = db.session.scalar(select(AdverseEvent))
+    assert record.dlt_candidate
+    page = client.get(path).get_data(as_text=True)
+    decided = form_data(
+        page, action="/dlt", **{"dlt-decision": "rejected", "dlt-dlt_reason": "not related"}
+    )
+    assert client.post(f"{path}/dlt", data=decided).status_code == 302
+    before, seq = study_data(), last_audit_seq()
+    page = client.get(path).get_data(as_text=True)
+    refused = client.post(f"{path}/dlt", data=form_data(page, action="/dlt"))
+    assert refused.status_code == 422
+    assert "Confirm or reject the candidate DLT." in refused.get_data(as_text=True)
+    assert (study_data(), last_audit_seq()) == (before, seq)
