@@ -289,11 +289,13 @@ VISIT_CASES = [
 
 
 def study_data() -> dict[str, list[dict[str, Any]]]:
-    """Every row of every audited table, bookkeeping (version, updated_at) included."""
+    """Every row of every audited table of the app (not the test models of other test files),
+    bookkeeping (version, updated_at) included."""
     db.session.expire_all()
     out = {}
     for mapper in db.Model.registry.mappers:
-        if issubclass(mapper.class_, AuditedMixin):
+        cls = mapper.class_
+        if issubclass(cls, AuditedMixin) and cls.__module__.startswith("studyapp."):
             table = mapper.local_table
             rows = db.session.execute(select(table).order_by(*table.primary_key)).mappings()
             out[table.name] = [dict(r) for r in rows]
