@@ -258,6 +258,13 @@ def _vitals_draft(client: Any, subject: Any) -> str:
     return path
 
 
+def _bleeding_draft(client: Any, subject: Any) -> str:
+    """A bleeding assessment saved as a draft before the WHO grade was chosen."""
+    path = f"/subjects/{subject.id}/visits/3/bleeding"
+    post(client, path, {"visit_date": DAY15, "assessed_date": DAY15, "action": "draft"})
+    return path
+
+
 @dataclass
 class Case:
     name: str
@@ -282,6 +289,7 @@ VISIT_CASES = [
     Case("labs IG", _ig),
     Case("adverse event draft", _ae_draft, ("action", "draft")),
     Case("vital signs draft", _vitals_draft, ("action", "draft")),
+    Case("bleeding draft", _bleeding_draft, ("action", "draft")),
 ]
 
 
