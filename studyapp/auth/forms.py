@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    EmailField,
-    PasswordField,
-    SelectChoice,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import EmailField, PasswordField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from studyapp.auth.permissions import ROLE_LABELS
+from studyapp.form_fields import SelectField, TextAreaField
 from studyapp.forms import VersionedForm
 
 REQUIRED = _l("This field is required.")

@@ -92,8 +92,8 @@ def _stored(record: AdverseEvent) -> AeForm:
     form = _form(obj=record, formdata=False)
     form.ctcae_term.data = record.aedecod
     form.grade.data = record.grade
-    form.serious.data = None if record.aeser is None else ("yes" if record.aeser else "no")
-    form.expected.data = None if record.expected is None else ("yes" if record.expected else "no")
+    form.serious.data = record.aeser
+    form.expected.data = record.expected
     form.criteria.data = [c for c in CRITERIA if getattr(record, c)]
     if record.aware_at is not None:
         local = record.aware_at.astimezone(site_zone())

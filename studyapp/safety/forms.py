@@ -6,48 +6,23 @@ expectedness, action, outcome, treatment, and whether it is an infusion reaction
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    HiddenField,
-    IntegerField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-    TimeField,
-    widgets,
-)
+from wtforms import BooleanField, HiddenField, IntegerField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from studyapp.form_fields import (
+    MultiCheckboxField,
+    RadioField,
+    SelectField,
+    TextAreaField,
+    optional_int,
+    yes_no,
+)
 from studyapp.forms import IsoDateField
 from studyapp.visits.forms import DATE_HINT, CrfForm, choices
 
 PARTIAL_HINT = _l("YYYY, YYYY-MM or YYYY-MM-DD")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-
-def optional_int(value: Any) -> int | None:
-    """'' -> None; a whole number -> int; anything else -> -1, which the services refuse with
-    their own message ("The CTCAE grade is 1 to 5.", "Choose the infusion ...")."""
-    if value in (None, "", "None"):
-        return None
-    text = str(value).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 9:
-        return -1
-    return int(text)
-
-
-def yes_no(value: Any) -> bool | None:
-    return {"yes": True, "no": False, True: True, False: False}.get(value)
 
 
 class AeForm(CrfForm):

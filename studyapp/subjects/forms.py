@@ -9,15 +9,13 @@ from wtforms import (
     DecimalField,
     IntegerField,
     PasswordField,
-    RadioField,
     SelectChoice,
-    SelectField,
     StringField,
-    TextAreaField,
     TimeField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from studyapp.form_fields import RadioField, SelectField, TextAreaField
 from studyapp.forms import IsoDateField, VersionedForm
 
 REQUIRED = _l("This field is required.")

@@ -8,11 +8,12 @@ from typing import Any
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import RadioField, SelectChoice, SelectField
+from wtforms import SelectChoice
 from wtforms.validators import Optional
 
 from studyapp.auth.permissions import Action, require
 from studyapp.db import site_today
+from studyapp.form_fields import RadioField, SelectField
 from studyapp.forms import IsoDateField
 from studyapp.protocol.loader import get_protocol
 from studyapp.visits import bleeding as service

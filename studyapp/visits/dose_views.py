@@ -7,11 +7,12 @@ from typing import Any
 from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField, TimeField
+from wtforms import BooleanField, SelectChoice, TimeField
 from wtforms.validators import Length, Optional
 
 from studyapp.auth.permissions import Action, require
 from studyapp.db import site_today
+from studyapp.form_fields import SelectField, TextAreaField, boolean_choice
 from studyapp.forms import IsoDateField
 from studyapp.protocol.loader import get_protocol
 from studyapp.visits import crf, dose_plan, dose_save, dosing, registry
@@ -42,6 +43,7 @@ class DoseForm(CrfForm):
     interrupted = SelectField(
         _l("Was the infusion interrupted?"),
         choices=[SelectChoice("", "—"), SelectChoice(NO, _l("No")), SelectChoice(YES, _l("Yes"))],
+        coerce=boolean_choice(YES, NO),
         validate_choice=True,
     )
     interruption_minutes = whole(_l("Interrupted for (minutes)"))
@@ -62,10 +64,6 @@ def _label_premeds(form: DoseForm) -> None:
         form[column].label.text = f"{premed.name} ({premed.unit})"
 
 
-def _interrupted(value: Any) -> bool | None:
-    return {YES: True, NO: False}.get(value)
-
-
 def _entry(form: DoseForm) -> dosing.DoseEntry:
     steps = []
     for n in range(1, dosing.RATE_STEP_ROWS + 1):
@@ -78,7 +76,7 @@ def _entry(form: DoseForm) -> dosing.DoseEntry:
         given_dose=form.given_dose.data,
         given_volume=form.given_volume.data,
         deviation_reason=form.deviation_reason.data,
-        interrupted=_interrupted(form.interrupted.data),
+        interrupted=form.interrupted.data,
         interruption_minutes=form.interruption_minutes.data,
         interruption_reason=form.interruption_reason.data,
         premed_time=form.premed_time.data,
@@ -95,7 +93,7 @@ def _fill(form: DoseForm, ctx: crf.VisitContext, dose: dose_plan.DoseSetting, re
     if record is None:
         form.ec_date.data = dose.expected_date or form.visit_date.data
         return
-    form.interrupted.data = {True: YES, False: NO}.get(record.interrupted, "")
+    form.interrupted.data = record.interrupted
     for n, step in enumerate(dosing.steps_of(record), 1):
         time_field, rate_field = dosing.step_fields(n)
         form[time_field].data, form[rate_field].data = step.at_time, step.rate

@@ -16,13 +16,12 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectChoice,
-    SelectField,
     StringField,
-    TextAreaField,
     TimeField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from studyapp.form_fields import SelectField, TextAreaField
 from studyapp.forms import IsoDateField
 
 REQUIRED = _l("This field is required.")

@@ -10,13 +10,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TimeField
+from wtforms import StringField, TimeField
 from wtforms.validators import InputRequired, Length, Optional
 
 from studyapp.auth.permissions import Action, require
 from studyapp.db import site_today
 from studyapp.errors import DomainError, ValidationFailed
 from studyapp.extensions import db
+from studyapp.form_fields import SelectField
 from studyapp.formatting import plain_number
 from studyapp.forms import IsoDateField
 from studyapp.subjects.labels import label
