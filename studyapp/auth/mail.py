@@ -13,7 +13,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -85,12 +85,19 @@ def _message(user: User, code: str, issuer: User, expires: str) -> EmailMessage:
         "    " + code,
         "",
         _("Use it once, before %(t)s, to choose your own password at:", t=expires),
-        url_for("auth.reset_with_code", _external=True),
+        _reset_page(),
         "",
         _("If you did not expect this message, tell the study team; do not use the code."),
     ]
     message.set_content("\n".join(lines))
     return message
+
+
+def _reset_page() -> str:
+    """The reset page's address (outside a request, e.g. the CLI, its title only)."""
+    if has_request_context():
+        return url_for("auth.reset_with_code", _external=True)
+    return _('the page "Set your password with a code"')
 
 
 def _deliver(message: EmailMessage) -> None:
