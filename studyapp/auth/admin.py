@@ -101,10 +101,8 @@ def _issue_code(actor: User, user: User, action: str, reason: str | None) -> Iss
     user.reset_code_issued_at = now
     expires, name = user.reset_code_expires_at, user.username
     if not mail.mail_configured():
-        _record_issue(actor, user, action, reason, _("shown on screen: no mail server"))
+        _record_issue(actor, user, action, reason, "shown on screen: no mail server")
         return IssuedCode(code, None, expires)
-    sent_to = mail.mask_address(user.email or "")
-    _record_issue(actor, user, action, reason, f"e-mail to {sent_to}")
     db.session.flush()  # refusals by the database come before anything is sent
     try:
         mail.send_code(user, code, actor, expires)
@@ -114,6 +112,8 @@ def _issue_code(actor: User, user: User, action: str, reason: str | None) -> Iss
         log_event(replace(failed, actor=actor_of(actor)))
         db.session.commit()
         raise
+    sent_to = mail.mask_address(user.email or "")
+    _record_issue(actor, user, action, reason, f"e-mail to {sent_to}")
     return IssuedCode(None, sent_to, expires)
 
 
