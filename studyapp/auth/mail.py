@@ -96,7 +96,7 @@ def _message(user: User, code: str, issuer: User, expires: str) -> EmailMessage:
 def _reset_page() -> str:
     """The reset page's address (outside a request, e.g. the CLI, its title only)."""
     if has_request_context():
-        return url_for("auth.reset_with_code", _external=True)
+        return str(url_for("auth.reset_with_code", _external=True))
     return _('the page "Set your password with a code"')
 
 
