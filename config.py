@@ -68,7 +68,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "20 per minute")
     #: Single-use password set-up/reset codes expire after this many hours (P11-17).
-    RESET_CODE_HOURS = env_int("RESET_CODE_HOURS", 72)
+    RESET_CODE_HOURS = env_int("RESET_CODE_HOURS", 24)
     #: argon2id cost (SEC-01): RFC 9106's low-memory profile; hashes made with other
     #: parameters are rehashed at the next sign-in.
     PASSWORD_HASH = {
@@ -84,6 +84,19 @@ class Config:
     #: Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = env_int("PROXY_COUNT", 0)
     TOTP_ISSUER = env("TOTP_ISSUER", "studyapp")
+
+    # Mail (P11-17): set-up and reset codes go by e-mail to the account holder only.
+    # Without MAIL_SERVER the code is shown once to the data manager for handing over.
+    MAIL_SERVER = env("MAIL_SERVER", "")
+    MAIL_PORT = env_int("MAIL_PORT", 587)
+    #: Implicit TLS from the first byte (SMTPS, usually port 465).
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+    #: STARTTLS on a plain connection (submission, usually port 587).
+    MAIL_USE_STARTTLS = env_bool("MAIL_USE_STARTTLS", True)
+    MAIL_USERNAME = env("MAIL_USERNAME", "")
+    MAIL_PASSWORD = env("MAIL_PASSWORD", "")
+    MAIL_FROM = env("MAIL_FROM", "")
+    MAIL_TIMEOUT_SECONDS = env_int("MAIL_TIMEOUT_SECONDS", 15)
     DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-password-2026")
 
 

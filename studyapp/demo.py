@@ -162,6 +162,7 @@ def _load_users() -> list[User]:
                 user = User(
                     username=demo.username,
                     full_name=demo.full_name,
+                    email=f"{demo.username}@example.org",  # reserved domain: mail goes nowhere
                     role=demo.role.value,
                     password_hash=passwords.hash_password(password),
                     must_change_password=False,

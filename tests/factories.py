@@ -31,6 +31,7 @@ def make_user(
     user = User(
         username=username,
         full_name=fields.pop("full_name", username.replace(".", " ").title()),
+        email=fields.pop("email", f"{username}@example.org"),
         role=role.value,
         password_hash=passwords.hash_password(password),
         must_change_password=fields.pop("must_change_password", False),

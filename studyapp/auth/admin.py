@@ -2,21 +2,24 @@
 
 Accounts are created, edited, deactivated and reactivated, never deleted. The data
 manager never sets or sees a password: a new account or a reset gets a single-use code
-the person uses to choose their own.
+the person uses to choose their own. With a mail server configured the code goes only to
+the account holder's e-mail address; without one it is shown once to the data manager,
+who hands it over in person, and the issuer is recorded and told to the user.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from studyapp.audit import Event, log_event, set_reason
-from studyapp.auth import passwords
+from studyapp.audit.context import actor_of
+from studyapp.auth import mail, passwords
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, Role, require
 from studyapp.auth.security_log import security_event
@@ -64,16 +67,72 @@ def _need_reason(reason: str | None) -> str:
     return (reason or "").strip()
 
 
-def _issue_code(user: User) -> str:
+@dataclass(frozen=True)
+class IssuedCode:
+    """What the data manager's page may show: the code only when no mail server is set."""
+
+    code: str | None
+    sent_to: str | None
+    expires_at: datetime
+
+
+def _clean_email(raw: str | None, *, required: bool = False) -> str | None:
+    email = (raw or "").strip() or None
+    if email is None and required:
+        message = _("Required: the set-up code is sent to this address.")
+    elif email is not None and not mail.EMAIL_RE.match(email):
+        message = _("Give one e-mail address, such as name@hospital.org.")
+    else:
+        return email
+    raise ValidationFailed(_("Check the form."), field_errors={"email": [message]})
+
+
+def _issue_code(actor: User, user: User, action: str, reason: str | None) -> IssuedCode:
+    """A new code replaces any older one; mailed when mail is set up, else shown once.
+
+    If the mail server refuses, the change is rolled back (no code exists that nobody
+    received), the failure is recorded and MailFailed reaches the page.
+    """
     code = new_code()
+    now = utcnow()
     user.reset_code_hash = passwords.hash_password(code)
-    hours = current_app.config["RESET_CODE_HOURS"]
-    user.reset_code_expires_at = utcnow() + timedelta(hours=hours)
-    return code
+    user.reset_code_expires_at = now + timedelta(hours=current_app.config["RESET_CODE_HOURS"])
+    user.reset_code_issued_by_id = actor.id
+    user.reset_code_issued_at = now
+    expires, name = user.reset_code_expires_at, user.username
+    if not mail.mail_configured():
+        _record_issue(actor, user, action, reason, "shown on screen: no mail server")
+        return IssuedCode(code, None, expires)
+    db.session.flush()  # refusals by the database come before anything is sent
+    try:
+        mail.send_code(user, code, actor, expires)
+    except mail.MailFailed:
+        db.session.rollback()
+        failed = Event("code_mail_failed", "user", None, "username", None, name, reason)
+        log_event(replace(failed, actor=actor_of(actor)))
+        db.session.commit()
+        raise
+    sent_to = mail.mask_address(user.email or "")
+    _record_issue(actor, user, action, reason, f"e-mail to {sent_to}")
+    return IssuedCode(None, sent_to, expires)
 
 
-def create_user(actor: User, data: NewUser) -> tuple[User, str]:
-    """Create an account and its single-use set-up code (shown once to the data manager)."""
+def _record_issue(actor: User, user: User, action: str, reason: str | None, how: str) -> None:
+    row_id = str(user.id) if user.id else None
+    log_event(Event(action, "user", row_id, "delivery", None, how, reason, actor_of(actor)))
+    delivery = "email" if mail.mail_configured() else "in_person"
+    security_event(action, by=actor.username, user=user.username, delivery=delivery)
+
+
+def _need_mail_address(user: User) -> None:
+    if mail.mail_configured() and not user.email:
+        raise ValidationFailed(
+            _("This account has no e-mail address: add one, then issue the code.")
+        )
+
+
+def create_user(actor: User, data: NewUser) -> tuple[User, IssuedCode]:
+    """Create an account and its single-use set-up code (mailed, or shown once)."""
     require(actor, Action.MANAGE_USERS)
     username = data.username.strip().lower()
     if not USERNAME_RE.match(username):
@@ -86,23 +145,24 @@ def create_user(actor: User, data: NewUser) -> tuple[User, str]:
             _("Check the form."),
             field_errors={"username": [_("This username exists or existed; never reused.")]},
         )
+    email = _clean_email(data.email, required=mail.mail_configured())
     Role(data.role)
     user = User(
         username=username,
         full_name=data.full_name.strip(),
-        email=(data.email or "").strip() or None,
+        email=email,
         role=data.role,
         identity_verification=data.identity_verification.strip(),
         identity_verified_by_id=actor.id,
         must_change_password=True,
     )
-    code = _issue_code(user)
     db.session.add(user)
     db.session.flush()
     log_event(Event("user_created", "user", str(user.id), "role", None, user.role))
     security_event("user_created", by=actor.username, user=username, role=data.role)
+    issued = _issue_code(actor, user, "setup_code_issued", None)
     db.session.commit()
-    return user, code
+    return user, issued
 
 
 def update_user(actor: User, user_id: int, version: int, edit: UserEdit, reason: str) -> User:
@@ -115,13 +175,14 @@ def update_user(actor: User, user_id: int, version: int, edit: UserEdit, reason:
             version=user.version,
         )
     set_reason(_need_reason(reason))
+    email = _clean_email(edit.email)
     Role(edit.role)
     if edit.role != user.role:
         log_event(Event("role_change", "user", str(user.id), "role", user.role, edit.role))
         security_event("role_change", by=actor.username, user=user.username, role=edit.role)
         user.session_epoch += 1
     user.full_name = edit.full_name.strip()
-    user.email = (edit.email or "").strip() or None
+    user.email = email
     user.role = edit.role
     db.session.commit()
     return user
@@ -142,15 +203,16 @@ def set_active(actor: User, user_id: int, active: bool, reason: str) -> User:
     return user
 
 
-def issue_reset_code(actor: User, user_id: int, reason: str) -> str:
-    """A new single-use code; the old password stops working only when it is used."""
+def issue_reset_code(actor: User, user_id: int, reason: str) -> IssuedCode:
+    """A new single-use code that voids any older one; the old password stops working
+    only when the code is used."""
     user = get_user(actor, user_id)
-    set_reason(_need_reason(reason))
-    code = _issue_code(user)
-    log_event(Event("reset_code_issued", "user", str(user.id), reason=reason))
-    security_event("reset_code_issued", by=actor.username, user=user.username)
+    reason = _need_reason(reason)
+    _need_mail_address(user)
+    set_reason(reason)
+    issued = _issue_code(actor, user, "reset_code_issued", reason)
     db.session.commit()
-    return code
+    return issued
 
 
 def unlock(actor: User, user_id: int, reason: str) -> User:

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from studyapp.auth import admin, forms
+from studyapp.auth import admin, forms, mail
 from studyapp.auth.permissions import Action, require
 from studyapp.errors import StaleVersion, ValidationFailed
 from studyapp.forms import ReasonForm
@@ -38,13 +38,22 @@ def new_user() -> Any:
             identity_verification=form.identity_verification.data or "",
         )
         try:
-            user, code = admin.create_user(current_user, data)
+            user, issued = admin.create_user(current_user, data)
         except ValidationFailed as exc:
             attach_errors(form, exc)
+        except mail.MailFailed as exc:
+            form.form_errors.append(exc.message)
+            return render_template("admin/user_form.html", form=form, user=None), exc.status
         else:
-            return render_template("admin/code.html", user=user, code=code, new=True)
+            return _code_page(user, issued, new=True)
     status = 422 if form.is_submitted() else 200
     return render_template("admin/user_form.html", form=form, user=None), status
+
+
+def _code_page(user: Any, issued: admin.IssuedCode, new: bool) -> Any:
+    """The code, when shown at all, is shown on this one answer and never cached."""
+    page = render_template("admin/code.html", user=user, issued=issued, new=new)
+    return page, 200, {"Cache-Control": "no-store"}
 
 
 @bp.route("/<int(max=2147483647):user_id>", methods=["GET", "POST"])
@@ -80,11 +89,11 @@ def _reason_action(user_id: int, act: Any, done: str) -> Any:
     if form.validate_on_submit():
         try:
             result = act(form.reason.data or "")
-        except ValidationFailed as exc:
+        except (ValidationFailed, mail.MailFailed) as exc:
             flash(exc.message, "error")
             return redirect(url_for("admin.edit_user", user_id=user_id))
-        if isinstance(result, str):
-            return render_template("admin/code.html", user=user, code=result, new=False)
+        if isinstance(result, admin.IssuedCode):
+            return _code_page(user, result, new=False)
         flash(done, "success")
         return redirect(url_for("admin.users"))
     flash(_("Give a reason."), "error")

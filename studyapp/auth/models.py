@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studyapp.auth.permissions import TOTP_REQUIRED, Role
@@ -26,6 +26,7 @@ class User(AuditedMixin, db.Model):
             "session_epoch",
             "totp_last_step",
             "locale",
+            "password_code_notice",
         }
     )
     #: Secrets: the trail records that they changed, never their values.
@@ -49,6 +50,16 @@ class User(AuditedMixin, db.Model):
     #: Hash of the single-use set-up/reset code and when it stops working (P11-17).
     reset_code_hash: Mapped[str | None] = mapped_column(String(255))
     reset_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Who issued the pending code, and when: the trail and the user know (P11-17).
+    reset_code_issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reset_code_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Issuer and issue time of the code that set the current password (None once the
+    #: user chooses a password themselves); the notice shows at the next sign-in.
+    password_code_issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    password_code_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    password_code_notice: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)

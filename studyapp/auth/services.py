@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 from flask import current_app
@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from studyapp.audit import Event, log_event, set_reason
-from studyapp.audit.context import actor_of
+from studyapp.audit.context import acting_as, actor_of
 from studyapp.auth import passwords
 from studyapp.auth.models import User
 from studyapp.auth.security_log import security_event
@@ -122,15 +122,31 @@ def check_second_factor(user: User, code: str) -> None:
         _register_failure(user, "bad TOTP code")
 
 
-def complete_login(user: User) -> None:
-    """Record a successful sign-in; the view then starts a new session."""
+def complete_login(user: User) -> tuple[str, datetime] | None:
+    """Record a successful sign-in; the view then starts a new session.
+
+    Returns who issued the code that set the password, and when, the first time the
+    user signs in after using it (the view tells the user); else None.
+    """
     user.failed_logins = 0
     user.lock_count = 0
     user.locked_until = None
     user.last_login_at = utcnow()
+    notice = code_origin(user) if user.password_code_notice else None
+    user.password_code_notice = False
     _event(user, "login")
     security_event("login", user=user.username)
-    db.session.commit()
+    with acting_as(user):  # a re-hash at sign-in is the user's own change
+        db.session.commit()
+    return notice
+
+
+def code_origin(user: User) -> tuple[str, datetime] | None:
+    """Name of the issuer and issue time of the code that set the current password."""
+    if user.password_code_issued_at is None:
+        return None
+    issuer = db.session.get(User, user.password_code_issued_by_id or 0)
+    return (issuer.full_name if issuer else _("an unknown user")), user.password_code_issued_at
 
 
 def logout(user: User) -> None:
@@ -154,15 +170,23 @@ def _check_new_password(user: User, new: str, confirm: str, field: str) -> None:
         raise ValidationFailed(_("Choose another password."), field_errors={field: errors})
 
 
-def _store_password(user: User, new: str, why: str) -> None:
+def _store_password(user: User, new: str, why: str, *, by_code: bool = False) -> None:
+    """Every password change is recorded under the account's own name and role, also
+    when nobody is signed in (a code used on the reset page)."""
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
+    user.password_code_issued_by_id = user.reset_code_issued_by_id if by_code else None
+    user.password_code_issued_at = user.reset_code_issued_at if by_code else None
+    user.password_code_notice = by_code
     user.reset_code_hash = None
     user.reset_code_expires_at = None
+    user.reset_code_issued_by_id = None
+    user.reset_code_issued_at = None
     user.session_epoch += 1
     set_reason(why)
     _event(user, "password_changed")
-    db.session.commit()
+    with acting_as(user):
+        db.session.commit()
 
 
 def change_password(user: User, current: str, new: str, confirm: str) -> None:
@@ -196,7 +220,7 @@ def set_password_with_code(username: str, code: str, new: str, confirm: str) -> 
         _register_failure(user, "bad reset code")
     assert user is not None  # noqa: S101
     _check_new_password(user, new, confirm, "new")
-    _store_password(user, new, "password set with a single-use code")
+    _store_password(user, new, "password set with a single-use code", by_code=True)
     return user
 
 

@@ -25,7 +25,7 @@ from studyapp.auth.models import User
 from studyapp.db import utcnow
 from studyapp.errors import ValidationFailed
 from studyapp.extensions import db, limiter
-from studyapp.web import attach_errors, safe_next
+from studyapp.web import attach_errors, localtime, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -42,14 +42,25 @@ def _start_session(user: User) -> Any:
     target = safe_next(session.get("next"))
     locale = session.get("locale")
     session.clear()
-    services.complete_login(user)
+    notice = services.complete_login(user)
     login_user(user)
     now = utcnow().timestamp()
     session["login_at"] = session["last_seen"] = now
+    if notice is not None:
+        flash(_code_notice(*notice), "warning")
     if locale and not user.locale:
         user.locale = locale
         db.session.commit()
     return redirect(target or url_for("main.home"))
+
+
+def _code_notice(issuer: str, issued_at: Any) -> str:
+    return _(
+        "Your password was set with a code issued by %(name)s on %(t)s. "
+        "If you did not set it yourself, report it to the study team at once.",
+        name=issuer,
+        t=localtime(issued_at),
+    )
 
 
 def _render_failed(form: Any, error: str) -> Any:
@@ -124,7 +135,9 @@ def change_password() -> Any:
             flash(_("Password changed. Other sessions of yours have ended."), "success")
             return redirect(url_for("main.home"))
     status = 422 if form.is_submitted() else 200
-    return render_template("auth/change_password.html", form=form), status
+    origin = services.code_origin(current_user)
+    notice = _code_notice(*origin) if origin else None
+    return render_template("auth/change_password.html", form=form, code_notice=notice), status
 
 
 @bp.route("/reset", methods=["GET", "POST"])

@@ -226,7 +226,7 @@ def test_reset_code_works_once_and_expires(app, client, users, auth):
     from studyapp.auth import admin
 
     freeze_clock(T0)
-    code = admin.issue_reset_code(users["data_manager"], users["investigator"].id, "forgotten")
+    code = admin.issue_reset_code(users["data_manager"], users["investigator"].id, "forgotten").code
     new = "quiet harbour lantern morning"
 
     def use(code_: str, password: str = new):
@@ -239,8 +239,8 @@ def test_reset_code_works_once_and_expires(app, client, users, auth):
     assert auth.login("inv.user", new).status_code == 302
     auth.logout()
     assert use(code, "another fine long passphrase").status_code == 401  # single use
-    later = admin.issue_reset_code(users["data_manager"], users["investigator"].id, "again")
-    freeze_clock(T0 + timedelta(hours=73))
+    later = admin.issue_reset_code(users["data_manager"], users["investigator"].id, "again").code
+    freeze_clock(T0 + timedelta(hours=25))  # RESET_CODE_HOURS is 24
     assert use(later, "another fine long passphrase").status_code == 401  # expired
     user = db.session.get(User, users["investigator"].id)
     assert code not in (user.reset_code_hash or "")
