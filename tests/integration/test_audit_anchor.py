@@ -16,8 +16,6 @@ from studyapp.db import freeze_clock
 from studyapp.extensions import db
 from tests import factories
 
-pytestmark = pytest.mark.req("REL-03")
-
 
 def run(app, *args):
     return app.test_cli_runner().invoke(args=list(args))
@@ -70,6 +68,7 @@ def rewrite_from(seq: int, new_value: str) -> None:
     tamper(*updates)
 
 
+@pytest.mark.req("REL-03")
 def test_audit_anchor_writes_a_signed_line_that_verifies(app, users):
     seq = head_seq()
     result = run(app, "audit-anchor")
@@ -89,6 +88,7 @@ def test_audit_anchor_writes_a_signed_line_that_verifies(app, users):
     assert "OK: 1 checkpoint(s) hold" in verified.output
 
 
+@pytest.mark.req("REL-03")
 def test_truncating_the_last_rows_after_a_checkpoint_is_reported(app, users):
     assert run(app, "audit-anchor").exit_code == 0
     signed = head_seq() - 1  # the anchor's own audit event follows the signed head
@@ -101,6 +101,7 @@ def test_truncating_the_last_rows_after_a_checkpoint_is_reported(app, users):
     )
 
 
+@pytest.mark.req("REL-03")
 def test_rewriting_a_row_and_recomputing_every_later_hash_is_reported(app, users):
     assert run(app, "audit-anchor").exit_code == 0
     signed = head_seq() - 1
@@ -111,6 +112,7 @@ def test_rewriting_a_row_and_recomputing_every_later_hash_is_reported(app, users
     assert f"rewritten since checkpoint 1: the row at seq {signed}" in result.output
 
 
+@pytest.mark.req("REL-03")
 @pytest.mark.parametrize("forge", ["edit", "other_key", "garbage"])
 def test_a_forged_checkpoint_line_is_reported(app, users, forge):
     assert run(app, "audit-anchor").exit_code == 0
@@ -129,6 +131,7 @@ def test_a_forged_checkpoint_line_is_reported(app, users, forge):
     assert "forged or unreadable checkpoint 1" in result.output
 
 
+@pytest.mark.req("REL-03")
 def test_no_checkpoint_is_signed_over_a_broken_chain(app, users):
     tamper(("UPDATE audit_log SET new_value = 'x' WHERE seq = 2", {}))
     result = run(app, "audit-anchor")
@@ -137,6 +140,7 @@ def test_no_checkpoint_is_signed_over_a_broken_chain(app, users):
     assert not anchor_file(app).exists()
 
 
+@pytest.mark.req("REL-03")
 def test_a_checkpoint_is_written_every_n_audit_rows(make_app):
     node = make_app(AUDIT_ANCHOR_EVERY_ROWS=20)
     with node.app_context():
@@ -154,6 +158,7 @@ def test_a_checkpoint_is_written_every_n_audit_rows(make_app):
         db.session.remove()
 
 
+@pytest.mark.req("REL-03")
 def test_a_checkpoint_is_written_at_the_first_write_after_the_interval(make_app):
     node = make_app(AUDIT_ANCHOR_MINUTES=30)
     start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -171,6 +176,7 @@ def test_a_checkpoint_is_written_at_the_first_write_after_the_interval(make_app)
         db.session.remove()
 
 
+@pytest.mark.req("REL-03")
 def test_data_manager_sees_the_latest_checkpoint_writes_one_and_prints_them(app, users, auth):
     auth.login("dm.user")
     page = auth.client.get("/audit/").get_data(as_text=True)
@@ -193,6 +199,7 @@ def test_data_manager_sees_the_latest_checkpoint_writes_one_and_prints_them(app,
     assert 'data-status="truncated"' in auth.client.get("/audit/").get_data(as_text=True)
 
 
+@pytest.mark.req("REL-03")
 def test_only_the_data_manager_may_write_a_checkpoint(app, users, auth):
     auth.login("mon.user")
     page = auth.client.get("/audit/").get_data(as_text=True)

@@ -11,14 +11,13 @@ import pytest
 import config
 from studyapp import create_app
 
-pytestmark = pytest.mark.req("SEC-14")
-
 
 def dev_app(folder, **overrides):
     overrides.setdefault("SQLALCHEMY_DATABASE_URI", "sqlite://")
     return create_app(config.DevelopmentConfig, INSTANCE_PATH=str(folder), **overrides)
 
 
+@pytest.mark.req("SEC-14")
 def test_development_serves_with_a_random_key_not_the_public_default(tmp_path):
     if os.environ.get("SECRET_KEY"):
         pytest.skip("SECRET_KEY is set in this environment, and wins")
@@ -30,6 +29,7 @@ def test_development_serves_with_a_random_key_not_the_public_default(tmp_path):
     assert stored.stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.req("SEC-14")
 def test_a_second_start_reuses_the_key_and_another_folder_gets_another(tmp_path):
     first = dev_app(tmp_path / "a", SECRET_KEY=None, AUDIT_ANCHOR_KEY=None)
     again = dev_app(tmp_path / "a", SECRET_KEY=None, AUDIT_ANCHOR_KEY=None)
@@ -42,6 +42,7 @@ def test_a_second_start_reuses_the_key_and_another_folder_gets_another(tmp_path)
     assert (tmp_path / "a" / "audit_anchor_key").stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.req("SEC-14")
 def test_the_environment_wins_and_the_public_key_is_replaced(tmp_path):
     mine = dev_app(tmp_path / "env", SECRET_KEY="e" * 40, AUDIT_ANCHOR_KEY="f" * 40)
     assert mine.secret_key == "e" * 40
@@ -51,6 +52,7 @@ def test_the_environment_wins_and_the_public_key_is_replaced(tmp_path):
     assert public.secret_key == (tmp_path / "pub" / "secret_key").read_text().strip()
 
 
+@pytest.mark.req("SEC-14")
 def test_testing_keeps_its_fixed_key(app):
     assert app.secret_key == "testing-secret-key"
 

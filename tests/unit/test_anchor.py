@@ -10,11 +10,11 @@ import pytest
 
 from studyapp.audit import anchor
 
-pytestmark = pytest.mark.req("REL-03")
 KEY = "k" * 40
 WHEN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
+@pytest.mark.req("REL-03")
 def test_a_signed_line_parses_back_to_its_checkpoint():
     line = anchor.make_line(KEY, 12, "a" * 64, 12, WHEN, "dm.user")
     checkpoint = anchor.parse_line(KEY, 3, line)
@@ -24,17 +24,20 @@ def test_a_signed_line_parses_back_to_its_checkpoint():
 @pytest.mark.parametrize(
     ("field", "value"), [("seq", 11), ("hash", "b" * 64), ("ts", "2026"), ("by", "x")]
 )
+@pytest.mark.req("REL-03")
 def test_any_changed_field_breaks_the_signature(field, value):
     fields = json.loads(anchor.make_line(KEY, 12, "a" * 64, 12, WHEN, "dm.user"))
     fields[field] = value
     assert anchor.parse_line(KEY, 1, json.dumps(fields)).error is not None
 
 
+@pytest.mark.req("REL-03")
 def test_another_key_does_not_verify():
     line = anchor.make_line("other" * 10, 12, "a" * 64, 12, WHEN, "dm.user")
     assert "signature" in (anchor.parse_line(KEY, 1, line).error or "")
 
 
+@pytest.mark.req("REL-03")
 def test_concurrent_appends_keep_every_line_whole(tmp_path):
     path = tmp_path / "anchors.jsonl"
 
