@@ -8,6 +8,7 @@ latest checkpoint. A checkpoint is only signed over rows that verify from the pr
 
 from __future__ import annotations
 
+import getpass
 import logging
 import socket
 from dataclasses import dataclass
@@ -71,13 +72,12 @@ def _key() -> str:
     return str(current_app.config["AUDIT_ANCHOR_KEY"])
 
 
-def _head(conn: Connection) -> tuple[int, str, int]:
-    """(seq, hash, row count) of the chain head; (0, GENESIS, 0) when empty."""
+def _head(conn: Connection) -> tuple[int, str]:
+    """(seq, hash) of the chain head; (0, GENESIS) when empty."""
     row = conn.execute(
         select(AuditLog.seq, AuditLog.hash).order_by(AuditLog.seq.desc()).limit(1)
     ).first()
-    count = conn.scalar(select(func.count()).select_from(AuditLog)) or 0
-    return (row[0], row[1], count) if row else (0, chain.GENESIS, 0)
+    return (row[0], row[1]) if row else (0, chain.GENESIS)
 
 
 def _hashes(conn: Connection, seqs: list[int]) -> dict[int, str]:
@@ -129,9 +129,10 @@ def _verified_head(conn: Connection) -> tuple[int, str, int]:
             f"the audit chain is broken at seq {result.first_bad_seq} ({result.problem}): "
             "no checkpoint is signed over it"
         )
-    seq, head_hash, rows = _head(conn)
+    seq, head_hash = _head(conn)
     if seq == 0:
         raise AuditIntegrityError("the audit trail is empty: there is nothing to anchor")
+    rows = conn.scalar(select(func.count()).select_from(AuditLog)) or 0
     return seq, head_hash, rows
 
 
@@ -152,13 +153,20 @@ def anchor_now(actor: Any) -> anchor.Checkpoint:
     """A checkpoint on demand (data manager, or the CLI with ``actor`` None)."""
     if actor is not None:
         require(actor, Action.ANCHOR_AUDIT)
-    by = actor.username if actor is not None else "cli"
+    by = actor.username if actor is not None else _console_user()
     checkpoint = write_checkpoint(by, db.session.connection())
     log_event(
         Event("audit_anchor", new_value=f"seq {checkpoint.seq} {checkpoint.hash}"),
     )
     db.session.commit()
     return checkpoint
+
+
+def _console_user() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):
+        return "cli"
 
 
 def latest_status(actor: Any) -> Status | None:
