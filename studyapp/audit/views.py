@@ -76,7 +76,7 @@ def checkpoint_list() -> Any:
     return render_template(
         "audit/checkpoints.html",
         statuses=statuses,
-        path=checkpoints.anchor_path(),
+        path=checkpoints.anchor_path().name,
         now_utc=utcnow().strftime("%Y-%m-%d %H:%M:%S UTC"),
     )
 
