@@ -13,7 +13,8 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
-#: The development key: good for a laptop, refused by ProductionConfig (SEC-14).
+#: The old public development key: refused by production and replaced by an instance key
+#: elsewhere (SEC-14).
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105
 
 
@@ -36,7 +37,8 @@ def env_bool(name: str, default: bool) -> bool:
 class Config:
     """Settings shared by every environment."""
 
-    SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
+    #: Unset: a random key kept in instance/secret_key (development); production refuses.
+    SECRET_KEY = env("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'studyapp.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
     #: SQLite busy timeout in milliseconds (REL-05).
@@ -97,6 +99,15 @@ class Config:
     MAIL_PASSWORD = env("MAIL_PASSWORD", "")
     MAIL_FROM = env("MAIL_FROM", "")
     MAIL_TIMEOUT_SECONDS = env_int("MAIL_TIMEOUT_SECONDS", 15)
+
+    # Audit chain checkpoints (REL-03): signed with a key kept outside the database
+    # (unset: instance/audit_anchor_key in development; production refuses), appended to
+    # a JSON-lines file (default instance/audit-anchors.jsonl) every N audit rows and at
+    # the first write after M minutes; 0 turns either trigger off.
+    AUDIT_ANCHOR_KEY = env("AUDIT_ANCHOR_KEY")
+    AUDIT_ANCHOR_PATH = env("AUDIT_ANCHOR_PATH")
+    AUDIT_ANCHOR_EVERY_ROWS = env_int("AUDIT_ANCHOR_EVERY_ROWS", 1000)
+    AUDIT_ANCHOR_MINUTES = env_int("AUDIT_ANCHOR_MINUTES", 60)
     DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-password-2026")
 
 
@@ -107,6 +118,9 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret-key"  # noqa: S105
+    AUDIT_ANCHOR_KEY = "testing-audit-anchor-key"
+    AUDIT_ANCHOR_EVERY_ROWS = 0
+    AUDIT_ANCHOR_MINUTES = 0
     SQLALCHEMY_DATABASE_URI = env("TEST_SQLITE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_RATE_LIMIT = "1000 per minute"

@@ -37,18 +37,35 @@ def configure(app: Flask, config: Any, overrides: dict[str, Any]) -> None:
         "__Host-"
     ):
         app.config["SESSION_COOKIE_PATH"] = "/"
+    if app.config.get("INSTANCE_PATH"):
+        app.instance_path = app.config["INSTANCE_PATH"]
     if not app.debug and not app.testing and app.config.get("SESSION_COOKIE_SECURE"):
-        key = app.config.get("SECRET_KEY")
-        if not key or key == config_module.DEV_SECRET_KEY or len(key) < 32:
-            raise RuntimeError(
-                "SECRET_KEY is missing, the development default or shorter than 32 "
-                "characters: set a random one in the environment (SEC-14)."
-            )
+        _refuse_public_keys(app, config_module.DEV_SECRET_KEY)
+    else:
+        from studyapp.instance_keys import fill_from_instance
+
+        fill_from_instance(app.config, app.instance_path, {config_module.DEV_SECRET_KEY})
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     logging.getLogger("studyapp").setLevel(logging.INFO)
     _configure_security_log()
+
+
+def _refuse_public_keys(app: Flask, dev_key: str) -> None:
+    """Production starts only with its own random keys from the environment (SEC-14)."""
+    key = app.config.get("SECRET_KEY")
+    if not key or key == dev_key or len(key) < 32:
+        raise RuntimeError(
+            "SECRET_KEY is missing, the development default or shorter than 32 "
+            "characters: set a random one in the environment (SEC-14)."
+        )
+    anchor = app.config.get("AUDIT_ANCHOR_KEY")
+    if not anchor or len(anchor) < 32 or anchor == key:
+        raise RuntimeError(
+            "AUDIT_ANCHOR_KEY is missing, shorter than 32 characters or the SECRET_KEY: "
+            "set a random one of its own in the environment (REL-03)."
+        )
 
 
 def _configure_security_log() -> None:

@@ -115,11 +115,12 @@ class FreshRequestClient(FlaskClient):
 
 
 @pytest.fixture
-def make_app(database_url: str) -> Iterator[Any]:
+def make_app(database_url: str, tmp_path: Path) -> Iterator[Any]:
     """Build more apps on the same database (several nodes; other settings)."""
     apps = []
 
     def build(**overrides: Any) -> Any:
+        overrides.setdefault("AUDIT_ANCHOR_PATH", str(tmp_path / "audit-anchors.jsonl"))
         app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, **overrides)
         app.test_client_class = FreshRequestClient
         apps.append(app)

@@ -8,7 +8,8 @@
 3. after the flush (primary keys known, history intact) writes one audit row per
    changed field, plus queued security events, in the same transaction (REL-02);
 4. serialises the chain head (PostgreSQL advisory lock; SQLite's write lock, taken by
-   BEGIN IMMEDIATE) so that concurrent writers never fork it (REL-03).
+   BEGIN IMMEDIATE) so that concurrent writers never fork it (REL-03);
+5. after the commit, writes a signed checkpoint of the head when one is due (REL-03).
 
 Bulk UPDATE/DELETE statements on audited tables are refused because they skip these
 events (P11-06).
@@ -24,7 +25,7 @@ from typing import Any
 from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from studyapp.audit import chain
+from studyapp.audit import chain, checkpoints
 from studyapp.audit.context import (
     EVENTS_KEY,
     REASON_KEY,
@@ -54,6 +55,7 @@ def install() -> None:
         ("do_orm_execute", _refuse_bulk),
         ("before_commit", _write_queued_events),
         ("after_commit", _clear),
+        ("after_commit", checkpoints.after_commit),
         ("after_soft_rollback", _clear_on_rollback),
     ):
         if not event.contains(Session, name, fn):
@@ -242,6 +244,7 @@ def _append(session: Session, rows: list[dict[str, Any]]) -> None:
         select(AuditLog.seq, AuditLog.hash).order_by(AuditLog.seq.desc()).limit(1)
     ).first()
     seq, prev = (head[0], head[1]) if head else (0, chain.GENESIS)
+    checkpoints.record_written(session, seq, seq + len(rows))
     default_actor = current_actor(session)
     common = {"ts": utcnow(), **request_fields(), **versions()}
     out = []
@@ -283,3 +286,4 @@ def _clear(session: Session) -> None:
 def _clear_on_rollback(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         _clear(session)
+        session.info.pop(checkpoints.WRITTEN_KEY, None)

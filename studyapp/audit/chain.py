@@ -59,9 +59,14 @@ class VerifyResult:
     head_hash: str = GENESIS
 
 
-def verify(rows: Iterable[Mapping[str, Any]]) -> VerifyResult:
-    """Walk rows in ``seq`` order; report the first row whose link or content is wrong."""
-    prev_hash, expected_seq, count = GENESIS, 1, 0
+def verify(
+    rows: Iterable[Mapping[str, Any]], prev_hash: str = GENESIS, after_seq: int = 0
+) -> VerifyResult:
+    """Walk rows in ``seq`` order; report the first row whose link or content is wrong.
+
+    By default from the first row; from a trusted row on with its ``prev_hash`` and seq.
+    """
+    expected_seq, count = after_seq + 1, 0
     for row in rows:
         seq = row["seq"]
         if seq != expected_seq:

@@ -83,14 +83,21 @@ def table_names() -> list[str]:
     return sorted(rows)
 
 
-def iter_chain_rows(batch: int = 1000) -> Iterator[dict[str, Any]]:
-    """All rows in chain order as plain dicts, streamed in batches."""
+def iter_chain_rows(
+    batch: int = 1000, after: int = 0, conn: Any = None
+) -> Iterator[dict[str, Any]]:
+    """The rows after seq ``after`` in chain order as plain dicts, streamed in batches.
+
+    Read through ``conn`` (a Connection) when given, else the session.
+    """
     cols = [getattr(AuditLog, name) for name in (*chain.HASHED_FIELDS, "prev_hash", "hash")]
-    last = 0
+    last = after
     while True:
-        result = db.session.execute(
-            select(*cols).where(AuditLog.seq > last).order_by(AuditLog.seq).limit(batch)
-        ).mappings()
+        result = (
+            (conn or db.session)
+            .execute(select(*cols).where(AuditLog.seq > last).order_by(AuditLog.seq).limit(batch))
+            .mappings()
+        )
         rows = list(result)
         if not rows:
             return

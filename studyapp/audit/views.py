@@ -1,17 +1,22 @@
-"""The audit viewer (monitor, data manager): filter, paginate, a field's full history."""
+"""The audit viewer (monitor, data manager): filter, paginate, a field's full history;
+the signed checkpoints of the chain (the data manager writes one on demand)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
-from studyapp.audit import services
+from studyapp.audit import checkpoints, services
+from studyapp.auth.permissions import Action, can
+from studyapp.db import utcnow
+from studyapp.errors import AuditIntegrityError
 from studyapp.forms import IsoDateField
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -53,9 +58,39 @@ def index() -> Any:
     page = min(request.args.get("page", 1, type=int) or 1, 10**6)
     result = services.search(current_user, criteria, page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("audit/index.html", form=form, result=result, args=args), (
-        200 if valid else 400
+    return render_template(
+        "audit/index.html",
+        form=form,
+        result=result,
+        args=args,
+        checkpoint=checkpoints.latest_status(current_user),
+        may_anchor=can(current_user, Action.ANCHOR_AUDIT),
+    ), (200 if valid else 400)
+
+
+@bp.route("/checkpoints")
+@login_required
+def checkpoint_list() -> Any:
+    """Every checkpoint, newest first, on a page made for printing."""
+    statuses = checkpoints.all_statuses(current_user)
+    return render_template(
+        "audit/checkpoints.html",
+        statuses=statuses,
+        path=checkpoints.anchor_path().name,
+        now_utc=utcnow().strftime("%Y-%m-%d %H:%M:%S UTC"),
     )
+
+
+@bp.route("/checkpoints", methods=["POST"])
+@login_required
+def anchor() -> Any:
+    try:
+        checkpoint = checkpoints.anchor_now(current_user)
+    except AuditIntegrityError as exc:
+        flash(_("No checkpoint written: %(problem)s", problem=exc.message), "error")
+    else:
+        flash(_("Checkpoint written: seq %(seq)d.", seq=checkpoint.seq), "success")
+    return redirect(url_for("audit.index"))
 
 
 @bp.route("/history/<table_name>/<row_id>/<field>")

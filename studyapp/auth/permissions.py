@@ -49,6 +49,7 @@ class Action(StrEnum):
     LOCK_DATA = "lock_data"
     EXPORT_DATA = "export_data"
     VIEW_AUDIT = "view_audit"
+    ANCHOR_AUDIT = "anchor_audit"
     MANAGE_USERS = "manage_users"
 
 
@@ -69,6 +70,7 @@ ACTION_LABELS = {
     Action.LOCK_DATA: _l("lock data"),
     Action.EXPORT_DATA: _l("export data and reports"),
     Action.VIEW_AUDIT: _l("review the audit trail"),
+    Action.ANCHOR_AUDIT: _l("write signed checkpoints of the audit trail"),
     Action.MANAGE_USERS: _l("manage user accounts and roles"),
 }
 
@@ -108,7 +110,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_AUDIT,
         }
     ),
-    Role.DATA_MANAGER: frozenset({Action.MANAGE_USERS, Action.VIEW_AUDIT}),
+    Role.DATA_MANAGER: frozenset({Action.MANAGE_USERS, Action.VIEW_AUDIT, Action.ANCHOR_AUDIT}),
 }
 
 

@@ -98,7 +98,10 @@ def test_production_refuses_a_missing_or_default_secret_key(database_url, key):
 @pytest.mark.req("SEC-05")
 def test_production_cookies_are_secure_host_prefixed(database_url):
     app = create_app(
-        config.ProductionConfig, SECRET_KEY="k" * 40, SQLALCHEMY_DATABASE_URI=database_url
+        config.ProductionConfig,
+        SECRET_KEY="k" * 40,
+        AUDIT_ANCHOR_KEY="a" * 40,
+        SQLALCHEMY_DATABASE_URI=database_url,
     )
     response = app.test_client().get("/login", base_url="https://edc.example")
     cookie = response.headers["Set-Cookie"]

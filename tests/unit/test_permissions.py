@@ -42,7 +42,7 @@ EXPECTED = {
         "export_data",
         "view_audit",
     },
-    Role.DATA_MANAGER: {"manage_users", "view_audit"},
+    Role.DATA_MANAGER: {"manage_users", "view_audit", "anchor_audit"},
 }
 
 
@@ -64,7 +64,11 @@ def test_only_investigators_sign_and_monitors_never_edit():
     signers = {r for r, actions in PERMISSIONS.items() if Action.SIGN in actions}
     assert signers == {Role.INVESTIGATOR}
     assert Action.ENTER_DATA not in PERMISSIONS[Role.MONITOR]
-    assert PERMISSIONS[Role.DATA_MANAGER] <= {Action.MANAGE_USERS, Action.VIEW_AUDIT}
+    assert PERMISSIONS[Role.DATA_MANAGER] <= {
+        Action.MANAGE_USERS,
+        Action.VIEW_AUDIT,
+        Action.ANCHOR_AUDIT,
+    }
 
 
 @pytest.mark.parametrize(
