@@ -2,6 +2,10 @@
 
 Skipped with a clear reason when /usr/bin/chromium is absent, unless
 STUDYAPP_REQUIRE_BROWSER=1 (set by .ci/run), where a missing browser fails the run.
+
+Dates and times come from the live server's clock (``site_date``; ``studyapp.db.utcnow()``),
+which the suite pins for every thread (tests/site_clock.py): the server answers in its own
+threads, where ``freeze_clock`` in the test does not reach.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +23,7 @@ from werkzeug.serving import make_server
 
 from config import TestingConfig
 from studyapp import create_app
+from studyapp.db import site_today
 from studyapp.extensions import db
 from tests import factories
 
@@ -60,6 +66,13 @@ def live_app(tmp_path: Path, sqlite_template: Path) -> Any:
 
 
 @pytest.fixture
+def site_date(live_app: Any) -> date:
+    """Today at the site, as the live server's pages call it (not the UTC date)."""
+    with live_app.app_context():
+        return site_today()
+
+
+@pytest.fixture
 def live_server(live_app: Any) -> Iterator[str]:
     """``live_app`` served on a free local port."""
     app = live_app
@@ -87,8 +100,6 @@ def sign_in(page: Any, username: str, password: str = factories.PASSWORD) -> Non
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     if "/login/code" in page.url:
-        import pyotp
-
-        page.get_by_label("6-digit code").fill(pyotp.TOTP(factories.TOTP_SECRET).now())
+        page.get_by_label("6-digit code").fill(factories.totp_now())  # on the server's clock
         page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state()  # the next page's scripts have run (and its files loaded)
