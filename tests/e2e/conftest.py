@@ -5,7 +5,8 @@ STUDYAPP_REQUIRE_BROWSER=1 (set by .ci/run), where a missing browser fails the r
 
 Dates and times come from the live server's clock (``site_date``; ``studyapp.db.utcnow()``),
 which the suite pins for every thread (tests/site_clock.py): the server answers in its own
-threads, where ``freeze_clock`` in the test does not reach.
+threads, where ``freeze_clock`` in the test does not reach. The browser runs in the site's
+time zone and, when the clock is pinned, on the same clock.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +87,12 @@ def live_server(live_app: Any) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server, locale="en-GB")
+def page(browser: Any, live_server: str, site_clock: datetime | None) -> Iterator[Any]:
+    """A page in the site's time zone, on the suite's clock when pinned (as is then the server)."""
+    zone = TestingConfig.SITE_TIMEZONE
+    context = browser.new_context(base_url=live_server, locale="en-GB", timezone_id=zone)
+    if site_clock is not None:
+        context.clock.set_fixed_time(site_clock)
     page = context.new_page()
     page.set_default_timeout(10000)
     yield page
