@@ -68,12 +68,13 @@ def demo_data() -> None:
 def demo_code(username: str) -> None:
     """Print the current second-factor code of a demo account (never of a real one)."""
     from studyapp.auth.models import User
+    from studyapp.db import utcnow
     from studyapp.demo import is_demo
 
     user = db.session.scalar(select(User).where(User.username == username.lower()))
     if user is None or not is_demo(user) or not user.totp_secret:
         raise click.ClickException("only demo accounts with a second factor have demo codes")
-    click.echo(pyotp.TOTP(user.totp_secret).now())
+    click.echo(pyotp.TOTP(user.totp_secret).at(utcnow()))  # the clock the sign-in checks
 
 
 @click.command("audit-verify")

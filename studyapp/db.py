@@ -17,13 +17,21 @@ from sqlalchemy.types import TypeDecorator
 
 #: The site's time zone outside an application context (config SITE_TIMEZONE otherwise).
 DEFAULT_SITE_TIMEZONE = "Asia/Shanghai"
-#: Set by tests to freeze the application clock.
+#: Set by tests to freeze the application clock (in the calling context only).
 _clock: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("clock", default=None)
+#: Set by the test suite to pin the clock of every thread (``pin_clock``).
+_pinned: datetime | None = None
 
 
 def utcnow() -> datetime:
-    """The application clock: an aware UTC datetime (GCP-06)."""
+    """The application clock: an aware UTC datetime (GCP-06).
+
+    ``freeze_clock`` (this context) wins over ``pin_clock`` (every thread), which wins over
+    the system clock.
+    """
     frozen = _clock.get()
+    if frozen is None:
+        frozen = _pinned
     return frozen if frozen is not None else datetime.now(UTC)
 
 
@@ -46,8 +54,25 @@ def site_zone() -> ZoneInfo:
 
 
 def freeze_clock(moment: datetime | None) -> None:
-    """Freeze (or, with None, release) the clock; for tests and demo data only."""
+    """Freeze (or, with None, release) the clock; for tests and demo data only.
+
+    The freeze holds in the calling context (thread) only; released, the clock is again
+    the pinned one (``pin_clock``), else the system clock.
+    """
     _clock.set(moment)
+
+
+def pin_clock(moment: datetime | None) -> None:
+    """Pin (or, with None, release) the clock of every thread; for the test suite only.
+
+    A live server under test answers in its own threads, which do not see
+    ``freeze_clock``; the suite's runs at the site's midnight pin the clock here
+    (tests/conftest.py). ``moment`` must be aware.
+    """
+    global _pinned
+    if moment is not None and moment.utcoffset() is None:
+        raise ValueError("naive datetime refused: pin the clock to an aware time")
+    _pinned = None if moment is None else moment.astimezone(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

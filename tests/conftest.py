@@ -4,6 +4,11 @@ TEST_DATABASE_URL is set) again on PostgreSQL; a client; one user per role.
 Databases are cloned from a template migrated once per run (a file copy on SQLite,
 CREATE DATABASE ... TEMPLATE on PostgreSQL), so every test starts empty and real:
 several connections, triggers and locks behave as in production.
+
+Time: a test takes "now" and "today" from the application's clock (``studyapp.db.utcnow()``,
+``studyapp.db.site_today()``), never from the system's or a UTC date, and fixes a moment
+with ``freeze_clock``. ``--clock`` / ``STUDYAPP_TEST_CLOCK`` pins the clock for a run, and a
+test marked ``site_midnight`` also runs either side of the site's midnight (tests/site_clock.py).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +30,42 @@ from sqlalchemy.engine import make_url
 
 from config import TestingConfig
 from studyapp import create_app
-from studyapp.db import freeze_clock
+from studyapp.db import freeze_clock, pin_clock
 from studyapp.extensions import db
 from tests import factories
+from tests import site_clock as clocks
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 _counter = itertools.count()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        clocks.OPTION,
+        default=os.environ.get(clocks.ENV, ""),
+        help="pin the application clock for the run: 2026-03-10T16:15:00Z, or 16:15Z (today, "
+        f"UTC); default ${clocks.ENV}, else the system clock",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``site_midnight`` runs at each clock of ``site_clock.SITE_MIDNIGHT``."""
+    if metafunc.definition.get_closest_marker("site_midnight"):
+        metafunc.parametrize("site_clock", list(clocks.SITE_MIDNIGHT), indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def site_clock(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
+    """The clock of every thread during the test (None: the system clock); see --clock.
+
+    A ``site_midnight`` test gets its variant's moment, frozen, so it never straddles midnight.
+    """
+    run_clock = clocks.parse(request.config.getoption(clocks.OPTION))
+    moment = clocks.moment_for(getattr(request, "param", None), run_clock)
+    pin_clock(moment)
+    yield moment
+    pin_clock(None)
 
 
 def migrate_to_head(url: str) -> None:

@@ -1,4 +1,8 @@
-"""Builders for test data: users now; subjects, visits and AEs as features arrive."""
+"""Builders for test data: users, subjects, visits, AEs.
+
+Dates default to the application's clock (``studyapp.db.site_today()``, ``utcnow()``), never
+the system's: see tests/site_clock.py.
+"""
 
 from __future__ import annotations
 
@@ -111,14 +115,18 @@ class AuthActions:
 
 
 def screen_subject(actor: User, *, screened: Any = None, sex: str = "F", age: int = 45) -> Any:
-    """A candidate in the screening log (registered by ``actor``)."""
-    from studyapp.db import utcnow
+    """A candidate in the screening log (registered by ``actor``), by default screened today.
+
+    Today is the site's date (``site_today``), as on the screening page: a UTC date would be
+    yesterday's from 16:00 UTC in Shanghai.
+    """
+    from studyapp.db import site_today
     from studyapp.subjects import services
 
     with acting_as(actor):
         return services.register_screening(
             actor,
-            services.Screening(screening_date=screened or utcnow().date(), sex=sex, age_years=age),
+            services.Screening(screening_date=screened or site_today(), sex=sex, age_years=age),
         )
 
 

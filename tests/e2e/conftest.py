@@ -2,6 +2,11 @@
 
 Skipped with a clear reason when /usr/bin/chromium is absent, unless
 STUDYAPP_REQUIRE_BROWSER=1 (set by .ci/run), where a missing browser fails the run.
+
+Dates and times come from the live server's clock (``site_date``; ``studyapp.db.utcnow()``),
+which the suite pins for every thread (tests/site_clock.py): the server answers in its own
+threads, where ``freeze_clock`` in the test does not reach. The browser runs in the site's
+time zone and, when the clock is pinned, on the same clock.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +24,7 @@ from werkzeug.serving import make_server
 
 from config import TestingConfig
 from studyapp import create_app
+from studyapp.db import site_today
 from studyapp.extensions import db
 from tests import factories
 
@@ -60,6 +67,13 @@ def live_app(tmp_path: Path, sqlite_template: Path) -> Any:
 
 
 @pytest.fixture
+def site_date(live_app: Any) -> date:
+    """Today at the site, as the live server's pages call it (not the UTC date)."""
+    with live_app.app_context():
+        return site_today()
+
+
+@pytest.fixture
 def live_server(live_app: Any) -> Iterator[str]:
     """``live_app`` served on a free local port."""
     app = live_app
@@ -73,8 +87,12 @@ def live_server(live_app: Any) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server, locale="en-GB")
+def page(browser: Any, live_server: str, site_clock: datetime | None) -> Iterator[Any]:
+    """A page in the site's time zone, on the suite's clock when pinned (as is then the server)."""
+    zone = TestingConfig.SITE_TIMEZONE
+    context = browser.new_context(base_url=live_server, locale="en-GB", timezone_id=zone)
+    if site_clock is not None:
+        context.clock.set_fixed_time(site_clock)
     page = context.new_page()
     page.set_default_timeout(10000)
     yield page
@@ -87,8 +105,6 @@ def sign_in(page: Any, username: str, password: str = factories.PASSWORD) -> Non
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     if "/login/code" in page.url:
-        import pyotp
-
-        page.get_by_label("6-digit code").fill(pyotp.TOTP(factories.TOTP_SECRET).now())
+        page.get_by_label("6-digit code").fill(factories.totp_now())  # on the server's clock
         page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state()  # the next page's scripts have run (and its files loaded)

@@ -7,6 +7,9 @@ class and grade definitions; grade 3, serious (hospitalisation), probably relate
 awareness time; the initial report is drafted, its PDF previewed and submitted, which stops the
 clock on time. The safety overview lists the event among the severe and serious events and the
 infusion reactions.
+
+The awareness time is taken from the server's clock (``utcnow``), in site time; the journey also
+runs a minute either side of the site's midnight (``site_midnight``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from playwright.sync_api import Page, expect
 
 from studyapp.audit.context import acting_as
 from studyapp.auth.models import User
-from studyapp.db import freeze_clock
+from studyapp.db import freeze_clock, site_zone, utcnow
 from studyapp.extensions import db
 from studyapp.visits import dose_save, dosing, vitals
 from tests import factories
@@ -52,9 +55,10 @@ def _local(moment: datetime.datetime) -> str:
 @pytest.fixture
 def seeded(live_app) -> Seeded:
     """An enrolled subject whose Dose 1 was given on the awareness time's site date."""
-    aware = (datetime.datetime.now(SITE) - timedelta(hours=3)).replace(second=0, microsecond=0)
-    day1 = aware.date()
     with live_app.app_context():
+        now = utcnow().astimezone(site_zone())
+        aware = (now - timedelta(hours=3)).replace(second=0, microsecond=0)
+        day1 = aware.date()
         inv = db.session.scalar(db.select(User).where(User.username == "inv.user"))
         try:
             freeze_clock(datetime.datetime.combine(day1 - timedelta(days=1), time(1, 0), UTC))
@@ -96,6 +100,7 @@ def seeded(live_app) -> Seeded:
     return Seeded(subject_id, day1, aware)
 
 
+@pytest.mark.site_midnight
 def test_investigator_records_a_serious_infusion_reaction_and_reports_it(
     page: Page, seeded: Seeded
 ) -> None:

@@ -3,12 +3,16 @@
 The coordinator registers the screening, records consent, the screening values and the
 prior therapies; the investigator answers the criteria left to the investigator's judgement,
 signs the eligibility and enrols; the dashboard then counts the subject and shows the gate.
+
+Every date typed or expected is the site's today on the server's clock (``site_date``), as the
+pages show it: from 16:00 UTC that is a day ahead of the UTC date. The journey also runs a
+minute either side of the site's midnight (``site_midnight``).
 """
 
 from __future__ import annotations
 
-import datetime
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -21,11 +25,6 @@ pytestmark = pytest.mark.e2e
 #: The criteria the investigator judges (check = "investigator" in the protocol file).
 INCLUSION_JUDGED = ["IN06"]
 EXCLUSION_JUDGED = ["EX02", "EX03", "EX04", "EX05", "EX06", "EX07", "EX08"]
-
-
-def today() -> str:
-    """The server's date: it stores UTC, so avoid the local-midnight edge."""
-    return datetime.datetime.now(datetime.UTC).date().isoformat()
 
 
 def main_nav(page: Page, label: str) -> None:
@@ -54,11 +53,11 @@ def sign_out(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/login$"))
 
 
-def register_screening(page: Page) -> None:
+def register_screening(page: Page, today: str) -> None:
     main_nav(page, "Subjects")
     page.get_by_role("link", name="Register a screening").click()
     expect(page).to_have_url(re.compile(r"/subjects/screen$"))
-    expect(page.get_by_label("Screening date")).to_have_value(today())
+    expect(page.get_by_label("Screening date")).to_have_value(today)
     page.get_by_label("F", exact=True).check()
     page.get_by_label("Age at screening (years)").fill("41")
     page.get_by_label("Initials (optional, no name)").fill("LM")
@@ -79,10 +78,10 @@ def screening_values_refused_before_consent(page: Page) -> None:
     expect(page.get_by_label("Eligibility platelet count (10^9/L)")).to_have_value("16")
 
 
-def record_consent(page: Page) -> None:
+def record_consent(page: Page, today: str) -> None:
     open_subject(page, "S01-001")
     subject_nav(page, "Consent")
-    page.get_by_label("Date of informed consent").fill(today())
+    page.get_by_label("Date of informed consent").fill(today)
     page.get_by_label("Time of informed consent").fill("09:30")
     page.get_by_label("Consent form version").select_option("2.0")
     page.get_by_label("Consent obtained by").select_option(label="Crc User (Study coordinator)")
@@ -90,16 +89,16 @@ def record_consent(page: Page) -> None:
         page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_have_text("Consent recorded.")
     expect(page.get_by_test_id("step-consent")).to_contain_text(
-        f"Signed {today()} 09:30, version 2.0, obtained by Crc User."
+        f"Signed {today} 09:30, version 2.0, obtained by Crc User."
     )
 
 
-def enter_screening_values(page: Page) -> None:
+def enter_screening_values(page: Page, today: str) -> None:
     subject_nav(page, "Screening values")
     page.get_by_label("ITP diagnosed (date)").fill("2023-05")
     page.get_by_label("ECOG performance status").fill("1")
     page.get_by_label("Eligibility platelet count (10^9/L)").fill("16")
-    page.get_by_label("Sample date of that count").fill(today())
+    page.get_by_label("Sample date of that count").fill(today)
     page.get_by_label("ALT (U/L)").fill("20")
     page.get_by_label("AST (U/L)").fill("22")
     page.get_by_label("Total bilirubin (umol/L)").fill("11")
@@ -151,33 +150,35 @@ def answer_and_sign_eligibility(page: Page) -> None:
     expect(page.get_by_test_id("step-eligibility")).to_contain_text("confirmed and signed")
 
 
-def enrol(page: Page) -> None:
+def enrol(page: Page, today: str) -> None:
     with page.expect_navigation():
         page.get_by_test_id("step-enrolment").get_by_role("link", name="Enrol", exact=True).click()
-    page.get_by_label("Day 1 (first infusion, planned)").fill(today())
+    page.get_by_label("Day 1 (first infusion, planned)").fill(today)
     with page.expect_navigation():
         page.get_by_role("button", name="Enrol", exact=True).click()
     expect(page.get_by_role("status")).to_have_text("Enrolled.")
     expect(header(page)).to_contain_text("ITP-001")
     expect(header(page)).to_contain_text("screening no. S01-001")
     expect(page.get_by_test_id("step-enrolment")).to_contain_text(
-        f"Enrolled as ITP-001; Day 1 {today()}."
+        f"Enrolled as ITP-001; Day 1 {today}."
     )
 
 
-def test_coordinator_screens_and_investigator_enrols(page: Page) -> None:
+@pytest.mark.site_midnight
+def test_coordinator_screens_and_investigator_enrols(page: Page, site_date: date) -> None:
+    today = site_date.isoformat()
     sign_in(page, "crc.user")
-    register_screening(page)
+    register_screening(page, today)
     screening_values_refused_before_consent(page)
-    record_consent(page)
-    enter_screening_values(page)
+    record_consent(page, today)
+    enter_screening_values(page, today)
     add_prior_therapies(page)
     sign_out(page)
 
     sign_in(page, "inv.user")
     open_subject(page, "S01-001")
     answer_and_sign_eligibility(page)
-    enrol(page)
+    enrol(page, today)
 
     main_nav(page, "Subjects")
     counts = page.get_by_test_id("counts")

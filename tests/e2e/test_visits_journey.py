@@ -3,6 +3,9 @@
 A subject enrolled 14 days ago has Day 1 and Day 8 entered (baseline 12, then 35 x10^9/L).
 The investigator opens the subject, enters the due visit (Dose 3): vital signs, the platelet
 count, the dose computed from the weight; the chart and the ITP response then update.
+
+"Today" is the site's date on the server's clock (``site_date``); the journey also runs a minute
+either side of the site's midnight (``site_midnight``).
 """
 
 from __future__ import annotations
@@ -62,9 +65,8 @@ def _enter_dose_visit(user: User, subject_id: int, num: str, on: datetime.date, 
 
 
 @pytest.fixture
-def subject_id(live_app) -> int:
-    today = datetime.datetime.now(UTC).date()
-    day1 = today - timedelta(days=14)
+def subject_id(live_app, site_date: datetime.date) -> int:
+    day1 = site_date - timedelta(days=14)
     with live_app.app_context():
         inv = db.session.scalar(db.select(User).where(User.username == "inv.user"))
         try:
@@ -79,10 +81,11 @@ def subject_id(live_app) -> int:
     return subject_id
 
 
+@pytest.mark.site_midnight
 def test_investigator_enters_the_week3_visit_and_sees_chart_and_response(
-    page: Page, subject_id: int
+    page: Page, subject_id: int, site_date: datetime.date
 ) -> None:
-    today = datetime.datetime.now(UTC).date().isoformat()
+    today = site_date.isoformat()
     sign_in(page, "inv.user")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Subjects").click()
     page.get_by_test_id("subject-list").get_by_role("link", name="ITP-001").click()

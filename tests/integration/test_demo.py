@@ -1,4 +1,9 @@
-"""The demo study of `flask demo-data` (make run), built only through the real services."""
+"""The demo study of `flask demo-data` (make run), built only through the real services.
+
+The demo is dated back from the site's today (``site_today``); the tests that compare with
+today take it from the same clock, and the visit statuses are also checked either side of the
+site's midnight (a demo load per clock is slow, so only there).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from sqlalchemy import func, select
 
 from studyapp.audit.models import AuditLog
 from studyapp.clinical import adverse
-from studyapp.db import utcnow
+from studyapp.db import site_today, site_zone, utcnow
 from studyapp.demo import REPEAT_COUNT, demo_summary, load_demo
 from studyapp.extensions import db
 from studyapp.safety import events, overview, sae, tasks
@@ -64,7 +69,7 @@ def test_the_demo_study_has_screened_failed_enrolled_and_run_in_subjects(demo):
 
 
 def test_the_run_in_is_complete_and_its_signed_review_opens_enrolment(demo):
-    today = utcnow().date()
+    today = site_today()
     state = runin.gate()
     assert state.state == "open"
     review = state.review
@@ -74,7 +79,8 @@ def test_the_run_in_is_complete_and_its_signed_review_opens_enrolment(demo):
     assert signature.meaning == runin.MEANING
     days1 = [m.subject.day1_date for m in state.subjects]
     assert all(later - earlier >= timedelta(days=7) for earlier, later in pairwise(days1))
-    assert all(m.window_end < signature.signed_at.date() < today for m in state.subjects)
+    signed_on = signature.signed_at.astimezone(site_zone()).date()
+    assert all(m.window_end < signed_on < today for m in state.subjects)
     later = subjects(Subject.status == ENROLLED, Subject.run_in.is_(False))
     assert len(later) == 2
     assert all(s.enrolled_at > signature.signed_at for s in later)
@@ -133,12 +139,13 @@ def test_the_demo_trail_verifies_and_names_who_did_each_step(app, demo):
     assert list(db.session.scalars(changed)) == [REPEAT_COUNT] * 5
 
 
-def test_loading_releases_the_clock(demo):
-    assert abs(utcnow() - datetime.now(UTC)) < timedelta(minutes=5)
+def test_loading_releases_the_clock(demo, site_clock):
+    """Back to the run's clock (pinned by --clock, else the system's) after the demo's dates."""
+    assert abs(utcnow() - (site_clock or datetime.now(UTC))) < timedelta(minutes=5)
 
 
+@pytest.mark.site_midnight
 def test_the_demo_visits_give_responders_a_non_responder_a_rescue_and_an_overdue_visit(demo):
-    from studyapp.db import site_today
     from studyapp.visits import calendar, summary
     from studyapp.visits.models import RESCUE, DoseAdministration, Medication
 
