@@ -13,7 +13,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -24,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from studyapp.forms import IsoDateField
+from studyapp.forms import IsoDateField, WholeNumberField
 from studyapp.visits.forms import DATE_HINT, CrfForm, choices
 
 PARTIAL_HINT = _l("YYYY, YYYY-MM or YYYY-MM-DD")
@@ -110,7 +109,7 @@ class AeForm(CrfForm):
 
 
 class GradeChangeForm(FlaskForm):
-    version = IntegerField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
+    version = WholeNumberField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
     grade = RadioField(
         _l("New grade"),
         choices=choices([(str(g), str(g)) for g in range(1, 6)]),
@@ -132,7 +131,7 @@ class GradeChangeForm(FlaskForm):
 
 
 class DltDecisionForm(FlaskForm):
-    version = IntegerField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
+    version = WholeNumberField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
     decision = RadioField(
         _l("Decision"),
         choices=choices(
@@ -145,7 +144,7 @@ class DltDecisionForm(FlaskForm):
 
 
 class RemoveForm(FlaskForm):
-    version = IntegerField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
+    version = WholeNumberField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
     reason = TextAreaField(
         _l("Reason for removal"),
         validators=[
@@ -156,7 +155,7 @@ class RemoveForm(FlaskForm):
 
 
 class ReportForm(FlaskForm):
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = WholeNumberField(widget=HiddenField.widget, validators=[Optional()])
     kind = SelectField(_l("Report"), validate_choice=False)
     narrative = TextAreaField(
         _l("Narrative"),
@@ -171,7 +170,7 @@ class ReportForm(FlaskForm):
 
 
 class SubmitForm(FlaskForm):
-    version = IntegerField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
+    version = WholeNumberField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
 
 
 class TaskForm(FlaskForm):
