@@ -349,3 +349,18 @@ def test_a_client_request_id_is_kept_only_when_it_is_a_plain_token(
         assert login.request_id == given
     else:
         assert re.fullmatch(r"[0-9a-f]{32}", login.request_id), login.request_id
+
+
+@pytest.mark.req("REL-07")
+def test_an_odd_version_of_a_user_account_is_refused_not_overflowed(client, users, auth):
+    auth.login("dm.user")
+    path = f"/admin/users/{users['investigator'].id}"
+    (form,) = [
+        f
+        for f in post_forms(client.get(path).get_data(as_text=True), path)
+        if "version" in f["fields"]
+    ]
+    for value in ODD:
+        data = {**form["fields"], "version": value, "reason": "typo in the name"}
+        response = client.post(form["action"], data=data)
+        assert 400 <= response.status_code < 500, value
