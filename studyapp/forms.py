@@ -1,18 +1,105 @@
-"""Form bases shared by every feature: the reason-for-change and version fields."""
+"""Form bases shared by every feature: the reason-for-change and version fields, and the one
+parsing policy for typed numbers and dates (fields and query strings alike, REL-07)."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms import DateField, DecimalField, HiddenField, IntegerField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, StopValidation
 from wtforms.widgets import TextInput
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+#: Only ASCII digits, an optional sign and (for decimals) one point: no "NaN", "Infinity",
+#: exponents, "1_000", "0x1F", superscripts or full-width digits.
+_WHOLE = re.compile(r"[+-]?([0-9]+)")
+_DECIMAL = re.compile(r"[+-]?([0-9]*)(?:\.([0-9]*))?")
+#: A whole number has at most 9 significant digits (fits every 32-bit column); a decimal at
+#: most 12 before the point and 6 after. Longer input is refused before any range check.
+WHOLE_DIGITS, DECIMAL_DIGITS, DECIMAL_PLACES = 9, 12, 6
+
+NUMBER = _l("Enter a number, e.g. 58.3.")
+WHOLE = _l("Enter a whole number.")
+TOO_LARGE = _l("The number is too large.")
+TOO_PRECISE = _l("Use at most 6 decimal places.")
+
+
+def parse_whole(text: str) -> int:
+    """A typed whole number, or ValueError with the message to show next to the field."""
+    match = _WHOLE.fullmatch(text.strip())
+    if not match:
+        raise ValueError(WHOLE)
+    if len(match.group(1).lstrip("0")) > WHOLE_DIGITS:
+        raise ValueError(TOO_LARGE)
+    return int(match.group(0))
+
+
+def parse_decimal(text: str) -> Decimal:
+    """A typed finite decimal number, or ValueError with the message for the field."""
+    match = _DECIMAL.fullmatch(text.strip())
+    if not match or not (match.group(1) or match.group(2)):
+        raise ValueError(NUMBER)
+    if len(match.group(1).lstrip("0")) > DECIMAL_DIGITS:
+        raise ValueError(TOO_LARGE)
+    if len(match.group(2) or "") > DECIMAL_PLACES:
+        raise ValueError(TOO_PRECISE)
+    return Decimal(match.group(0))
+
+
+def query_int(name: str, *, low: int = 1, high: int = 2**31 - 1) -> int | None:
+    """A whole number from the query string, or None (absent, not a number, out of range):
+    a filter that cannot be read is not applied; never ``int()`` on arbitrary text."""
+    try:
+        value = parse_whole(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return value if low <= value <= high else None
+
+
+def _typed(field: Any, valuelist: list[Any]) -> str:
+    """The text typed in ``field``; blank (spaces only) counts as nothing typed at all, so
+    InputRequired says "required" and Optional skips the field."""
+    text = str(valuelist[0]).strip() if valuelist else ""
+    if not text:
+        field.raw_data = []
+    return text
+
+
+class _ParsedOnce:
+    """A field whose text could not be read shows that one message, not a range error too."""
+
+    process_errors: list[Any]
+
+    def pre_validate(self, form: Any) -> None:
+        if self.process_errors:
+            raise StopValidation()
+
+
+class WholeNumberField(_ParsedOnce, IntegerField):
+    """A whole number typed in ASCII digits, bounded in length (no overflow in validators,
+    services or the database)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        text = _typed(self, valuelist)
+        if text:
+            self.data = parse_whole(text)
+
+
+class NumberField(_ParsedOnce, DecimalField):
+    """A finite decimal number typed in ASCII digits, bounded in length and places."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        text = _typed(self, valuelist)
+        if text:
+            self.data = parse_decimal(text)
 
 
 class IsoDateInput(TextInput):
@@ -27,7 +114,7 @@ class IsoDateInput(TextInput):
         return super().__call__(field, **kwargs)
 
 
-class IsoDateField(DateField):
+class IsoDateField(_ParsedOnce, DateField):
     """A date typed as YYYY-MM-DD; an impossible date (2026-02-30) gets a message, not a 500."""
 
     widget = IsoDateInput()
@@ -38,11 +125,10 @@ class IsoDateField(DateField):
         return self.data.isoformat() if isinstance(self.data, date) else ""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        text = str(valuelist[0]).strip()
         self.data = None
+        text = _typed(self, valuelist)
+        if not text:
+            return
         if not _ISO_DATE.fullmatch(text):
             raise ValueError(_l("Type the date as YYYY-MM-DD, e.g. 2026-03-14."))
         try:
@@ -54,7 +140,7 @@ class IsoDateField(DateField):
 class VersionedForm(FlaskForm):
     """Edits of saved records: carry the version edited (REL-01) and a reason (GCP-02)."""
 
-    version = IntegerField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
+    version = WholeNumberField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
     reason = TextAreaField(
         _l("Reason for change"),
         validators=[InputRequired(message=_l("Give a reason for this change.")), Length(max=500)],

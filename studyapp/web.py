@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -45,6 +46,11 @@ GATE_OPEN = {
     "main.healthz",
 }
 
+#: A client's X-Request-ID is kept only when it is a plain token (it goes into logs).
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+#: Control characters are never part of a page's address (PostgreSQL refuses NUL).
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -80,8 +86,30 @@ def attach_errors(form: Any, exc: ValidationFailed) -> None:
         form.form_errors.append(exc.message)
 
 
+def _request_guard() -> None:
+    """Runs before every other hook, CSRF's included: a request id, then refuse an address
+    with control characters and text that is not UTF-8 (REL-07), each with its own 400."""
+    given = request.headers.get("X-Request-ID", "")
+    g.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    if CONTROL.search(request.path):
+        abort(400, description=_("The address contained a control character."))
+    if not _is_utf8(request.query_string) or (
+        request.mimetype == "application/x-www-form-urlencoded"
+        and not _is_utf8(request.get_data(cache=True))
+    ):
+        abort(400, description=_("The request was not valid UTF-8 text."))
+
+
+def _is_utf8(raw: bytes) -> bool:
+    """Werkzeug drops a form body that is not UTF-8 and keeps %FF as text: check first."""
+    try:
+        unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _before_request() -> Any:
-    g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
     dbmod.read_only.set(request.method in ("GET", "HEAD", "OPTIONS"))
     if _has_nul(request.args) or _has_nul(request.form):
         abort(400, description=_("The request contained a NUL character."))
@@ -164,7 +192,9 @@ def _domain_error(exc: DomainError) -> Any:
 def _http_error(exc: HTTPException) -> Any:
     if exc.code == 403:
         security_event("forbidden", path=request.path)
-    return _render_error(exc.code or 500, None)
+    # A description given with abort() is ours and translated; Werkzeug's defaults are not.
+    own = exc.description if exc.description != type(exc).description else None
+    return _render_error(exc.code or 500, own)
 
 
 def _unexpected_error(_exc: Exception) -> Any:
@@ -208,6 +238,7 @@ def duration(value: timedelta | None) -> str:
 
 
 def register_web(app: Flask) -> None:
+    app.before_request_funcs.setdefault(None, []).insert(0, _request_guard)
     app.before_request(_before_request)
     app.after_request(_security_headers)
     register_error_handlers(app)

@@ -10,14 +10,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectChoice, SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from studyapp.audit import checkpoints, services
 from studyapp.auth.permissions import Action, can
 from studyapp.db import utcnow
 from studyapp.errors import AuditIntegrityError
-from studyapp.forms import IsoDateField
+from studyapp.forms import IsoDateField, WholeNumberField, query_int
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -26,7 +26,7 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    subject_id = IntegerField(
+    subject_id = WholeNumberField(
         _l("Subject (id)"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
     )
     table_name = SelectField(_l("Table"), validators=[Optional()], validate_choice=False)
@@ -55,7 +55,7 @@ def index() -> Any:
         if valid
         else services.AuditFilter()
     )
-    page = min(request.args.get("page", 1, type=int) or 1, 10**6)
+    page = min(query_int("page") or 1, 10**6)
     result = services.search(current_user, criteria, page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$", re.ASCII)
 
 
 def parse(text: str) -> tuple[int, int | None, int | None]:

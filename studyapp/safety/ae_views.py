@@ -14,6 +14,7 @@ from studyapp.auth.permissions import Action, require
 from studyapp.db import site_zone
 from studyapp.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 from studyapp.extensions import db
+from studyapp.forms import query_int
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import ctcae, events, sae, tasks
 from studyapp.safety.forms import AeForm, DltDecisionForm, GradeChangeForm, RemoveForm
@@ -134,21 +135,20 @@ def _prefill(form: AeForm, subject: Any) -> None:
         form.ctcae_term.data = task.term
         form.grade.data = task.grade
         form.start_date.data = task.on.isoformat() if task.on else None
-    dose = request.args.get("dose", "")
-    if dose.isdigit() and len(dose) < 10:
+    dose = query_int("dose")
+    if dose is not None:
         form.irr.data = True
-        form.dose_id.data = int(dose)
+        form.dose_id.data = dose
         form.aeterm.data = _("Infusion-related reaction")
         form.ctcae_term.data = "Infusion related reaction"
         for d in events.doses(subject):
-            if d.id == int(dose) and d.ec_date:
+            if d.id == dose and d.ec_date:
                 form.start_date.data = d.ec_date.isoformat()
 
 
 def _result_param() -> int | None:
     """The lab result (?result=) whose AE task the new AE answers."""
-    result = request.args.get("result", "")
-    return int(result) if result.isdigit() and len(result) < 10 else None
+    return query_int("result")
 
 
 def _after_new(subject_id: int, record: AdverseEvent) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, StringField, TimeField
+from wtforms import BooleanField, HiddenField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from studyapp.form_fields import (
@@ -19,7 +19,7 @@ from studyapp.form_fields import (
     optional_int,
     yes_no,
 )
-from studyapp.forms import IsoDateField
+from studyapp.forms import IsoDateField, WholeNumberField
 from studyapp.visits.forms import DATE_HINT, CrfForm, choices
 
 PARTIAL_HINT = _l("YYYY, YYYY-MM or YYYY-MM-DD")
@@ -85,7 +85,7 @@ class AeForm(CrfForm):
 
 
 class GradeChangeForm(FlaskForm):
-    version = IntegerField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
+    version = WholeNumberField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
     grade = RadioField(
         _l("New grade"),
         choices=choices([(str(g), str(g)) for g in range(1, 6)]),
@@ -107,7 +107,7 @@ class GradeChangeForm(FlaskForm):
 
 
 class DltDecisionForm(FlaskForm):
-    version = IntegerField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
+    version = WholeNumberField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
     decision = RadioField(
         _l("Decision"),
         choices=choices(
@@ -120,7 +120,7 @@ class DltDecisionForm(FlaskForm):
 
 
 class RemoveForm(FlaskForm):
-    version = IntegerField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
+    version = WholeNumberField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
     reason = TextAreaField(
         _l("Reason for removal"),
         validators=[
@@ -131,7 +131,7 @@ class RemoveForm(FlaskForm):
 
 
 class ReportForm(FlaskForm):
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = WholeNumberField(widget=HiddenField.widget, validators=[Optional()])
     kind = SelectField(_l("Report"), validate_choice=False)
     narrative = TextAreaField(
         _l("Narrative"),
@@ -146,7 +146,7 @@ class ReportForm(FlaskForm):
 
 
 class SubmitForm(FlaskForm):
-    version = IntegerField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
+    version = WholeNumberField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
 
 
 class TaskForm(FlaskForm):

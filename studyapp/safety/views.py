@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from studyapp.auth.permissions import Action, require
 from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
+from studyapp.forms import query_int
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import ctcae, overview, sae, tasks
 from studyapp.safety.forms import TaskForm
@@ -69,13 +70,11 @@ def _flag(name: str) -> bool:
 
 
 def _filters() -> overview.Filters:
-    grade = request.args.get("min_grade", "")
-    subject = request.args.get("subject", "")
     return overview.Filters(
-        subject_id=int(subject) if subject.isdigit() and len(subject) < 10 else None,
+        subject_id=query_int("subject"),
         soc=request.args.get("soc") or None,
         term=(request.args.get("term") or "").strip()[:200] or None,
-        min_grade=int(grade) if grade in ("1", "2", "3", "4", "5") else None,
+        min_grade=query_int("min_grade", low=1, high=5),
         serious=_flag("serious"),
         dlt=_flag("dlt"),
         irr=_flag("irr"),

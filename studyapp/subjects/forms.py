@@ -6,8 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
-    IntegerField,
     PasswordField,
     SelectChoice,
     StringField,
@@ -16,7 +14,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from studyapp.form_fields import RadioField, SelectField, TextAreaField
-from studyapp.forms import IsoDateField, VersionedForm
+from studyapp.forms import IsoDateField, NumberField, VersionedForm, WholeNumberField
 
 REQUIRED = _l("This field is required.")
 DATE_HINT = _l("YYYY-MM-DD")
@@ -34,11 +32,11 @@ class ScreeningForm(FlaskForm):
     sex = RadioField(
         _l("Sex"), choices=choices([("F", "F"), ("M", "M")]), validators=[InputRequired(REQUIRED)]
     )
-    age_years = IntegerField(
+    age_years = WholeNumberField(
         _l("Age at screening (years)"),
         validators=[InputRequired(REQUIRED), NumberRange(min=1, max=119)],
     )
-    birth_year = IntegerField(
+    birth_year = WholeNumberField(
         _l("Year of birth (optional)"), validators=[Optional(), NumberRange(min=1900, max=2100)]
     )
     initials = StringField(
@@ -75,10 +73,10 @@ class ScreeningDataForm(VersionedForm):
         description=PARTIAL_HINT,
         validators=[Optional(), Length(max=10)],
     )
-    ecog = IntegerField(
+    ecog = WholeNumberField(
         _l("ECOG performance status"), validators=[Optional(), NumberRange(min=0, max=5)]
     )
-    platelet_count = DecimalField(
+    platelet_count = NumberField(
         _l("Eligibility platelet count (10^9/L)"),
         places=1,
         validators=[Optional(), NumberRange(min=0, max=2000)],
@@ -86,18 +84,18 @@ class ScreeningDataForm(VersionedForm):
     platelet_date = IsoDateField(
         _l("Sample date of that count"), validators=[Optional()], description=DATE_HINT
     )
-    alt = DecimalField(
+    alt = NumberField(
         _l("ALT (U/L)"), places=1, validators=[Optional(), NumberRange(min=0, max=10000)]
     )
-    ast = DecimalField(
+    ast = NumberField(
         _l("AST (U/L)"), places=1, validators=[Optional(), NumberRange(min=0, max=10000)]
     )
-    bilirubin = DecimalField(
+    bilirubin = NumberField(
         _l("Total bilirubin (umol/L)"),
         places=1,
         validators=[Optional(), NumberRange(min=0, max=2000)],
     )
-    creatinine = DecimalField(
+    creatinine = NumberField(
         _l("Creatinine (umol/L)"), places=1, validators=[Optional(), NumberRange(min=0, max=5000)]
     )
     pregnancy_test = SelectField(

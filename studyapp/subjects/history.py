@@ -56,6 +56,9 @@ def add_prior_therapy(actor: User, subject_id: int, therapy: Therapy) -> PriorTh
     require_consent(subject)
     if therapy.category not in THERAPY_CATEGORIES:
         raise invalid("category", _("Choose a category from the list."))
+    for field, allowed in (("best_response", RESPONSES), ("reason_stopped", STOP_REASONS)):
+        if getattr(therapy, field) not in (None, *allowed):
+            raise invalid(field, _("Choose from the list."))
     _check_partial("start_date", therapy.start_date)
     _check_partial("stop_date", therapy.stop_date)
     if (

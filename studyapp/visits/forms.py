@@ -5,16 +5,11 @@ Fields are declared in the order of the paper CRF, which is also the tab order.
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     StringField,
     TimeField,
@@ -22,14 +17,11 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from studyapp.form_fields import SelectField, TextAreaField
-from studyapp.forms import IsoDateField
+from studyapp.forms import IsoDateField, NumberField, WholeNumberField
 
 REQUIRED = _l("This field is required.")
 DATE_HINT = _l("YYYY-MM-DD")
 TIME_HINT = _l("HH:MM, local time")
-NUMBER = _l("Enter a number, e.g. 58.3.")
-WHOLE = _l("Enter a whole number.")
-_PLAIN_NUMBER = re.compile(r"-?\d{1,12}(\.\d{1,6})?")
 #: The largest number any form accepts before the service's limits say more (no overflow).
 HUGE = 10**7
 
@@ -38,19 +30,8 @@ def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class FiniteDecimalField(DecimalField):
-    """A decimal number; "NaN", "Infinity" and exponents are refused with a message."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = str(valuelist[0]).strip() if valuelist else ""
-        if text and not _PLAIN_NUMBER.fullmatch(text):
-            self.data = None
-            raise ValueError(NUMBER)
-        super().process_formdata([text] if valuelist else valuelist)
-
-
-def decimal(label: object) -> DecimalField:
-    return FiniteDecimalField(
+def decimal(label: object) -> NumberField:
+    return NumberField(
         label,
         places=None,
         validators=[Optional(), NumberRange(min=0, max=HUGE, message=_l("Out of range."))],
@@ -58,8 +39,8 @@ def decimal(label: object) -> DecimalField:
     )
 
 
-def whole(label: object) -> IntegerField:
-    return IntegerField(
+def whole(label: object) -> WholeNumberField:
+    return WholeNumberField(
         label,
         validators=[Optional(), NumberRange(min=0, max=HUGE, message=_l("Out of range."))],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
@@ -69,7 +50,7 @@ def whole(label: object) -> IntegerField:
 class CrfForm(FlaskForm):
     """Shared by every visit form: version, visit date (first save), reason, confirmation."""
 
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = WholeNumberField(widget=HiddenField.widget, validators=[Optional()])
     visit_date = IsoDateField(_l("Visit date"), validators=[Optional()], description=DATE_HINT)
     reason = TextAreaField(
         _l("Reason for change"),

@@ -109,7 +109,7 @@ def test_bad_values_keep_what_was_typed(client, users, auth):
     assert response.status_code == 422
     assert 'value="last spring"' in body
     assert "Number must be between 0 and 5." in body
-    assert "Not a valid decimal value." in body
+    assert "Enter a number, e.g. 58.3." in body
     response = form_post(
         client,
         f"/subjects/{subject.id}/screening-data",

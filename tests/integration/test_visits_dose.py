@@ -390,7 +390,7 @@ def test_bad_input_gets_messages_not_errors(client, auth, users, dosed_day1):
         "premed_paracetamol": ("99999999", "Out of range."),
         "ec_date": ("2026-02-30", "2026-02-30 is not a date of the calendar."),
         "start_time": ("25:99", "Not a valid time value."),
-        "interruption_minutes": ("ten", "Not a valid integer value."),
+        "interruption_minutes": ("ten", "Enter a whole number."),
     }
     for name, (value, message) in cases.items():
         response = post(client, path(dosed_day1), form(**{name: value}))
