@@ -24,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from studyapp.forms import IsoDateField
+from studyapp.forms import IsoDateField, OnceForm, VersionField
 from studyapp.visits.forms import DATE_HINT, CrfForm, choices
 
 PARTIAL_HINT = _l("YYYY, YYYY-MM or YYYY-MM-DD")
@@ -50,7 +50,7 @@ def yes_no(value: Any) -> bool | None:
     return {"yes": True, "no": False, True: True, False: False}.get(value)
 
 
-class AeForm(CrfForm):
+class AeForm(OnceForm, CrfForm):
     """An adverse event record; choices are set by the view from the protocol and CDISC."""
 
     aeterm = StringField(
@@ -155,8 +155,8 @@ class RemoveForm(FlaskForm):
     )
 
 
-class ReportForm(FlaskForm):
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+class ReportForm(OnceForm, FlaskForm):
+    version = VersionField(validators=[Optional()])
     kind = SelectField(_l("Report"), validate_choice=False)
     narrative = TextAreaField(
         _l("Narrative"),

@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from studyapp.forms import IsoDateField, VersionedForm
+from studyapp.forms import IsoDateField, OnceForm, VersionedForm
 
 REQUIRED = _l("This field is required.")
 DATE_HINT = _l("YYYY-MM-DD")
@@ -29,7 +29,7 @@ def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class ScreeningForm(FlaskForm):
+class ScreeningForm(OnceForm, FlaskForm):
     screening_date = IsoDateField(
         _l("Screening date"), validators=[InputRequired(REQUIRED)], description=DATE_HINT
     )
@@ -126,7 +126,7 @@ class ScreeningDataForm(VersionedForm):
     )
 
 
-class TherapyForm(FlaskForm):
+class TherapyForm(OnceForm, FlaskForm):
     category = SelectField(
         _l("Category"), validators=[InputRequired(REQUIRED)], validate_choice=False
     )
@@ -145,7 +145,7 @@ class TherapyForm(FlaskForm):
     )
 
 
-class HistoryForm(FlaskForm):
+class HistoryForm(OnceForm, FlaskForm):
     term = StringField(_l("Condition"), validators=[InputRequired(REQUIRED), Length(max=200)])
     start_date = StringField(
         _l("Start"), description=PARTIAL_HINT, validators=[Optional(), Length(max=10)]

@@ -13,7 +13,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
-    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -23,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from studyapp.forms import IsoDateField
+from studyapp.forms import IsoDateField, OnceForm, VersionField
 
 REQUIRED = _l("This field is required.")
 DATE_HINT = _l("YYYY-MM-DD")
@@ -70,7 +69,7 @@ def whole(label: object) -> IntegerField:
 class CrfForm(FlaskForm):
     """Shared by every visit form: version, visit date (first save), reason, confirmation."""
 
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = VersionField(validators=[Optional()])
     visit_date = IsoDateField(_l("Visit date"), validators=[Optional()], description=DATE_HINT)
     reason = TextAreaField(
         _l("Reason for change"),
@@ -91,7 +90,7 @@ class NotDoneForm(FlaskForm):
     )
 
 
-class UnscheduledForm(FlaskForm):
+class UnscheduledForm(OnceForm, FlaskForm):
     on = IsoDateField(
         _l("Date of the unscheduled visit"),
         validators=[InputRequired(REQUIRED)],
@@ -116,7 +115,7 @@ class VitalsForm(CrfForm):
     temp = decimal(_l("Temperature (°C)"))
 
 
-class MedicationForm(CrfForm):
+class MedicationForm(OnceForm, CrfForm):
     """A concomitant medication or rescue therapy (CM); choices are set by the view."""
 
     category = SelectField(_l("Category"), validate_choice=False)
