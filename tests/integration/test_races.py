@@ -38,8 +38,6 @@ from tests.factories import AuthActions, csrf_token
 from tests.integration.test_safety_web import ae
 from tests.integration.test_visits_medications import drug
 
-pytestmark = pytest.mark.req("REL-01")
-
 DAY1 = date(2026, 3, 2)
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, Day 15 (visit 3)
 TOKEN_RE = re.compile(r'name="submission" type="hidden" value="([^"]+)"')
@@ -112,6 +110,7 @@ def _medication(client: Any, subject: Subject) -> tuple[str, dict, Callable[[], 
     return url, drug(dose="40"), lambda: db.session.scalar(select(Medication.dose))
 
 
+@pytest.mark.req("REL-01")
 @pytest.mark.parametrize("make", [_vitals, _labs, _ae, _medication], ids=lambda f: f.__name__)
 def test_an_edit_without_its_version_is_a_400_and_changes_nothing(client, auth, subject, make):
     auth.login("inv.user")
@@ -125,6 +124,7 @@ def test_an_edit_without_its_version_is_a_400_and_changes_nothing(client, auth, 
     assert audit_rows() == trail
 
 
+@pytest.mark.req("REL-01")
 def test_an_account_edit_without_its_version_is_a_400_and_changes_nothing(client, auth, users):
     auth.login("dm.user")
     target = users["coordinator"]
@@ -139,6 +139,7 @@ def test_an_account_edit_without_its_version_is_a_400_and_changes_nothing(client
     assert audit_rows() == trail
 
 
+@pytest.mark.req("REL-01")
 def test_a_first_save_based_on_no_record_after_another_saved_it_is_409(client, auth, subject):
     """The empty version of a new form means "no record yet": a record made meanwhile wins."""
     auth.login("inv.user")
@@ -191,6 +192,7 @@ def form_with_token(client: Any, url: str, data: dict[str, Any]) -> dict[str, An
     return {"csrf_token": csrf_token(page), "submission": match.group(1), **screening, **data}
 
 
+@pytest.mark.req("REL-01")
 @pytest.mark.parametrize("kind", list(CREATES))
 def test_the_same_create_form_sent_twice_makes_one_record(client, auth, subject, kind):
     auth.login("inv.user")
@@ -208,6 +210,7 @@ def test_the_same_create_form_sent_twice_makes_one_record(client, auth, subject,
     assert fresh["submission"] != sent["submission"]
 
 
+@pytest.mark.req("REL-01")
 def test_a_repeat_that_missed_the_first_commit_hits_the_unique_token(
     client, auth, subject, monkeypatch
 ):
@@ -233,6 +236,7 @@ def test_a_repeat_that_missed_the_first_commit_hits_the_unique_token(
     assert count(model) == 1
 
 
+@pytest.mark.req("REL-01")
 def test_a_failed_save_frees_its_token_for_the_corrected_form(client, auth, subject):
     auth.login("inv.user")
     url, data, model = CREATES["medication"](subject)
@@ -273,6 +277,7 @@ def two_nodes(make_app: Any, username: str = "inv.user") -> list[Any]:
     return clients
 
 
+@pytest.mark.req("REL-01")
 def test_the_same_create_form_sent_at_once_by_two_nodes_makes_one_record(
     make_app, client, auth, subject
 ):
@@ -297,6 +302,7 @@ def test_the_same_create_form_sent_at_once_by_two_nodes_makes_one_record(
 # --- two first saves of one form at once; an UPDATE that matches no row ---------------------
 
 
+@pytest.mark.req("REL-01")
 def test_two_first_saves_of_a_visit_form_at_once_one_saves_the_other_gets_409(
     make_app, client, subject
 ):
@@ -318,6 +324,7 @@ def test_two_first_saves_of_a_visit_form_at_once_one_saves_the_other_gets_409(
     assert count(VitalSigns) == 1
 
 
+@pytest.mark.req("REL-01")
 def test_a_first_save_that_hits_the_unique_constraint_is_409_not_500(
     client, auth, subject, monkeypatch
 ):
@@ -335,6 +342,7 @@ def test_a_first_save_that_hits_the_unique_constraint_is_409_not_500(
     assert str(db.session.scalar(select(VitalSigns.weight))) == "58.3"
 
 
+@pytest.mark.req("REL-01")
 def test_two_new_aes_at_once_that_take_the_same_number_one_gets_409(
     client, auth, subject, monkeypatch
 ):
@@ -371,6 +379,7 @@ def version_moved_under(model: type) -> Iterator[list[int]]:
         event.remove(Session, "before_flush", before_flush)
 
 
+@pytest.mark.req("REL-01")
 def test_an_edit_whose_versioned_update_matches_no_row_is_409_not_500(client, auth, subject):
     auth.login("inv.user")
     url = f"/subjects/{subject.id}/visits/3/vitals"
@@ -390,6 +399,7 @@ def test_an_edit_whose_versioned_update_matches_no_row_is_409_not_500(client, au
 # --- two sign-ins at once -------------------------------------------------------------------
 
 
+@pytest.mark.req("REL-01")
 def test_a_sign_in_whose_account_row_changed_meanwhile_still_succeeds(client, auth, users):
     with version_moved_under(User) as moved:
         answer = auth.login("inv.user")
@@ -400,6 +410,7 @@ def test_a_sign_in_whose_account_row_changed_meanwhile_still_succeeds(client, au
     assert db.session.get(User, users["investigator"].id).last_login_at is not None
 
 
+@pytest.mark.req("REL-01")
 def test_a_failed_sign_in_whose_account_row_changed_meanwhile_is_counted(client, auth, users):
     with version_moved_under(User) as moved:
         answer = auth.login("inv.user", password="wrong password 123")
@@ -409,6 +420,7 @@ def test_a_failed_sign_in_whose_account_row_changed_meanwhile_is_counted(client,
     assert db.session.get(User, users["investigator"].id).failed_logins == 1
 
 
+@pytest.mark.req("REL-01")
 def test_two_sign_ins_to_one_account_at_once_never_answer_500(make_app, client, users):
     nodes = [make_app().test_client() for _ in range(2)]
 
