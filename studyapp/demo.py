@@ -259,7 +259,9 @@ class _Builder:
             )
         with acting_as(self.inv):
             values = self.values(p, on, complete)
-            services.save_screening_data(self.inv, subject.id, values, version=None, reason=None)
+            services.save_screening_data(
+                self.inv, subject.id, values, version=subject.version, reason=None
+            )
             for therapy in self.therapies(p, on):
                 history.add_prior_therapy(self.inv, subject.id, therapy)
             for term, years in p.history:
@@ -311,7 +313,7 @@ class _Builder:
         repeat = {"platelet_count": Decimal(p.platelets[-1]), "platelet_date": on}
         with acting_as(self.inv):
             services.save_screening_data(
-                self.inv, subject.id, repeat, version=None, reason=REPEAT_COUNT
+                self.inv, subject.id, repeat, version=subject.version, reason=REPEAT_COUNT
             )
             checklist.confirm_eligibility(
                 self.inv, subject.id, password=self.password, username=self.inv.username

@@ -54,6 +54,12 @@ class StaleVersion(Conflict):
         self.version = version
 
 
+class VersionMissing(DomainError):
+    """An edit of a saved record sent without the version it is based on (REL-01)."""
+
+    status = 400
+
+
 class AuditIntegrityError(DomainError):
     """An operation would bypass or rewrite the audit trail (P11-03, P11-06)."""
 

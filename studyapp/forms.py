@@ -4,6 +4,7 @@ parsing policy for typed numbers and dates (fields and query strings alike, REL-
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,8 +13,10 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, StopValidation
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import TextInput
+
+from studyapp.versioning import NEW
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 #: Only ASCII digits, an optional sign and (for decimals) one point: no "NaN", "Infinity",
@@ -137,10 +140,45 @@ class IsoDateField(_ParsedOnce, DateField):
             raise ValueError(_l("%(d)s is not a date of the calendar.", d=text)) from None
 
 
+class VersionField(WholeNumberField):
+    """The hidden version a form was opened on (REL-01), taken only from what was sent.
+
+    Empty means the record did not exist yet (``versioning.NEW``); a form sent without the
+    field gives None, even when the form was built on the stored record (``obj=``), so the
+    version check refuses it instead of taking the stored version and overwriting.
+    """
+
+    widget = HiddenField.widget
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            self.data = None
+        elif not str(valuelist[0]).strip():
+            self.data = NEW
+        else:
+            super().process_formdata(valuelist)
+
+
+class TokenField(HiddenField):
+    """A one-time submission token: a new one each time the empty form is rendered."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = str(valuelist[0])[:64] if valuelist else None
+
+
+class OnceForm:
+    """Mixin of every create form: a repeat of the same form makes no second record (REL-01).
+
+    The view calls ``submissions.claim(form, Model, locate)`` before the create service.
+    """
+
+    submission = TokenField(default=lambda: secrets.token_urlsafe(24))
+
+
 class VersionedForm(FlaskForm):
     """Edits of saved records: carry the version edited (REL-01) and a reason (GCP-02)."""
 
-    version = WholeNumberField(widget=HiddenField.widget, validators=[NumberRange(min=1)])
+    version = VersionField(validators=[Optional(), NumberRange(min=1)])
     reason = TextAreaField(
         _l("Reason for change"),
         validators=[InputRequired(message=_l("Give a reason for this change.")), Length(max=500)],

@@ -26,13 +26,18 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from studyapp import db as dbmod
+from studyapp import submissions
 from studyapp.auth.permissions import Action, can
 from studyapp.auth.security_log import security_event
 from studyapp.db import utcnow
 from studyapp.errors import DomainError, ValidationFailed
+from studyapp.submissions import AlreadySaved
+from studyapp.versioning import is_write_conflict
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +189,9 @@ def _csrf_error(_exc: CSRFError) -> Any:
 
 
 def _domain_error(exc: DomainError) -> Any:
+    from studyapp.extensions import db
+
+    db.session.rollback()  # a refused change writes nothing, whatever it had begun
     if exc.status == 403:
         security_event("forbidden", path=request.path, user=getattr(current_user, "username", None))
     return _render_error(exc.status, exc.message)
@@ -195,6 +203,28 @@ def _http_error(exc: HTTPException) -> Any:
     # A description given with abort() is ours and translated; Werkzeug's defaults are not.
     own = exc.description if exc.description != type(exc).description else None
     return _render_error(exc.code or 500, own)
+
+
+def _already_saved(exc: AlreadySaved) -> Any:
+    flash(exc.message, "info")
+    return redirect(exc.location)
+
+
+def _write_conflict(exc: Exception) -> Any:
+    """A save that lost a race with another request on the same record (REL-01): 409."""
+    from studyapp.extensions import db
+
+    db.session.rollback()
+    if not is_write_conflict(exc):
+        return _unexpected_error(exc)
+    log.info("write conflict on %s: %s", request.path, type(exc).__name__)
+    return _render_error(
+        409,
+        _(
+            "Another user saved this record at the same moment, so your change was not "
+            "saved. Reload the page to see the stored values and make your change again."
+        ),
+    )
 
 
 def _unexpected_error(_exc: Exception) -> Any:
@@ -209,6 +239,9 @@ def register_error_handlers(app: Flask) -> None:
     """Friendly pages for every error; never a traceback (SEC-14)."""
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(AlreadySaved, _already_saved)
+    app.register_error_handler(StaleDataError, _write_conflict)
+    app.register_error_handler(IntegrityError, _write_conflict)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
@@ -239,6 +272,7 @@ def duration(value: timedelta | None) -> str:
 
 def register_web(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _request_guard)
+    submissions.install()
     app.before_request(_before_request)
     app.after_request(_security_headers)
     register_error_handlers(app)

@@ -169,7 +169,9 @@ def make_eligible(investigator: User, *, screened: Any = None, sex: str = "F") -
     values = {**GOOD_VALUES, "platelet_count": Decimal(18), "platelet_date": subject.screening_date}
     judged = [c for c in get_protocol().eligibility if c.check == "investigator"]
     with acting_as(investigator):
-        services.save_screening_data(investigator, subject.id, values, version=None, reason=None)
+        services.save_screening_data(
+            investigator, subject.id, values, version=subject.version, reason=None
+        )
         for category, name in (("corticosteroid", "prednisone"), ("rituximab", "rituximab")):
             history.add_prior_therapy(
                 investigator,

@@ -25,8 +25,9 @@ from studyapp.auth.permissions import Action, Role, require
 from studyapp.auth.security_log import security_event
 from studyapp.auth.services import find_user, new_code
 from studyapp.db import utcnow
-from studyapp.errors import NotFound, ReasonRequired, StaleVersion, ValidationFailed
+from studyapp.errors import NotFound, ReasonRequired, ValidationFailed
 from studyapp.extensions import db
+from studyapp.versioning import check_version
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{2,39}$")
 
@@ -165,15 +166,12 @@ def create_user(actor: User, data: NewUser) -> tuple[User, IssuedCode]:
     return user, issued
 
 
-def update_user(actor: User, user_id: int, version: int, edit: UserEdit, reason: str) -> User:
+def update_user(
+    actor: User, user_id: int, version: int | None, edit: UserEdit, reason: str
+) -> User:
     """Change name, e-mail or role; a stale ``version`` raises StaleVersion (REL-01)."""
     user = get_user(actor, user_id)
-    if user.version != version:
-        raise StaleVersion(
-            _("Another user changed this account while you were editing it."),
-            current=user.audit_values(),
-            version=user.version,
-        )
+    check_version(user, version, _("Another user changed this account while you were editing it."))
     set_reason(_need_reason(reason))
     email = _clean_email(edit.email)
     Role(edit.role)

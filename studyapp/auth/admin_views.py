@@ -8,7 +8,9 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from studyapp import submissions
 from studyapp.auth import admin, forms, mail
+from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.errors import StaleVersion, ValidationFailed
 from studyapp.forms import ReasonForm
@@ -38,7 +40,12 @@ def new_user() -> Any:
             identity_verification=form.identity_verification.data or "",
         )
         try:
-            user, issued = admin.create_user(current_user, data)
+            user, issued = submissions.once(
+                form,
+                User,
+                lambda made: url_for("admin.edit_user", user_id=made.id),
+                lambda: admin.create_user(current_user, data),
+            )()
         except ValidationFailed as exc:
             attach_errors(form, exc)
         except mail.MailFailed as exc:
@@ -66,7 +73,7 @@ def edit_user(user_id: int) -> Any:
         edit = admin.UserEdit(form.full_name.data or "", form.email.data, form.role.data or "")
         try:
             admin.update_user(
-                current_user, user_id, form.version.data or 0, edit, form.reason.data or ""
+                current_user, user_id, form.version.data, edit, form.reason.data or ""
             )
         except StaleVersion as exc:
             stale = exc

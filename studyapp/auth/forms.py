@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from studyapp.auth.permissions import ROLE_LABELS
 from studyapp.form_fields import SelectField, TextAreaField
-from studyapp.forms import VersionedForm
+from studyapp.forms import OnceForm, VersionedForm
 
 REQUIRED = _l("This field is required.")
 
@@ -57,7 +57,7 @@ class UserFieldsMixin:
     role = SelectField(_l("Role"), choices=role_choices, validators=[InputRequired(REQUIRED)])
 
 
-class NewUserForm(UserFieldsMixin, FlaskForm):
+class NewUserForm(OnceForm, UserFieldsMixin, FlaskForm):
     username = StringField(
         _l("Username (never reused)"), validators=[InputRequired(REQUIRED), Length(max=40)]
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pyotp
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from studyapp.audit import Event, log_event, set_reason
 from studyapp.audit.context import acting_as, actor_of
@@ -19,6 +21,8 @@ from studyapp.db import utcnow
 from studyapp.errors import DomainError, ValidationFailed
 from studyapp.extensions import db
 
+#: Attempts to save sign-in bookkeeping that concurrent requests keep changing.
+RETRIES = 3
 #: Alphabet of set-up codes: no 0/O or 1/I/L to misread.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
@@ -63,8 +67,12 @@ def record_failure(user: User | None, reason: str) -> None:
 
     Used by sign-in, the second factor, reset codes and electronic signatures alike.
     """
-    _event(user, "login_failed", new_value=reason)
     security_event("login_failed", user=user.username if user else "(unknown)", why=reason)
+    _commit_retrying(lambda: _count_failure(user, reason))
+
+
+def _count_failure(user: User | None, reason: str) -> None:
+    _event(user, "login_failed", new_value=reason)
     if user is not None and not is_locked(user):
         user.failed_logins += 1
         if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
@@ -74,7 +82,26 @@ def record_failure(user: User | None, reason: str) -> None:
             user.failed_logins = 0
             _event(user, "lockout", new_value=user.locked_until.isoformat())
             security_event("lockout", user=user.username, minutes=minutes)
-    db.session.commit()
+
+
+def _commit_retrying(change: Callable[[], None], fresh: Callable[[], None] | None = None) -> None:
+    """Commit sign-in bookkeeping of an account another request changes at the same moment.
+
+    Two sign-ins to one account at once (two nodes): the later versioned UPDATE finds the
+    row changed (StaleDataError on PostgreSQL). The change is made again on the reloaded
+    row (``fresh`` may refuse first) instead of answering 500 (REL-01).
+    """
+    for attempt in range(RETRIES):
+        change()
+        try:
+            db.session.commit()
+            return
+        except StaleDataError:
+            db.session.rollback()
+            if attempt == RETRIES - 1:
+                raise
+            if fresh is not None:
+                fresh()
 
 
 def _register_failure(user: User | None, reason: str) -> None:
@@ -125,19 +152,30 @@ def check_second_factor(user: User, code: str) -> None:
 def complete_login(user: User) -> tuple[str, datetime] | None:
     """Record a successful sign-in; the view then starts a new session.
 
+    A concurrent sign-in that used the same one-time code wins; this one then fails.
     Returns who issued the code that set the password, and when, the first time the
     user signs in after using it (the view tells the user); else None.
     """
-    user.failed_logins = 0
-    user.lock_count = 0
-    user.locked_until = None
-    user.last_login_at = utcnow()
+    step = user.totp_last_step if user.totp_enabled else None
     notice = code_origin(user) if user.password_code_notice else None
-    user.password_code_notice = False
-    _event(user, "login")
-    security_event("login", user=user.username)
+
+    def record() -> None:
+        if step is not None:
+            user.totp_last_step = step
+        user.failed_logins = 0
+        user.lock_count = 0
+        user.locked_until = None
+        user.last_login_at = utcnow()
+        user.password_code_notice = False
+        _event(user, "login")
+
+    def code_still_unused() -> None:
+        if step is not None and (user.totp_last_step or -1) >= step:
+            raise LoginFailed()
+
     with acting_as(user):  # a re-hash at sign-in is the user's own change
-        db.session.commit()
+        _commit_retrying(record, code_still_unused)
+    security_event("login", user=user.username)
     return notice
 
 

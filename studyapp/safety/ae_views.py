@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from studyapp import submissions
 from studyapp.auth.permissions import Action, require
 from studyapp.db import site_zone
 from studyapp.errors import Conflict, NotFound, StaleVersion, ValidationFailed
@@ -171,8 +172,10 @@ def event_new(subject_id: int) -> Any:
     if request.method == "GET":
         _prefill(form, subject)
     saved: list[AdverseEvent] = []
-    outcome = save_form(
+    add = submissions.once(
         form,
+        AdverseEvent,
+        lambda made: _after_new(subject.id, made),
         lambda: saved.append(
             events.add(
                 current_user,
@@ -183,6 +186,10 @@ def event_new(subject_id: int) -> Any:
                 for_result=_result_param(),
             )
         ),
+    )
+    outcome = save_form(
+        form,
+        add,
         lambda: _after_new(subject.id, saved[0]),
     )
     if outcome.redirect:

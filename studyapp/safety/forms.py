@@ -19,13 +19,13 @@ from studyapp.form_fields import (
     optional_int,
     yes_no,
 )
-from studyapp.forms import IsoDateField, WholeNumberField
+from studyapp.forms import IsoDateField, OnceForm, VersionField, WholeNumberField
 from studyapp.visits.forms import DATE_HINT, CrfForm, choices
 
 PARTIAL_HINT = _l("YYYY, YYYY-MM or YYYY-MM-DD")
 
 
-class AeForm(CrfForm):
+class AeForm(OnceForm, CrfForm):
     """An adverse event record; choices are set by the view from the protocol and CDISC."""
 
     aeterm = StringField(
@@ -130,8 +130,8 @@ class RemoveForm(FlaskForm):
     )
 
 
-class ReportForm(FlaskForm):
-    version = WholeNumberField(widget=HiddenField.widget, validators=[Optional()])
+class ReportForm(OnceForm, FlaskForm):
+    version = VersionField(validators=[Optional()])
     kind = SelectField(_l("Report"), validate_choice=False)
     narrative = TextAreaField(
         _l("Narrative"),

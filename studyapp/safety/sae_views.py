@@ -9,6 +9,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from studyapp import submissions
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.errors import Conflict, StaleVersion, ValidationFailed
@@ -63,9 +64,14 @@ def sae_page(subject_id: int, ae_id: int) -> Any:
         require(current_user, Action.RECORD_SAFETY)
         if form.validate_on_submit():
             try:
-                report = sae.save_report(
-                    current_user, item, kind=form.kind.data, narrative=form.narrative.data
-                )
+                report = submissions.once(
+                    form,
+                    SaeReport,
+                    lambda made: _report_url(item, made),
+                    lambda: sae.save_report(
+                        current_user, item, kind=form.kind.data, narrative=form.narrative.data
+                    ),
+                )()
             except ValidationFailed as exc:
                 attach_errors(form, exc)
             else:

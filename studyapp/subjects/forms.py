@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from studyapp.form_fields import RadioField, SelectField, TextAreaField
-from studyapp.forms import IsoDateField, NumberField, VersionedForm, WholeNumberField
+from studyapp.forms import IsoDateField, NumberField, OnceForm, VersionedForm, WholeNumberField
 
 REQUIRED = _l("This field is required.")
 DATE_HINT = _l("YYYY-MM-DD")
@@ -25,7 +25,7 @@ def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class ScreeningForm(FlaskForm):
+class ScreeningForm(OnceForm, FlaskForm):
     screening_date = IsoDateField(
         _l("Screening date"), validators=[InputRequired(REQUIRED)], description=DATE_HINT
     )
@@ -122,7 +122,7 @@ class ScreeningDataForm(VersionedForm):
     )
 
 
-class TherapyForm(FlaskForm):
+class TherapyForm(OnceForm, FlaskForm):
     category = SelectField(
         _l("Category"), validators=[InputRequired(REQUIRED)], validate_choice=False
     )
@@ -141,7 +141,7 @@ class TherapyForm(FlaskForm):
     )
 
 
-class HistoryForm(FlaskForm):
+class HistoryForm(OnceForm, FlaskForm):
     term = StringField(_l("Condition"), validators=[InputRequired(REQUIRED), Length(max=200)])
     start_date = StringField(
         _l("Start"), description=PARTIAL_HINT, validators=[Optional(), Length(max=10)]

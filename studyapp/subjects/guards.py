@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from studyapp import versioning
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
-from studyapp.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from studyapp.errors import Conflict, NotFound, ValidationFailed
 from studyapp.extensions import db
 from studyapp.subjects.labels import label
 from studyapp.subjects.models import Subject
@@ -25,12 +26,9 @@ def get_subject(actor: User, subject_id: int) -> Subject:
 
 
 def check_version(subject: Subject, version: int | None) -> None:
-    if version is not None and version != subject.version:
-        raise StaleVersion(
-            _("Another user changed this subject while you were editing."),
-            current=subject.audit_values(),
-            version=subject.version,
-        )
+    versioning.check_version(
+        subject, version, _("Another user changed this subject while you were editing.")
+    )
 
 
 def require_consent(subject: Subject) -> None:

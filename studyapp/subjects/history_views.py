@@ -8,10 +8,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from studyapp import submissions
 from studyapp.errors import ValidationFailed
 from studyapp.extensions import db
 from studyapp.subjects import forms, history, labels
-from studyapp.subjects.models import PriorTherapy
+from studyapp.subjects.models import MedicalHistory, PriorTherapy
 from studyapp.subjects.pages import bp, load_subject, run_form, status_of
 
 
@@ -45,6 +46,10 @@ def _history_page(subject: Any, form: Any, hform: Any, status: int) -> Any:
     ), status
 
 
+def _page_url(subject_id: int) -> str:
+    return url_for("subjects.therapies", subject_id=subject_id)
+
+
 def _partial(text: str | None) -> str | None:
     return (text or "").strip() or None
 
@@ -57,16 +62,21 @@ def therapies(subject_id: int) -> Any:
     hform = _therapy_forms(formdata=False)[1]
     done = run_form(
         form,
-        lambda: history.add_prior_therapy(
-            current_user,
-            subject.id,
-            history.Therapy(
-                category=form.category.data or "",
-                name=(form.name.data or "").strip(),
-                start_date=_partial(form.start_date.data),
-                stop_date=_partial(form.stop_date.data),
-                best_response=form.best_response.data or None,
-                reason_stopped=form.reason_stopped.data or None,
+        submissions.once(
+            form,
+            PriorTherapy,
+            lambda _made: _page_url(subject.id),
+            lambda: history.add_prior_therapy(
+                current_user,
+                subject.id,
+                history.Therapy(
+                    category=form.category.data or "",
+                    name=(form.name.data or "").strip(),
+                    start_date=_partial(form.start_date.data),
+                    stop_date=_partial(form.stop_date.data),
+                    best_response=form.best_response.data or None,
+                    reason_stopped=form.reason_stopped.data or None,
+                ),
             ),
         ),
         _("Prior therapy added."),
@@ -83,13 +93,18 @@ def add_history(subject_id: int) -> Any:
     hform = _therapy_forms()[1]
     done = run_form(
         hform,
-        lambda: history.add_medical_history(
-            current_user,
-            subject.id,
-            term=hform.term.data or "",
-            start_date=_partial(hform.start_date.data),
-            end_date=_partial(hform.end_date.data),
-            ongoing=hform.ongoing.data,
+        submissions.once(
+            hform,
+            MedicalHistory,
+            lambda _made: _page_url(subject.id),
+            lambda: history.add_medical_history(
+                current_user,
+                subject.id,
+                term=hform.term.data or "",
+                start_date=_partial(hform.start_date.data),
+                end_date=_partial(hform.end_date.data),
+                ongoing=hform.ongoing.data,
+            ),
         ),
         _("Medical history added."),
         url_for("subjects.therapies", subject_id=subject.id),

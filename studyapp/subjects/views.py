@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from studyapp import submissions
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.db import site_today
@@ -31,7 +32,7 @@ from studyapp.subjects import (
     services,
     signing_views,  # noqa: F401 - its routes join the blueprint
 )
-from studyapp.subjects.models import DISPOSITIONS, SCREENING_FIELDS
+from studyapp.subjects.models import DISPOSITIONS, SCREENING_FIELDS, Subject
 from studyapp.subjects.pages import bp, load_subject, run_form, status_of
 from studyapp.web import attach_errors
 
@@ -64,6 +65,10 @@ def dashboard() -> Any:
     )
 
 
+def _detail_url(subject: Subject) -> str:
+    return url_for("subjects.detail", subject_id=subject.id)
+
+
 @bp.route("/screen", methods=["GET", "POST"])
 @login_required
 def screen() -> Any:
@@ -89,7 +94,7 @@ def screen() -> Any:
 
     if form.validate_on_submit():
         try:
-            act()
+            submissions.once(form, Subject, _detail_url, act)()
         except ValidationFailed as exc:
             attach_errors(form, exc)
         else:

@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.db import AuditedMixin, site_today
-from studyapp.errors import Conflict, StaleVersion
+from studyapp.errors import Conflict
 from studyapp.extensions import db
 from studyapp.privacy import check_free_text
 from studyapp.subjects.guards import get_subject, invalid
 from studyapp.subjects.models import Subject
+from studyapp.versioning import check_version as check_version  # the one check (REL-01)
 from studyapp.visits import calendar
 from studyapp.visits.checks import EditChecks
 from studyapp.visits.models import COMPLETE, IN_PROGRESS, Visit
@@ -64,18 +65,6 @@ def open_for_entry(
         calendar.check_visit_date(subject, visit_date)
         visit.visit_date = visit_date
     return VisitContext(subject, row, visit)
-
-
-def check_version(record: AuditedMixin | None, version: int | None) -> None:
-    """Refuse a save based on an older version of the form (REL-01)."""
-    if record is None or record.version is None:
-        return
-    if version is not None and version != record.version:
-        raise StaleVersion(
-            _("Another user changed this form while you were editing."),
-            current=record.audit_values(),
-            version=record.version,
-        )
 
 
 def date_checks(

@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    HiddenField,
     SelectChoice,
     StringField,
     TimeField,
@@ -17,7 +16,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from studyapp.form_fields import SelectField, TextAreaField
-from studyapp.forms import IsoDateField, NumberField, WholeNumberField
+from studyapp.forms import IsoDateField, NumberField, OnceForm, VersionField, WholeNumberField
 
 REQUIRED = _l("This field is required.")
 DATE_HINT = _l("YYYY-MM-DD")
@@ -50,7 +49,7 @@ def whole(label: object) -> WholeNumberField:
 class CrfForm(FlaskForm):
     """Shared by every visit form: version, visit date (first save), reason, confirmation."""
 
-    version = WholeNumberField(widget=HiddenField.widget, validators=[Optional()])
+    version = VersionField(validators=[Optional()])
     visit_date = IsoDateField(_l("Visit date"), validators=[Optional()], description=DATE_HINT)
     reason = TextAreaField(
         _l("Reason for change"),
@@ -71,7 +70,7 @@ class NotDoneForm(FlaskForm):
     )
 
 
-class UnscheduledForm(FlaskForm):
+class UnscheduledForm(OnceForm, FlaskForm):
     on = IsoDateField(
         _l("Date of the unscheduled visit"),
         validators=[InputRequired(REQUIRED)],
@@ -96,7 +95,7 @@ class VitalsForm(CrfForm):
     temp = decimal(_l("Temperature (°C)"))
 
 
-class MedicationForm(CrfForm):
+class MedicationForm(OnceForm, CrfForm):
     """A concomitant medication or rescue therapy (CM); choices are set by the view."""
 
     category = SelectField(_l("Category"), validate_choice=False)

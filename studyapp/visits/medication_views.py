@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from studyapp import submissions
 from studyapp.auth.permissions import Action, require
 from studyapp.db import site_today
 from studyapp.errors import StaleVersion, ValidationFailed
@@ -23,7 +24,7 @@ from studyapp.subjects.labels import label
 from studyapp.visits import crf
 from studyapp.visits import medications as service
 from studyapp.visits.forms import MedicationForm, choices
-from studyapp.visits.models import CONCOMITANT, ROUTES
+from studyapp.visits.models import CONCOMITANT, ROUTES, Medication
 from studyapp.visits.pages import SUBJECT, VISIT, bp, completing, next_url, num, save_form
 from studyapp.web import attach_errors
 
@@ -92,8 +93,10 @@ def medications_page(subject_id: int, visitnum: str) -> Any:
     if request.method == "GET":
         form.category.data = CONCOMITANT
         form.visit_date.data = ctx.visit.visit_date or site_today()
-    outcome = save_form(
+    add = submissions.once(
         form,
+        Medication,
+        lambda _made: url_for("visits.medications", subject_id=subject_id, visitnum=visitnum),
         lambda: service.add(
             current_user,
             subject_id,
@@ -103,6 +106,10 @@ def medications_page(subject_id: int, visitnum: str) -> Any:
             completing=completing(),
             confirmed=form.confirm.data,
         ),
+    )
+    outcome = save_form(
+        form,
+        add,
         lambda: _after_add(subject_id, visitnum, ctx.row.forms),
     )
     if outcome.redirect:

@@ -12,6 +12,7 @@ from typing import Any
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from studyapp import submissions
 from studyapp.auth.permissions import Action, require
 from studyapp.db import site_today
 from studyapp.errors import Conflict, ValidationFailed
@@ -29,6 +30,7 @@ from studyapp.visits import (  # noqa: F401 - their routes join the blueprint
     summary,
     vitals,
 )
+from studyapp.visits.models import Visit
 from studyapp.visits.pages import SUBJECT, VISIT, bp, next_url, render_crf, save_form, save_options
 from studyapp.web import attach_errors
 
@@ -151,11 +153,17 @@ def unscheduled(subject_id: int) -> Any:
     require(current_user, Action.ENTER_DATA)
     form = forms.UnscheduledForm()
     created: list[Any] = []
-    outcome = save_form(
+    add = submissions.once(
         form,
+        Visit,
+        lambda made: url_for("visits.visit", subject_id=subject.id, visitnum=made.visitnum),
         lambda: created.append(
             calendar.add_unscheduled(current_user, subject.id, form.on.data, form.reason.data or "")
         ),
+    )
+    outcome = save_form(
+        form,
+        add,
         lambda: url_for("visits.visit", subject_id=subject.id, visitnum=created[0].visitnum),
     )
     if outcome.redirect:

@@ -314,5 +314,11 @@ def test_a_removed_dlt_no_longer_counts(cohort, inv):
         decide(inv, record, "confirmed", "no other cause")
     assert runin.gate().state == "review_due"
     with acting_as(inv):
-        events.remove(inv, cohort[0].id, records[0].id, "entered for the wrong subject")
+        events.remove(
+            inv,
+            cohort[0].id,
+            records[0].id,
+            "entered for the wrong subject",
+            version=records[0].version,
+        )
     assert (runin.gate().state, runin.gate().confirmed_count) == ("waiting", 1)

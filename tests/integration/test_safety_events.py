@@ -549,7 +549,7 @@ def test_a_grade_change_from_a_stale_form_is_refused(subject, inv):
 def test_removal_needs_a_reason_and_keeps_the_row(subject, inv):
     record = factories.record_ae(inv, subject)
     with pytest.raises(ValidationFailed) as excinfo, acting_as(inv):
-        events.remove(inv, subject.id, record.id, "  ")
+        events.remove(inv, subject.id, record.id, "  ", version=record.version)
     assert "reason" in excinfo.value.field_errors
     with acting_as(inv):
         events.remove(inv, subject.id, record.id, "entered in error", version=record.version)

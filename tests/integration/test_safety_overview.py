@@ -61,7 +61,7 @@ def study(app, inv):
     )
     fever = factories.record_ae(inv, a, aeterm="fever", ctcae_term="Fever", grade=3)
     with acting_as(inv):
-        events.remove(inv, a.id, fever.id, "entered for the wrong subject")
+        events.remove(inv, a.id, fever.id, "entered for the wrong subject", version=fever.version)
     factories.record_ae(inv, b, **diarrhoea, grade=1, start_date="2026-03-20")
     pneumonia = factories.record_ae(
         inv,

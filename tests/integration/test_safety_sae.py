@@ -117,7 +117,7 @@ def test_a_non_serious_or_removed_ae_has_no_clock(subject, inv):
         sae.sae_of(inv, subject.id, mild.id)
     record = serious_ae(inv, subject)
     with acting_as(inv):
-        events.remove(inv, subject.id, record.id, "duplicate of AE 1")
+        events.remove(inv, subject.id, record.id, "duplicate of AE 1", version=record.version)
     assert sae.saes(inv) == []
 
 
@@ -311,7 +311,13 @@ def test_removing_the_first_record_of_a_serious_episode_keeps_its_reports(subjec
             inv, subject.id, record.id, grade=4, on=date(2026, 3, 12), version=record.version
         )
         with pytest.raises(Conflict):  # continued by a grade change, and has SAE reports
-            events.remove(inv, subject.id, record.id, "grade 3 record entered in error")
+            events.remove(
+                inv,
+                subject.id,
+                record.id,
+                "grade 3 record entered in error",
+                version=record.version,
+            )
         db.session.rollback()
     (found,) = sae.saes(inv)
     assert [r.id for r in found.reports] == [report.id]

@@ -222,7 +222,7 @@ def test_a_removed_ae_does_not_close_a_task(subject, inv, neutropenia):
         inv, subject, ctcae_term="Neutrophil count decreased", grade=3, start_date="2026-03-16"
     )
     with acting_as(inv):
-        events.remove(inv, subject.id, record.id, "entered in error")
+        events.remove(inv, subject.id, record.id, "entered in error", version=record.version)
     with pytest.raises(ValidationFailed) as excinfo:
         answer(inv, neutropenia, "ae", ae_id=record.id)
     assert "ae_id" in excinfo.value.field_errors

@@ -322,19 +322,19 @@ def test_screening_values_refuse_future_dates_and_contradictions(app, users):
                 inv,
                 subject.id,
                 {"platelet_date": TODAY + timedelta(days=1)},
-                version=None,
+                version=subject.version,
                 reason=None,
             )
         assert "future" in excinfo.value.field_errors["platelet_date"][0]
         services.save_screening_data(
-            inv, subject.id, {"no_emergency_tx": True}, version=None, reason=None
+            inv, subject.id, {"no_emergency_tx": True}, version=subject.version, reason=None
         )
         with pytest.raises(ValidationFailed):  # both across two saves
             services.save_screening_data(
                 inv,
                 subject.id,
                 {"last_emergency_tx_stop": TODAY - timedelta(days=30)},
-                version=None,
+                version=subject.version,
                 reason=None,
             )
 
