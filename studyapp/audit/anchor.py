@@ -115,7 +115,22 @@ def read_all(path: Path, key: str) -> list[Checkpoint]:
     return [parse_line(key, number, text) for number, text in _lines(path)]
 
 
+#: The last checkpoint read, by file and key, with the file's inode, size and change time: the
+#: periodic check runs at every committing write and should cost one stat, not a read.
+_latest_seen: dict[tuple[str, str], tuple[tuple[int, int, int], Checkpoint | None]] = {}
+
+
 def read_latest(path: Path, key: str) -> Checkpoint | None:
-    """The file's last checkpoint; None when there is none."""
+    """The file's last checkpoint; None when there is none (re-read only when it changed)."""
+    try:
+        stat = path.stat()
+        stamp = (stat.st_ino, stat.st_size, stat.st_ctime_ns)  # ctime: no one can set it
+    except FileNotFoundError:
+        return None
+    seen = _latest_seen.get((str(path), key))
+    if seen is not None and seen[0] == stamp:
+        return seen[1]
     lines = _lines(path)
-    return parse_line(key, *lines[-1]) if lines else None
+    latest = parse_line(key, *lines[-1]) if lines else None
+    _latest_seen[(str(path), key)] = (stamp, latest)
+    return latest

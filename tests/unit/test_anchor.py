@@ -54,3 +54,21 @@ def test_concurrent_appends_keep_every_line_whole(tmp_path):
     assert len(checkpoints) == 400
     assert all(c.error is None for c in checkpoints)
     assert anchor.read_latest(path, KEY) == checkpoints[-1]
+
+
+@pytest.mark.req("REL-03")
+def test_the_latest_checkpoint_is_read_again_only_when_the_file_changed(tmp_path, monkeypatch):
+    path = tmp_path / "anchors.jsonl"
+    assert anchor.read_latest(path, KEY) is None
+    anchor.append_line(path, anchor.make_line(KEY, 5, "a" * 64, 5, WHEN, "dm.user"))
+    assert anchor.read_latest(path, KEY).seq == 5
+    reads = []
+    real = anchor._lines
+    monkeypatch.setattr(anchor, "_lines", lambda p: reads.append(p) or real(p))
+    assert anchor.read_latest(path, KEY).seq == 5  # unchanged file: no read
+    assert reads == []
+    anchor.append_line(path, anchor.make_line(KEY, 9, "b" * 64, 9, WHEN, "dm.user"))
+    latest = anchor.read_latest(path, KEY)
+    assert (latest.seq, latest.line, len(reads)) == (9, 2, 1)
+    path.write_text("not a checkpoint\n")
+    assert anchor.read_latest(path, KEY).error is not None
