@@ -73,11 +73,31 @@ def site_date(live_app: Any) -> date:
         return site_today()
 
 
+def _buffered(app: Any) -> Any:
+    """Answer each request from a finished body, its files already closed.
+
+    Werkzeug's development server leaves a response's file open when the browser drops the
+    connection first (it registers the closed socket before closing the body), and the file's
+    ResourceWarning then fails whichever test the garbage collector happens to run in.
+    """
+
+    def serve(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return serve
+
+
 @pytest.fixture
 def live_server(live_app: Any) -> Iterator[str]:
     """``live_app`` served on a free local port."""
     app = live_app
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
