@@ -31,7 +31,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from studyapp import db as dbmod
-from studyapp import submissions
+from studyapp import submissions, transaction
 from studyapp.auth.permissions import Action, can
 from studyapp.auth.security_log import security_event
 from studyapp.db import utcnow
@@ -173,6 +173,27 @@ def _security_headers(response: Any) -> Any:
     return response
 
 
+def _finish_transaction(response: Any) -> Any:
+    """The one commit of a request: a success (below 400) commits, anything else rolls back.
+
+    A commit that loses a race with another request (REL-01) answers 409, never 500; the
+    success message the view had queued is dropped, because nothing was saved.
+    """
+    try:
+        transaction.commit_if(response.status_code < 400)
+    except Exception as exc:  # every failed commit is answered; none shows a trace
+        from studyapp.extensions import db
+
+        db.session.rollback()
+        session.pop("_flashes", None)
+        if isinstance(exc, DomainError):
+            body, status = _domain_error(exc)
+        else:
+            body, status = _write_conflict(exc)
+        return current_app.make_response((body, status))
+    return response
+
+
 def _render_error(status: int, message: str | None = None, **extra: Any) -> Any:
     return render_template("errors/error.html", status=status, message=message, **extra), status
 
@@ -275,6 +296,7 @@ def register_web(app: Flask) -> None:
     submissions.install()
     app.before_request(_before_request)
     app.after_request(_security_headers)
+    app.after_request(_finish_transaction)  # runs first: after-request hooks run in reverse
     register_error_handlers(app)
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["duration"] = duration
