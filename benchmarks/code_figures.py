@@ -1,6 +1,6 @@
 """Figures of the code's shape: long files and functions, package cycles, commits by module.
 
-    python -m benchmarks.code_figures [path of a checkout]   (default: this one)
+python -m benchmarks.code_figures [path of a checkout]   (default: this one)
 """
 
 from __future__ import annotations
