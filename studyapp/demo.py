@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from studyapp import demo_safety, demo_visits
-from studyapp.audit import acting_as
+from studyapp.audit import acting_as, set_reason
 from studyapp.auth import passwords
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Role
@@ -27,6 +27,7 @@ from studyapp.protocol.loader import get_protocol
 from studyapp.subjects import checklist, history, runin, services
 from studyapp.subjects.history import Therapy
 from studyapp.subjects.models import Subject
+from studyapp.transaction import transaction
 
 DEMO_MARK = "demo account (no real person)"
 #: A fixed secret so the demo data manager's codes can be shown at the console.
@@ -135,8 +136,15 @@ def load_demo() -> list[User]:
 
     On a database without subjects the history is written day by day, accounts first
     (dated before the first screening), so the audit trail reads in date order.
-    Returns all the demo accounts.
+    Returns all the demo accounts. The loader is an edge: all of it is one transaction,
+    committed at the end or not at all (each step's services flush under the step's
+    frozen clock, so the trail is dated by step without a commit in between).
     """
+    with transaction():
+        return _load()
+
+
+def _load() -> list[User]:
     if current_app.config.get("SESSION_COOKIE_SECURE") and not current_app.testing:
         raise RuntimeError("demo data is refused on a production configuration")
     if db.session.scalar(select(func.count()).select_from(Subject)):
@@ -173,7 +181,7 @@ def _load_users() -> list[User]:
                     user.totp_enabled = True
                 db.session.add(user)
             out.append(user)
-        db.session.commit()
+        db.session.flush()
     return out
 
 
@@ -216,6 +224,7 @@ def _build_study(b: _Builder) -> None:
     for step in sorted(timeline, key=lambda s: (s.on, s.at)):
         b.at(step.on, step.at)
         step.run()
+        set_reason(None)  # one transaction: a step's reason must not label the next step's rows
 
 
 class _Builder:
