@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from studyapp import demo_safety, demo_visits
-from studyapp.audit import acting_as, set_reason
+from studyapp.audit import acting_as
 from studyapp.auth import passwords
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Role
@@ -136,9 +136,10 @@ def load_demo() -> list[User]:
 
     On a database without subjects the history is written day by day, accounts first
     (dated before the first screening), so the audit trail reads in date order.
-    Returns all the demo accounts. The loader is an edge: all of it is one transaction,
-    committed at the end or not at all (each step's services flush under the step's
-    frozen clock, so the trail is dated by step without a commit in between).
+    Returns all the demo accounts. The loader is an edge. Each dated step commits on its
+    own, as the request it stands for would: a row is "saved" (a later change needs a
+    reason) only once committed, a signature hashes the values as stored, and a step's
+    reason must not label the next step's rows.
     """
     with transaction():
         return _load()
@@ -223,8 +224,8 @@ def _build_study(b: _Builder) -> None:
     # stable: steps of the same day and time keep their order
     for step in sorted(timeline, key=lambda s: (s.on, s.at)):
         b.at(step.on, step.at)
-        step.run()
-        set_reason(None)  # one transaction: a step's reason must not label the next step's rows
+        with transaction():  # one step, one commit: see load_demo
+            step.run()
 
 
 class _Builder:
@@ -324,6 +325,10 @@ class _Builder:
             services.save_screening_data(
                 self.inv, subject.id, repeat, version=subject.version, reason=REPEAT_COUNT
             )
+            # the signature hashes the values as stored: commit them first, as the
+            # separate request of the repeat count would have
+            db.session.commit()
+            db.session.expire_all()
             checklist.confirm_eligibility(
                 self.inv, subject.id, password=self.password, username=self.inv.username
             )
