@@ -1,4 +1,8 @@
-"""Flask commands: create-user, demo-data, demo-code, audit-verify, audit-anchor."""
+"""Flask commands: create-user, demo-data, demo-code, audit-verify, audit-anchor.
+
+Each command is an edge: what it writes is one transaction (``with transaction():``),
+committed when the command succeeds and rolled back when it fails.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from sqlalchemy import func, select
 from studyapp.auth.permissions import Role
 from studyapp.errors import DomainError
 from studyapp.extensions import db
+from studyapp.transaction import transaction
 
 
 def register(app: Flask) -> None:
@@ -39,7 +44,8 @@ def create_user(username: str, full_name: str, role: str, password: str) -> None
     from studyapp.auth.admin import create_first_user
 
     try:
-        user = create_first_user(username, full_name, role, password)
+        with transaction():
+            user = create_first_user(username, full_name, role, password)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"Created {user.username} ({user.role}); the password must be changed at sign-in.")
@@ -50,7 +56,7 @@ def demo_data() -> None:
     """Load the demo study (idempotent) and print the demo sign-ins."""
     from studyapp.demo import DEMO_TOTP_SECRET, demo_summary, load_demo
 
-    users = load_demo()
+    users = load_demo()  # the loader is its own edge: one transaction
     click.echo(demo_summary())
     password = current_app.config["DEMO_PASSWORD"]
     click.echo(f"Demo sign-ins (password for all: {password}):")
@@ -118,7 +124,8 @@ def audit_anchor() -> None:
     from studyapp.audit.checkpoints import anchor_now, anchor_path
 
     try:
-        checkpoint = anchor_now(None)
+        with transaction():
+            checkpoint = anchor_now(None)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(

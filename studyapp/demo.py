@@ -27,6 +27,7 @@ from studyapp.protocol.loader import get_protocol
 from studyapp.subjects import checklist, history, runin, services
 from studyapp.subjects.history import Therapy
 from studyapp.subjects.models import Subject
+from studyapp.transaction import transaction
 
 DEMO_MARK = "demo account (no real person)"
 #: A fixed secret so the demo data manager's codes can be shown at the console.
@@ -135,8 +136,16 @@ def load_demo() -> list[User]:
 
     On a database without subjects the history is written day by day, accounts first
     (dated before the first screening), so the audit trail reads in date order.
-    Returns all the demo accounts.
+    Returns all the demo accounts. The loader is an edge. Each dated step commits on its
+    own, as the request it stands for would: a row is "saved" (a later change needs a
+    reason) only once committed, a signature hashes the values as stored, and a step's
+    reason must not label the next step's rows.
     """
+    with transaction():
+        return _load()
+
+
+def _load() -> list[User]:
     if current_app.config.get("SESSION_COOKIE_SECURE") and not current_app.testing:
         raise RuntimeError("demo data is refused on a production configuration")
     if db.session.scalar(select(func.count()).select_from(Subject)):
@@ -173,7 +182,7 @@ def _load_users() -> list[User]:
                     user.totp_enabled = True
                 db.session.add(user)
             out.append(user)
-        db.session.commit()
+        db.session.flush()
     return out
 
 
@@ -215,7 +224,8 @@ def _build_study(b: _Builder) -> None:
     # stable: steps of the same day and time keep their order
     for step in sorted(timeline, key=lambda s: (s.on, s.at)):
         b.at(step.on, step.at)
-        step.run()
+        with transaction():  # one step, one commit: see load_demo
+            step.run()
 
 
 class _Builder:
@@ -315,6 +325,10 @@ class _Builder:
             services.save_screening_data(
                 self.inv, subject.id, repeat, version=subject.version, reason=REPEAT_COUNT
             )
+            # the signature hashes the values as stored: commit them first, as the
+            # separate request of the repeat count would have
+            db.session.commit()
+            db.session.expire_all()
             checklist.confirm_eligibility(
                 self.inv, subject.id, password=self.password, username=self.inv.username
             )

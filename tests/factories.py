@@ -17,6 +17,7 @@ from studyapp.auth import passwords
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Role
 from studyapp.extensions import db
+from studyapp.transaction import transaction
 
 PASSWORD = "correct horse battery staple"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPTESTSECRET"
@@ -123,7 +124,7 @@ def screen_subject(actor: User, *, screened: Any = None, sex: str = "F", age: in
     from studyapp.db import site_today
     from studyapp.subjects import services
 
-    with acting_as(actor):
+    with acting_as(actor), transaction():
         return services.register_screening(
             actor,
             services.Screening(screening_date=screened or site_today(), sex=sex, age_years=age),
@@ -135,7 +136,7 @@ def consent(actor: User, subject: Any, *, on: Any = None) -> Any:
 
     from studyapp.subjects import services
 
-    with acting_as(actor):
+    with acting_as(actor), transaction():
         return services.record_consent(
             actor,
             subject.id,
@@ -168,7 +169,7 @@ def make_eligible(investigator: User, *, screened: Any = None, sex: str = "F") -
     consent(investigator, subject)
     values = {**GOOD_VALUES, "platelet_count": Decimal(18), "platelet_date": subject.screening_date}
     judged = [c for c in get_protocol().eligibility if c.check == "investigator"]
-    with acting_as(investigator):
+    with acting_as(investigator), transaction():
         services.save_screening_data(
             investigator, subject.id, values, version=subject.version, reason=None
         )
@@ -188,7 +189,7 @@ def make_signed(investigator: User, **kw: Any) -> Any:
     from studyapp.subjects import checklist
 
     subject = make_eligible(investigator, **kw)
-    with acting_as(investigator):
+    with acting_as(investigator), transaction():
         return checklist.confirm_eligibility(
             investigator, subject.id, password=PASSWORD, username=investigator.username
         )
@@ -198,7 +199,7 @@ def make_enrolled(investigator: User, day1: Any, **kw: Any) -> Any:
     from studyapp.subjects import services
 
     subject = make_signed(investigator, **kw)
-    with acting_as(investigator):
+    with acting_as(investigator), transaction():
         return services.enrol(investigator, subject.id, day1=day1)
 
 

@@ -150,7 +150,14 @@ def write_checkpoint(by: str, conn: Connection) -> anchor.Checkpoint:
 
 
 def anchor_now(actor: Any) -> anchor.Checkpoint:
-    """A checkpoint on demand (data manager, or the CLI with ``actor`` None)."""
+    """A checkpoint on demand (data manager, or the CLI with ``actor`` None).
+
+    The edge commits the ``audit_anchor`` row. Call this first in its transaction: the
+    checkpoint signs the head as this transaction's connection sees it, so rows written
+    earlier in the same transaction would be signed before they are committed. The
+    periodic checkpoint (``after_commit``) needs no commit of its own: it runs after the
+    edge's commit, reads through its own connection and writes only the anchor file.
+    """
     if actor is not None:
         require(actor, Action.ANCHOR_AUDIT)
     by = actor.username if actor is not None else _console_user()
@@ -158,7 +165,7 @@ def anchor_now(actor: Any) -> anchor.Checkpoint:
     log_event(
         Event("audit_anchor", new_value=f"seq {checkpoint.seq} {checkpoint.hash}"),
     )
-    db.session.commit()
+    db.session.flush()
     return checkpoint
 
 

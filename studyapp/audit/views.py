@@ -18,6 +18,7 @@ from studyapp.auth.permissions import Action, can
 from studyapp.db import utcnow
 from studyapp.errors import AuditIntegrityError
 from studyapp.forms import IsoDateField, WholeNumberField, query_int
+from studyapp.transaction import discard
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -87,6 +88,7 @@ def anchor() -> Any:
     try:
         checkpoint = checkpoints.anchor_now(current_user)
     except AuditIntegrityError as exc:
+        discard()  # refused: the redirect must not commit what the service began
         flash(_("No checkpoint written: %(problem)s", problem=exc.message), "error")
     else:
         flash(_("Checkpoint written: seq %(seq)d.", seq=checkpoint.seq), "success")

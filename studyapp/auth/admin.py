@@ -111,7 +111,7 @@ def _issue_code(actor: User, user: User, action: str, reason: str | None) -> Iss
         db.session.rollback()
         failed = Event("code_mail_failed", "user", None, "username", None, name, reason)
         log_event(replace(failed, actor=actor_of(actor)))
-        db.session.commit()
+        db.session.flush()
         raise
     sent_to = mail.mask_address(user.email or "")
     _record_issue(actor, user, action, reason, f"e-mail to {sent_to}")
@@ -162,7 +162,7 @@ def create_user(actor: User, data: NewUser) -> tuple[User, IssuedCode]:
     log_event(Event("user_created", "user", str(user.id), "role", None, user.role))
     security_event("user_created", by=actor.username, user=username, role=data.role)
     issued = _issue_code(actor, user, "setup_code_issued", None)
-    db.session.commit()
+    db.session.flush()
     return user, issued
 
 
@@ -182,7 +182,7 @@ def update_user(
     user.full_name = edit.full_name.strip()
     user.email = email
     user.role = edit.role
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -197,7 +197,7 @@ def set_active(actor: User, user_id: int, active: bool, reason: str) -> User:
     action = "user_reactivated" if active else "user_deactivated"
     log_event(Event(action, "user", str(user.id), reason=reason))
     security_event(action, by=actor.username, user=user.username)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -209,7 +209,7 @@ def issue_reset_code(actor: User, user_id: int, reason: str) -> IssuedCode:
     _need_mail_address(user)
     set_reason(reason)
     issued = _issue_code(actor, user, "reset_code_issued", reason)
-    db.session.commit()
+    db.session.flush()
     return issued
 
 
@@ -220,7 +220,7 @@ def unlock(actor: User, user_id: int, reason: str) -> User:
     user.failed_logins = 0
     log_event(Event("unlocked", "user", str(user.id), reason=reason))
     security_event("unlocked", by=actor.username, user=user.username)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -251,5 +251,5 @@ def create_first_user(username: str, full_name: str, role: str, password: str) -
     db.session.add(user)
     db.session.flush()
     log_event(Event("user_created", "user", str(user.id), "role", None, role))
-    db.session.commit()
+    db.session.flush()
     return user

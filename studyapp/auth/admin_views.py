@@ -14,6 +14,7 @@ from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.errors import StaleVersion, ValidationFailed
 from studyapp.forms import ReasonForm
+from studyapp.transaction import discard, keep_refusal
 from studyapp.web import attach_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/users")
@@ -49,6 +50,7 @@ def new_user() -> Any:
         except ValidationFailed as exc:
             attach_errors(form, exc)
         except mail.MailFailed as exc:
+            keep_refusal()  # the failed delivery stays in the trail; no account was made
             form.form_errors.append(exc.message)
             return render_template("admin/user_form.html", form=form, user=None), exc.status
         else:
@@ -96,7 +98,12 @@ def _reason_action(user_id: int, act: Any, done: str) -> Any:
     if form.validate_on_submit():
         try:
             result = act(form.reason.data or "")
-        except (ValidationFailed, mail.MailFailed) as exc:
+        except ValidationFailed as exc:
+            discard()  # refused: the redirect must not commit what the service began
+            flash(exc.message, "error")
+            return redirect(url_for("admin.edit_user", user_id=user_id))
+        except mail.MailFailed as exc:
+            keep_refusal()  # the failed delivery stays in the trail; no code exists
             flash(exc.message, "error")
             return redirect(url_for("admin.edit_user", user_id=user_id))
         if isinstance(result, admin.IssuedCode):

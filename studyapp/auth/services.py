@@ -21,7 +21,7 @@ from studyapp.db import utcnow
 from studyapp.errors import DomainError, ValidationFailed
 from studyapp.extensions import db
 
-#: Attempts to save sign-in bookkeeping that concurrent requests keep changing.
+#: Attempts to write sign-in bookkeeping that concurrent requests keep changing.
 RETRIES = 3
 #: Alphabet of set-up codes: no 0/O or 1/I/L to misread.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -65,10 +65,12 @@ def is_locked(user: User) -> bool:
 def record_failure(user: User | None, reason: str) -> None:
     """Count a failed authentication; the 5th locks for 15 min, each later lock twice as long.
 
-    Used by sign-in, the second factor, reset codes and electronic signatures alike.
+    Used by sign-in, the second factor, reset codes and electronic signatures alike. The
+    count is flushed, not committed: the edge that answers the refusal keeps it with
+    ``transaction.keep_refusal`` although the answer is an error.
     """
     security_event("login_failed", user=user.username if user else "(unknown)", why=reason)
-    _commit_retrying(lambda: _count_failure(user, reason))
+    _flush_retrying(lambda: _count_failure(user, reason))
 
 
 def _count_failure(user: User | None, reason: str) -> None:
@@ -84,17 +86,19 @@ def _count_failure(user: User | None, reason: str) -> None:
             security_event("lockout", user=user.username, minutes=minutes)
 
 
-def _commit_retrying(change: Callable[[], None], fresh: Callable[[], None] | None = None) -> None:
-    """Commit sign-in bookkeeping of an account another request changes at the same moment.
+def _flush_retrying(change: Callable[[], None], fresh: Callable[[], None] | None = None) -> None:
+    """Write sign-in bookkeeping of an account another request changes at the same moment.
 
     Two sign-ins to one account at once (two nodes): the later versioned UPDATE finds the
-    row changed (StaleDataError on PostgreSQL). The change is made again on the reloaded
-    row (``fresh`` may refuse first) instead of answering 500 (REL-01).
+    row changed (StaleDataError on PostgreSQL, at the flush). The change is made again on
+    the reloaded row (``fresh`` may refuse first) instead of answering 500 (REL-01). The
+    rollback that reloads the row is safe here: a sign-in's transaction holds nothing else
+    (a signature rolls back what its caller prepared before it counts a failure).
     """
     for attempt in range(RETRIES):
         change()
         try:
-            db.session.commit()
+            db.session.flush()
             return
         except StaleDataError:
             db.session.rollback()
@@ -174,7 +178,7 @@ def complete_login(user: User) -> tuple[str, datetime] | None:
             raise LoginFailed()
 
     with acting_as(user):  # a re-hash at sign-in is the user's own change
-        _commit_retrying(record, code_still_unused)
+        _flush_retrying(record, code_still_unused)
     security_event("login", user=user.username)
     return notice
 
@@ -192,7 +196,7 @@ def logout(user: User) -> None:
     user.session_epoch += 1
     _event(user, "logout")
     security_event("logout", user=user.username)
-    db.session.commit()
+    db.session.flush()
 
 
 def _check_new_password(user: User, new: str, confirm: str, field: str) -> None:
@@ -224,7 +228,7 @@ def _store_password(user: User, new: str, why: str, *, by_code: bool = False) ->
     set_reason(why)
     _event(user, "password_changed")
     with acting_as(user):
-        db.session.commit()
+        db.session.flush()
 
 
 def change_password(user: User, current: str, new: str, confirm: str) -> None:
@@ -267,7 +271,7 @@ def begin_totp_setup(user: User) -> str:
     user.totp_secret = pyotp.random_base32()
     user.totp_enabled = False
     set_reason("second factor enrolment started")
-    db.session.commit()
+    db.session.flush()
     return user.totp_secret
 
 
@@ -280,7 +284,7 @@ def confirm_totp_setup(user: User, code: str) -> None:
     user.totp_enabled = True
     set_reason("second factor enrolled")
     _event(user, "totp_enabled")
-    db.session.commit()
+    db.session.flush()
 
 
 def totp_uri(user: User) -> str:
@@ -294,4 +298,4 @@ def set_locale(user: User, locale: str) -> None:
     if locale not in current_app.config["LANGUAGES"]:
         raise ValidationFailed(_("Unknown language."), field_errors={"locale": [locale]})
     user.locale = locale
-    db.session.commit()
+    db.session.flush()

@@ -1,4 +1,10 @@
-"""Sign-in, second factor, sign-out, own password and language."""
+"""Sign-in, second factor, sign-out, own password and language.
+
+The sign-in views (sign-in, its second factor, the set-up code page) are an edge that keeps
+a refusal: a failed attempt counts toward the lockout although the answer is 401, so they
+call ``transaction.keep_refusal`` before answering it. Everything else commits once at the
+web edge like any request.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ from studyapp.auth.models import User
 from studyapp.db import utcnow
 from studyapp.errors import ValidationFailed
 from studyapp.extensions import db, limiter
+from studyapp.transaction import keep_refusal
 from studyapp.web import attach_errors, localtime, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -50,7 +57,6 @@ def _start_session(user: User) -> Any:
         flash(_code_notice(*notice), "warning")
     if locale and not user.locale:
         user.locale = locale
-        db.session.commit()
     return redirect(target or url_for("main.home"))
 
 
@@ -81,6 +87,7 @@ def login() -> Any:
     try:
         user = services.authenticate(form.username.data or "", form.password.data or "")
     except services.LoginFailed as exc:
+        keep_refusal()
         return _render_failed(form, exc.message)
     if user.totp_enabled:
         session[PENDING] = {"id": user.id, "epoch": user.session_epoch, "at": utcnow().timestamp()}
@@ -104,6 +111,7 @@ def login_totp() -> Any:
             raise services.LoginFailed()
         services.check_second_factor(user, form.code.data or "")
     except services.LoginFailed as exc:
+        keep_refusal()
         session.pop(PENDING, None)
         return _render_failed(forms.LoginForm(formdata=None), exc.message)
     return _start_session(user)
@@ -153,6 +161,7 @@ def reset_with_code() -> Any:
                 form.confirm.data or "",
             )
         except services.LoginFailed as exc:
+            keep_refusal()
             return render_template("auth/reset.html", form=form, error=exc.message), 401
         except ValidationFailed as exc:
             attach_errors(form, exc)

@@ -188,7 +188,7 @@ def save_report(
         set_reason(reason)
         report.kind = kind
     report.narrative = text
-    db.session.commit()
+    db.session.flush()
     return report
 
 
@@ -213,7 +213,7 @@ def submit(actor: User, report: SaeReport, pdf: bytes, *, version: int | None) -
     report.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     report.submitted_at = utcnow()
     report.submitted_by_id = actor.id
-    db.session.commit()
+    db.session.flush()
     return report
 
 

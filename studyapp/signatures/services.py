@@ -41,6 +41,14 @@ def content_hash(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+class SignatureRefused(ValidationFailed):
+    """Wrong credentials at signing: the failure is counted and audited, nothing else is kept.
+
+    The view answering it keeps that count (``transaction.keep_refusal``), so repeated
+    wrong passwords lock the account as at sign-in (SEC-04).
+    """
+
+
 def sign(
     actor: User,
     *,
@@ -67,7 +75,7 @@ def sign(
         db.session.rollback()  # nothing the caller prepared is written with a failed signature
         log_event(Event("signature_failed", table_name, row_id, new_value=meaning))
         record_failure(actor, "bad signature credentials")
-        raise ValidationFailed(_("The signature was not recorded."), field_errors=errors)
+        raise SignatureRefused(_("The signature was not recorded."), field_errors=errors)
     signature = Signature(
         user_id=actor.id,
         printed_name=actor.full_name,

@@ -60,7 +60,7 @@ def answer_criteria(
             existing[code].answer = value
         else:
             db.session.add(EligibilityAnswer(subject_id=subject.id, code=code, answer=value))
-    db.session.commit()
+    db.session.flush()
 
 
 LAB_FIELDS = {
@@ -182,7 +182,7 @@ def confirm_eligibility(
         content=eligibility_content(subject),
     )
     subject.eligibility_signature_id = signature.id
-    db.session.commit()
+    db.session.flush()
     return subject
 
 

@@ -70,7 +70,7 @@ def add_prior_therapy(actor: User, subject_id: int, therapy: Therapy) -> PriorTh
     check_free_text({"name": therapy.name})
     row = PriorTherapy(subject_id=subject.id, **therapy.__dict__)
     db.session.add(row)
-    db.session.commit()
+    db.session.flush()
     return row
 
 
@@ -100,7 +100,7 @@ def add_medical_history(
         ongoing=ongoing,
     )
     db.session.add(row)
-    db.session.commit()
+    db.session.flush()
     return row
 
 
@@ -108,7 +108,7 @@ def remove_history_row(actor: User, row: PriorTherapy | MedicalHistory, reason: 
     """Removal is a soft delete with its reason; the row stays in the trail (P11-03)."""
     require(actor, Action.ENTER_DATA)
     row.soft_delete(reason)
-    db.session.commit()
+    db.session.flush()
 
 
 def therapies(subject: Subject) -> list[PriorTherapy]:

@@ -14,6 +14,7 @@ from studyapp.extensions import db
 from studyapp.subjects import forms, history, labels
 from studyapp.subjects.models import MedicalHistory, PriorTherapy
 from studyapp.subjects.pages import bp, load_subject, run_form, status_of
+from studyapp.transaction import discard
 
 
 def _therapy_forms(formdata: bool = True) -> tuple[Any, Any]:
@@ -126,6 +127,7 @@ def remove_therapy(subject_id: int, row_id: int) -> Any:
     try:
         history.remove_history_row(current_user, row, reason)
     except ValidationFailed as exc:
+        discard()  # refused: the redirect must not commit what the service began
         flash(exc.message, "error")
     else:
         flash(_("Prior therapy removed (kept in the audit trail)."), "success")

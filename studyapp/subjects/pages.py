@@ -10,8 +10,10 @@ from flask_login import current_user
 
 from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
+from studyapp.signatures.services import SignatureRefused
 from studyapp.subjects import labels
 from studyapp.subjects.guards import get_subject
+from studyapp.transaction import keep_refusal
 from studyapp.web import attach_errors
 
 bp = Blueprint("subjects", __name__, url_prefix="/subjects")
@@ -36,6 +38,10 @@ def run_form(form: Any, action: Callable[[], Any], done: str, target: str) -> An
         return None
     try:
         action()
+    except SignatureRefused as exc:
+        keep_refusal()  # the failed signature counts toward the lockout (SEC-04)
+        attach_errors(form, exc)
+        return None
     except ValidationFailed as exc:
         attach_errors(form, exc)
         return None

@@ -351,5 +351,5 @@ def sign_review(
         content=content,
     )
     review.signature_id = signature.id
-    db.session.commit()
+    db.session.flush()
     return review

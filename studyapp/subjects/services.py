@@ -93,7 +93,7 @@ def register_screening(actor: User, data: Screening) -> Subject:
         status=SCREENING,
     )
     db.session.add(subject)
-    db.session.commit()
+    db.session.flush()
     return subject
 
 
@@ -132,7 +132,7 @@ def record_consent(
     set_reason(reason)
     subject.consent_date, subject.consent_time = on, at
     subject.consent_version, subject.consent_obtained_by_id = version, obtained_by_id
-    db.session.commit()
+    db.session.flush()
     return subject
 
 
@@ -169,7 +169,7 @@ def save_screening_data(
     for name in SCREENING_FIELDS:
         if name in values:
             setattr(subject, name, values[name])
-    db.session.commit()
+    db.session.flush()
     return subject
 
 
@@ -186,7 +186,7 @@ def screen_fail(actor: User, subject_id: int, reason: str) -> Subject:
     subject.status = SCREEN_FAILED
     subject.screen_fail_reason = reason.strip()
     subject.screen_failed_criteria = ",".join(failed) or None
-    db.session.commit()
+    db.session.flush()
     return subject
 
 
@@ -256,7 +256,7 @@ def enrol(actor: User, subject_id: int, *, day1: date) -> Subject:
     subject.status = ENROLLED
     subject.day1_date = day1
     subject.enrolled_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return subject
 
 
@@ -281,5 +281,5 @@ def record_disposition(
     set_reason("disposition: " + decod)
     subject.disposition, subject.disposition_date = decod, on
     subject.disposition_reason = reason.strip()
-    db.session.commit()
+    db.session.flush()
     return subject

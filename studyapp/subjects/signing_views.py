@@ -24,6 +24,7 @@ from studyapp.subjects.pages import (
     signature_username,
     status_of,
 )
+from studyapp.transaction import discard
 
 
 @bp.route("/<int(max=2147483647):subject_id>/eligibility", methods=["GET", "POST"])
@@ -42,7 +43,7 @@ def eligibility(subject_id: int) -> Any:
                 current_user, subject.id, given, reason=request.form.get("reason")
             )
         except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()  # refused: nothing of it is saved by the request's commit
+            discard()  # refused: nothing of it is saved by the request's commit
             details = [m for messages in exc.field_errors.values() for m in messages]
             flash(" ".join([exc.message, *details]), "error")
             return redirect(url_for("subjects.eligibility", subject_id=subject.id))

@@ -218,7 +218,7 @@ def record_visit_date(
     check_visit_date(subject, on)
     set_reason(reason)
     visit.visit_date = on
-    db.session.commit()
+    db.session.flush()
     return visit
 
 
@@ -238,7 +238,7 @@ def mark_not_done(actor: User, subject_id: int, visitnum: str, reason: str) -> V
         raise Conflict(_("This visit has data; it cannot be declared not done."))
     set_reason("visit not done: " + reason)
     visit.not_done, visit.not_done_reason = True, reason
-    db.session.commit()
+    db.session.flush()
     return visit
 
 
@@ -253,7 +253,7 @@ def undo_not_done(actor: User, subject_id: int, visitnum: str, reason: str) -> V
         raise invalid("reason", _("Give a reason for this change."))
     set_reason(reason.strip())
     row.visit.not_done, row.visit.not_done_reason = False, None
-    db.session.commit()
+    db.session.flush()
     return row.visit
 
 
@@ -290,7 +290,7 @@ def add_unscheduled(actor: User, subject_id: int, on: date, reason: str) -> Visi
         unscheduled_reason=reason,
     )
     db.session.add(visit)
-    db.session.commit()
+    db.session.flush()
     return visit
 
 

@@ -12,6 +12,7 @@ from studyapp.audit.models import AuditLog
 from studyapp.auth.models import User
 from studyapp.db import freeze_clock
 from studyapp.extensions import db
+from studyapp.transaction import transaction
 from tests.factories import PASSWORD, csrf_token, make_user, totp_now
 
 GENERIC = "Sign-in failed"
@@ -226,7 +227,11 @@ def test_reset_code_works_once_and_expires(app, client, users, auth):
     from studyapp.auth import admin
 
     freeze_clock(T0)
-    code = admin.issue_reset_code(users["data_manager"], users["investigator"].id, "forgotten").code
+    with transaction():
+        issued = admin.issue_reset_code(
+            users["data_manager"], users["investigator"].id, "forgotten"
+        )
+    code = issued.code
     new = "quiet harbour lantern morning"
 
     def use(code_: str, password: str = new):
