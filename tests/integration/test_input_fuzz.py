@@ -20,6 +20,7 @@ from studyapp.audit.models import AuditLog
 from studyapp.db import freeze_clock
 from studyapp.extensions import db
 from studyapp.safety import sae
+from studyapp.transaction import transaction
 from tests import factories
 from tests.factories import csrf_token
 
@@ -126,7 +127,7 @@ def pages(app, users):
     factories.give_dose(inv, subject, "3", date(2026, 3, 16))
     mild = factories.record_ae(inv, subject).id
     grave = factories.record_ae(inv, subject, **SERIOUS)
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         found = sae.sae_of(inv, subject.id, grave.id)
         report = sae.save_report(inv, found, kind="SAE", narrative="Admitted.").id
     s, v, ae = (

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from studyapp.audit.models import AuditLog
 from studyapp.db import freeze_clock
 from studyapp.extensions import db
+from studyapp.transaction import transaction
 from studyapp.visits.models import Visit, VitalSigns
 from tests import factories
 from tests.factories import csrf_token
@@ -98,7 +99,7 @@ def test_statuses_on_fixed_dates(app, users, subject):
     assert _statuses(subject, date(2026, 3, 8))["D8"] == "due"  # window opens Day 7
     assert _statuses(subject, date(2026, 3, 10))["D8"] == "due"  # window closes Day 9
     assert _statuses(subject, date(2026, 3, 11))["D8"] == "overdue"
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         calendar.record_visit_date(inv, subject.id, "1", date(2026, 3, 2))
         calendar.record_visit_date(inv, subject.id, "2", date(2026, 3, 11))  # Day 10
         calendar.mark_not_done(inv_or_crc(users), subject.id, "3", "patient hospitalised elsewhere")
@@ -194,7 +195,7 @@ def test_tracker_counts_and_filters(client, users, auth, subject):
     from studyapp.visits import calendar
 
     inv = users["investigator"]
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         calendar.record_visit_date(inv, subject.id, "1", date(2026, 3, 2))
     # Day 15 (2026-03-16): D8 overdue since 03-10 (this week), D15 due.
     auth.login("crc.user")
@@ -342,7 +343,7 @@ def test_a_form_entered_days_after_the_visit_is_flagged_late(client, users, auth
     from studyapp.visits import calendar
 
     inv = users["investigator"]
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         calendar.record_visit_date(inv, subject.id, "2", date(2026, 3, 9))
     auth.login("inv.user")
     path = f"/subjects/{subject.id}/visits/2/vitals"
@@ -360,7 +361,7 @@ def test_a_form_entered_days_after_the_visit_is_flagged_late(client, users, auth
     assert "entered late: 7 days after the visit" in page
     record = db.session.scalar(select(VitalSigns))
     assert record.vs_date == date(2026, 3, 9)  # the clinical date stays as entered
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         calendar.record_visit_date(inv, subject.id, "3", date(2026, 3, 16))
     on_time = post(
         client, f"/subjects/{subject.id}/visits/3/vitals", {**data, "vs_date": "2026-03-16"}
