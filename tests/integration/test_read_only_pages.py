@@ -213,14 +213,29 @@ def test_monitor_reads_visit_forms_without_inputs(client, auth, stored, name):
     assert_values(html, name)
 
 
-@pytest.mark.parametrize("name", ["vitals", "bleeding", "cbc", "dose", "medication", "ae"])
-def test_monitor_gets_the_audit_trail_of_the_record(client, auth, stored, name):
+@pytest.mark.parametrize(
+    ("name", "table"),
+    [
+        ("vitals", "vital_signs"),
+        ("bleeding", "bleeding_assessment"),
+        ("cbc", "lab_panel"),
+        ("dose", "dose_administration"),
+        ("medication", "medication"),
+        ("ae", "adverse_event"),
+    ],
+)
+def test_monitor_gets_the_audit_trail_of_the_record(client, auth, stored, name, table):
     auth.login("mon.user")
     html = client.get(pages(stored)[name]).get_data(as_text=True)
     link = re.search(r'href="(/audit/\?[^"]+)"[^>]*data-testid="(record|ae)-audit"', html)
     assert link is not None
-    trail = client.get(link.group(1).replace("&amp;", "&"))
+    url = link.group(1).replace("&amp;", "&")
+    assert f"table_name={table}&" in url
+    trail = client.get(url)
     assert trail.status_code == 200
+    count = re.search(r'data-testid="audit-count">(\d+) rows', trail.get_data(as_text=True))
+    assert count is not None
+    assert int(count.group(1)) >= 1  # at least the row's insert
 
 
 def test_monitor_reads_the_ae_without_inputs(client, auth, stored):
