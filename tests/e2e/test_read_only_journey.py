@@ -1,0 +1,84 @@
+"""The monitor opens a saved vital signs form in the browser: values, no inputs, no Save.
+
+A subject enrolled a week ago has the Day 1 vital signs saved by the investigator. The monitor
+goes from the visit to the form, reads the values, finds no box to type in and no Save button
+(Save would only answer 403), and follows the record's audit trail (issue 12, item 7).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from datetime import UTC, time, timedelta
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from studyapp.audit.context import acting_as
+from studyapp.auth.models import User
+from studyapp.db import freeze_clock
+from studyapp.extensions import db
+from studyapp.visits import vitals
+from tests import factories
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def subject_id(live_app, site_date: datetime.date) -> int:
+    day1 = site_date - timedelta(days=7)
+    with live_app.app_context():
+        inv = db.session.scalar(db.select(User).where(User.username == "inv.user"))
+        try:
+            freeze_clock(datetime.datetime.combine(day1 - timedelta(days=1), time(1, 0), UTC))
+            subject = factories.make_enrolled(inv, day1, screened=day1 - timedelta(days=1))
+            freeze_clock(datetime.datetime.combine(day1, time(2, 0), tzinfo=UTC))
+            measures = {
+                "weight": Decimal("58.3"),
+                "sysbp": 118,
+                "diabp": 74,
+                "pulse": 71,
+                "temp": Decimal("37.2"),
+            }
+            with acting_as(inv):
+                vitals.save(
+                    inv,
+                    subject.id,
+                    "1",
+                    vitals.VitalsEntry(day1, time(9, 5), measures),
+                    visit_date=day1,
+                    confirmed=True,
+                )
+            db.session.commit()
+        finally:
+            freeze_clock(None)
+        subject_id = subject.id
+        db.session.remove()
+    return subject_id
+
+
+def test_monitor_reads_the_vital_signs_without_a_save_button(page: Page, subject_id: int) -> None:
+    sign_in(page, "mon.user")
+    page.goto(f"/subjects/{subject_id}/visits/1")
+    page.get_by_test_id("visit-forms").get_by_role("link", name="Vital signs").click()
+
+    form = page.get_by_test_id("vitals-form")
+    expect(form.get_by_test_id("value-weight")).to_have_text("58.3")
+    expect(form.get_by_test_id("value-sysbp")).to_have_text("118")
+    expect(form.get_by_test_id("value-diabp")).to_have_text("74")
+    expect(form.get_by_test_id("value-pulse")).to_have_text("71")
+    expect(form.get_by_test_id("value-temp")).to_have_text("37.2")
+    expect(form.get_by_test_id("value-vs_time")).to_have_text("09:05")
+    main = page.locator("main")
+    expect(main.locator("input, select, textarea")).to_have_count(0)
+    expect(main.get_by_role("button", name="Save")).to_have_count(0)
+    expect(main.get_by_role("button")).to_have_count(0)
+
+    note = page.get_by_test_id("read-only")
+    expect(note).to_contain_text("changes are made by the site investigator")
+    expect(note.get_by_test_id("monitoring")).to_be_visible()
+    note.get_by_test_id("record-audit").click()
+    expect(page).to_have_url(re.compile(r"table_name=vital_signs"))
+    expect(page.locator("main")).to_contain_text("weight")
