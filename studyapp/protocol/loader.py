@@ -362,11 +362,13 @@ def _dlt(t: _Table) -> DltDefinition:
         neutropenia_term=t.text("neutropenia_term"),
         febrile_neutropenia_term=t.text("febrile_neutropenia_term"),
         platelet_term=t.text("platelet_term"),
+        irr_term=t.text("irr_term"),
     )
 
 
 def _response(t: _Table) -> ResponseRule:
     return ResponseRule(
+        platelet_test=t.text("platelet_test"),
         cr_threshold=t.number("cr_threshold"),
         r_threshold=t.number("r_threshold"),
         r_baseline_multiple=t.number("r_baseline_multiple"),
@@ -387,6 +389,7 @@ def _safety(t: _Table) -> SafetyRule:
         "susar_fatal_days",
         "susar_followup_extra_days",
         "susar_other_days",
+        "sae_lab_window_days",
     )
     return SafetyRule(
         **{k: t.integer(k) for k in keys},

@@ -446,6 +446,15 @@ class DltDefinition:
     neutropenia_term: str
     febrile_neutropenia_term: str
     platelet_term: str
+    #: The CTCAE term an AE recorded from an infusion (the dosing page's IRR link) starts with.
+    irr_term: str
+
+    def __post_init__(self) -> None:
+        _require(
+            self.irr_term in self.irr_terms,
+            f"dlt.irr_term must be one of dlt.irr_terms ({', '.join(self.irr_terms)}), "
+            f"got {self.irr_term!r}",
+        )
 
 
 @dataclass(frozen=True)
@@ -456,6 +465,9 @@ class ResponseRule:
     1 <= d - r <= ``rescue_exclusion_days`` for a rescue day r.
     """
 
+    #: The lab test (``labs`` testcd) that measures the platelet count the response reads;
+    #: the disease marker too (an AE only on significant worsening, DOMAIN.md section 6).
+    platelet_test: str
     cr_threshold: Decimal
     r_threshold: Decimal
     r_baseline_multiple: Decimal
@@ -493,6 +505,8 @@ class SafetyRule:
     susar_fatal_days: int
     susar_followup_extra_days: int
     susar_other_days: int
+    #: An SAE report lists lab values from this many days before to this many after the onset.
+    sae_lab_window_days: int
     #: Relationship to the study drug, from "not related" to "definite" (5-point scale).
     relatedness: tuple[str, ...]
     #: The first step of ``relatedness`` that counts as related (AEREL).
@@ -514,6 +528,7 @@ class SafetyRule:
             "susar_fatal_days",
             "susar_followup_extra_days",
             "susar_other_days",
+            "sae_lab_window_days",
         ):
             _require(getattr(self, name) >= 1, f"safety.{name} must be >= 1")
 
@@ -549,6 +564,11 @@ class Protocol:
         _unique([c.version for c in self.consent_forms], "consent_forms version")
         _unique([c.code for c in self.eligibility], "eligibility code")
         _unique([t.testcd for t in self.labs], "labs testcd")
+        _require(
+            self.response.platelet_test in {t.testcd for t in self.labs},
+            f"response.platelet_test {self.response.platelet_test!r} is not a labs testcd; "
+            f"known: {', '.join(t.testcd for t in self.labs)}",
+        )
         _unique([v.code for v in self.vital_signs], "vital_signs code")
         _unique([m.code for m in self.premedications], "premedications code")
         _require(bool(self.rescue_types), "medications.rescue_types: at least one type is needed")
