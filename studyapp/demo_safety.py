@@ -254,7 +254,7 @@ def _admission_labs(inv: User, subject: Subject, day1: date) -> None:
     visit = db.session.scalars(
         select(Visit).where(
             Visit.subject_id == subject.id,
-            Visit.code == calendar.UNSCHEDULED,
+            Visit.code == calendar.unscheduled_code(),
             Visit.visit_date == onset,
         )
     ).one()

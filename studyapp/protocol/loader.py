@@ -75,8 +75,8 @@ class _Table:
     def integer(self, key: str, default: Any = ...) -> int:
         return self._get(key, int, "an integer", default)
 
-    def flag(self, key: str) -> bool:
-        return self._get(key, bool, "true or false")
+    def flag(self, key: str, default: Any = ...) -> bool:
+        return self._get(key, bool, "true or false", default)
 
     def day(self, key: str, default: Any = ...) -> date:
         return self._get(key, date, "a date (YYYY-MM-DD, unquoted)", default)
@@ -170,6 +170,7 @@ def _visit(t: _Table) -> VisitDef:
         window_before=t.integer("window_before", 0),
         window_after=t.integer("window_after", 0),
         forms=t.texts("forms"),
+        unscheduled=t.flag("unscheduled", False),
     )
 
 

@@ -88,8 +88,14 @@ class VisitDef:
     window_before: int
     window_after: int
     forms: tuple[str, ...]
+    #: The visit added at any time with a reason (numbered after the previous visit).
+    unscheduled: bool = False
 
     def __post_init__(self) -> None:
+        _require(
+            not (self.unscheduled and self.day is not None),
+            f"visit {self.code}: an unscheduled visit cannot have a planned day",
+        )
         _require(self.day != 0, f"visit {self.code}: day 0 does not exist in CDISC study days")
         _require(
             self.window_before >= 0 and self.window_after >= 0,
@@ -557,6 +563,11 @@ class Protocol:
 
     def __post_init__(self) -> None:
         check_visits(self.visits)
+        unscheduled = [v.code for v in self.visits if v.unscheduled]
+        _require(
+            len(unscheduled) <= 1,
+            f"visits: at most one visit may have unscheduled = true, got {', '.join(unscheduled)}",
+        )
         planned_days = {v.day for v in self.visits}
         missing = [d for d in self.dosing.dose_days if d not in planned_days]
         _require(not missing, f"dosing: dose days {missing} have no visit planned on that day")
@@ -596,6 +607,14 @@ class Protocol:
                 return v
         known = ", ".join(v.code for v in self.visits)
         raise ValueError(f"unknown visit code {code!r}; known: {known}")
+
+    @property
+    def unscheduled_visit(self) -> VisitDef:
+        """The visit the site adds at any time (``unscheduled = true`` in the file)."""
+        for v in self.visits:
+            if v.unscheduled:
+                return v
+        raise ValueError("the protocol has no visit with unscheduled = true")
 
     def lab(self, testcd: str) -> LabTestDef:
         """Return the lab test *testcd*; ValueError naming the known codes otherwise."""

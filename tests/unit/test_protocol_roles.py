@@ -64,3 +64,38 @@ def test_bad_role_keys(path: tuple[str, str], value: Any, message: str) -> None:
         table[path[1]] = value
     with pytest.raises(ValueError, match=message):
         protocol_from_dict(data)
+
+
+def test_the_unscheduled_visit_is_marked_in_the_file() -> None:
+    p = get_protocol()
+    assert p.unscheduled_visit.code == "UNS"
+    assert [v.code for v in p.visits if v.unscheduled] == ["UNS"]
+
+
+def _visit(data: dict[str, Any], code: str) -> dict[str, Any]:
+    return next(v for v in data["visits"] if v["code"] == code)
+
+
+def test_at_most_one_unscheduled_visit() -> None:
+    data = raw()
+    _visit(data, "ET")["unscheduled"] = True
+    with pytest.raises(
+        ValueError, match=r"at most one visit may have unscheduled = true, got ET, UNS"
+    ):
+        protocol_from_dict(data)
+    data = raw()
+    del _visit(data, "UNS")["unscheduled"]
+    protocol = protocol_from_dict(data)  # a study without unscheduled visits is a valid study
+    with pytest.raises(ValueError, match=r"the protocol has no visit with unscheduled = true"):
+        _ = protocol.unscheduled_visit
+
+
+def test_bad_unscheduled_flag() -> None:
+    data = raw()
+    _visit(data, "D8")["unscheduled"] = True
+    with pytest.raises(ValueError, match=r"visit D8: an unscheduled visit cannot have a planned"):
+        protocol_from_dict(data)
+    data = raw()
+    _visit(data, "UNS")["unscheduled"] = "yes"
+    with pytest.raises(ValueError, match=r"visits\[\d+\].unscheduled: expected true or false"):
+        protocol_from_dict(data)
