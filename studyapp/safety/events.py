@@ -18,6 +18,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from studyapp import codelists
 from studyapp.audit import set_reason
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
@@ -47,8 +48,7 @@ from studyapp.visits.models import DoseAdministration
 from studyapp.visits.summary import doses as doses  # the infusions an IRR can follow
 
 FREE_TEXT = ("aeterm", "treatment")
-ONGOING_OUTCOMES = ("RECOVERING/RESOLVING", "NOT RECOVERED/NOT RESOLVED", "UNKNOWN")
-ENDED_OUTCOMES = ("RECOVERED/RESOLVED", "RECOVERED/RESOLVED WITH SEQUELAE", "FATAL")
+ONGOING_OUTCOMES, ENDED_OUTCOMES = codelists.ONGOING_OUTCOMES, codelists.ENDED_OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -352,7 +352,8 @@ def _apply(
     record.aware_at = entry.aware_at if entry.serious else None
     record.relatedness = entry.relatedness
     related = entry.relatedness and adverse.is_related(entry.relatedness, rule)
-    record.aerel = None if entry.relatedness is None else ("RELATED" if related else "NOT RELATED")
+    aerel = codelists.RELATED if related else codelists.NOT_RELATED
+    record.aerel = None if entry.relatedness is None else aerel
     record.expected = entry.expected
     record.aeacn = entry.aeacn
     record.aeout = entry.aeout

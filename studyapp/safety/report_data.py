@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
+from studyapp import codelists
 from studyapp.auth.models import User
 from studyapp.clinical import partial_dates
 from studyapp.db import utcnow
@@ -74,7 +75,7 @@ def lab_rows(sae: Sae) -> tuple[Row, ...]:
     query = query.where(
         or_(
             LabResult.testcd == disease_test(),
-            LabResult.nrind.in_(("LOW", "HIGH")),
+            LabResult.nrind.in_((codelists.LOW, codelists.HIGH)),
             LabResult.toxgr.is_not(None),
         )
     )
