@@ -97,10 +97,11 @@ RELATED, NOT_RELATED = "RELATED", "NOT RELATED"
 AEREL = Codelist("aerel", ((RELATED, _l("related")), (NOT_RELATED, _l("not related"))))
 
 #: ICH E2A seriousness criteria; the codes are the SDTM variable names, one boolean column each.
+DEATH_CRITERION = "aesdth"
 SERIOUSNESS = Codelist(
     "seriousness",
     (
-        ("aesdth", _l("results in death")),
+        (DEATH_CRITERION, _l("results in death")),
         ("aeslife", _l("life-threatening")),
         ("aeshosp", _l("requires or prolongs hospitalisation")),
         ("aesdisab", _l("persistent or significant disability")),
@@ -125,11 +126,12 @@ TASK_ANSWER = Codelist(
 
 # --- subjects (studyapp.subjects.models) -----------------------------------------------------
 
-#: CDISC DSDECOD values a subject can leave the study with: ``Subject.ds_decod``.
+#: CDISC DSDECOD values a subject can leave the study with: ``Subject.disposition``.
+COMPLETED = "COMPLETED"
 DISPOSITION = Codelist(
     "disposition",
     (
-        ("COMPLETED", _l("completed")),
+        (COMPLETED, _l("completed")),
         ("WITHDRAWAL BY SUBJECT", _l("withdrawal by subject")),
         ("LOST TO FOLLOW-UP", _l("lost to follow-up")),
         ("DEATH", _l("death")),
@@ -138,17 +140,18 @@ DISPOSITION = Codelist(
     ),
 )
 
-#: Prior-therapy categories (``PriorTherapy.category``).
+#: Prior-therapy categories (``PriorTherapy.category``); the eligibility criteria read some.
+CORTICOSTEROID, RITUXIMAB, TPO_RA, ANTI_CD38 = "corticosteroid", "rituximab", "tpo_ra", "anti_cd38"
 THERAPY = Codelist(
     "therapy",
     (
-        ("corticosteroid", _l("corticosteroid")),
+        (CORTICOSTEROID, _l("corticosteroid")),
         ("ivig", _l("IVIG")),
-        ("rituximab", _l("rituximab")),
-        ("tpo_ra", _l("TPO receptor agonist")),
+        (RITUXIMAB, _l("rituximab")),
+        (TPO_RA, _l("TPO receptor agonist")),
         ("immunosuppressant", _l("immunosuppressant")),
         ("splenectomy", _l("splenectomy")),
-        ("anti_cd38", _l("anti-CD38 antibody")),
+        (ANTI_CD38, _l("anti-CD38 antibody")),
         ("other", _l("other")),
     ),
 )

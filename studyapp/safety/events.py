@@ -206,10 +206,10 @@ def _check_grade(entry: AeEntry, term: ctcae.Term | None, checks: EditChecks) ->
                 allowed=", ".join(str(g) for g in term.allowed_grades()),
             ),
         )
-    fatal = entry.aeout == "FATAL"
+    fatal = entry.aeout == codelists.FATAL
     if (grade == 5) != fatal and entry.aeout is not None:
         checks.error("aeout", _("Grade 5 means death: the outcome is fatal, and only then."))
-    if grade == 5 and "aesdth" not in entry.criteria:
+    if grade == 5 and codelists.DEATH_CRITERION not in entry.criteria:
         checks.error("serious", _("A fatal event is serious: tick 'results in death'."))
 
 
@@ -511,10 +511,10 @@ def change_grade(
         entry_of(record),
         start_date=on.isoformat(),
         grade=grade,
-        aeout="FATAL" if grade == 5 else "NOT RECOVERED/NOT RESOLVED",
+        aeout=codelists.FATAL if grade == 5 else codelists.NOT_RECOVERED,
         ongoing=grade != 5,
         end_date=on.isoformat() if grade == 5 else None,
-        criteria=entry_of(record).criteria | ({"aesdth"} if grade == 5 else set()),
+        criteria=entry_of(record).criteria | ({codelists.DEATH_CRITERION} if grade == 5 else set()),
         serious=True if grade == 5 else record.aeser,
         aware_at=(record.aware_at or utcnow()) if grade == 5 else record.aware_at,
         expected=record.expected if expected is None else expected,
@@ -524,7 +524,7 @@ def change_grade(
     set_reason(_("Grade changed from %(a)s to %(b)d on %(d)s", a=record.grade, b=grade, d=on))
     record.ongoing = False
     record.end_date = on.isoformat()
-    record.aeout = "RECOVERING/RESOLVING" if improving else "NOT RECOVERED/NOT RESOLVED"
+    record.aeout = codelists.RECOVERING if improving else codelists.NOT_RECOVERED
     db.session.commit()
     return new
 

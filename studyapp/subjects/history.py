@@ -18,7 +18,7 @@ from studyapp.subjects.models import SCREENING, MedicalHistory, PriorTherapy, Su
 
 #: Prior-therapy categories; rituximab and TPO-RAs count as second-line (IN05).
 THERAPY_CATEGORIES = codelists.THERAPY.codes
-SECOND_LINE = ("rituximab", "tpo_ra")
+SECOND_LINE = (codelists.RITUXIMAB, codelists.TPO_RA)
 RESPONSES = codelists.PRIOR_RESPONSE.codes
 STOP_REASONS = codelists.STOP_REASON.codes
 

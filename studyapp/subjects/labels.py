@@ -94,6 +94,7 @@ RELATEDNESS = {
 }
 ACN = codelists.ACN.labels
 AE_OUTCOME = codelists.AE_OUTCOME.labels
+AEREL = codelists.AEREL.labels
 SERIOUSNESS = codelists.SERIOUSNESS.labels
 REPORT_KIND = {
     "SAE": _l("initial SAE report to the sponsor"),
@@ -144,6 +145,7 @@ ALL = {
     "relatedness": RELATEDNESS,
     "acn": ACN,
     "ae_outcome": AE_OUTCOME,
+    "aerel": AEREL,
     "seriousness": SERIOUSNESS,
     "report_kind": REPORT_KIND,
     "clock": CLOCK,
