@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from studyapp import codelists
 from studyapp.audit import acting_as
 from studyapp.auth.models import User
 from studyapp.clinical.schedule import date_of_day
@@ -46,13 +47,13 @@ BLANK = AeEntry(
     aware_at=None,
     relatedness=None,
     expected=None,
-    aeacn="DOSE NOT CHANGED",
+    aeacn=codelists.DOSE_NOT_CHANGED,
     aeout=None,
     treatment=None,
     irr=False,
     dose_id=None,
 )
-RESOLVED, NOT_RESOLVED = "RECOVERED/RESOLVED", "NOT RECOVERED/NOT RESOLVED"
+RESOLVED, NOT_RESOLVED = codelists.RECOVERED, codelists.NOT_RECOVERED
 #: The serious epistaxis of ITP-003: study day of onset, site time the site learnt of it.
 SAE_DAY, AWARE = 23, time(21, 40)
 
@@ -254,7 +255,7 @@ def _admission_labs(inv: User, subject: Subject, day1: date) -> None:
     visit = db.session.scalars(
         select(Visit).where(
             Visit.subject_id == subject.id,
-            Visit.code == calendar.UNSCHEDULED,
+            Visit.code == calendar.unscheduled_code(),
             Visit.visit_date == onset,
         )
     ).one()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from studyapp import codelists
 from studyapp.audit import acting_as
 from studyapp.auth.models import User
 from studyapp.clinical.dosing import InfusionPlan, dose_mg, infusion_plan
@@ -298,7 +299,7 @@ def _enter_rescue(inv: User, subject: Subject, rescue: Rescue, on: date) -> None
             subject.id,
             visit.visitnum,
             medications.MedicationEntry(
-                category="RESCUE",
+                category=codelists.RESCUE,
                 rescue_type=rescue.rescue_type,
                 trt=rescue.trt,
                 dose=Decimal(rescue.dose),

@@ -19,6 +19,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
+from studyapp.protocol.loader import get_protocol
+
 MIN_SINGLE_FACTOR = 15
 MIN_WITH_MFA = 8
 MAX_LENGTH = 128
@@ -79,7 +81,7 @@ def _context_words(username: str, full_name: str) -> list[str]:
     """The username, the person's names (apart and joined) and the service's own words."""
     names = full_name.replace("-", " ").split()
     words = {username, *re.split(r"[._-]", username), *names, "".join(names)}
-    words.update({"studyapp", "daratumumab", "password"})
+    words.update({"studyapp", get_protocol().dosing.drug, "password"})
     return sorted((w.lower() for w in words if len(w) >= 3), key=len, reverse=True)
 
 

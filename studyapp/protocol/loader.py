@@ -75,8 +75,8 @@ class _Table:
     def integer(self, key: str, default: Any = ...) -> int:
         return self._get(key, int, "an integer", default)
 
-    def flag(self, key: str) -> bool:
-        return self._get(key, bool, "true or false")
+    def flag(self, key: str, default: Any = ...) -> bool:
+        return self._get(key, bool, "true or false", default)
 
     def day(self, key: str, default: Any = ...) -> date:
         return self._get(key, date, "a date (YYYY-MM-DD, unquoted)", default)
@@ -170,6 +170,7 @@ def _visit(t: _Table) -> VisitDef:
         window_before=t.integer("window_before", 0),
         window_after=t.integer("window_after", 0),
         forms=t.texts("forms"),
+        unscheduled=t.flag("unscheduled", False),
     )
 
 
@@ -362,11 +363,13 @@ def _dlt(t: _Table) -> DltDefinition:
         neutropenia_term=t.text("neutropenia_term"),
         febrile_neutropenia_term=t.text("febrile_neutropenia_term"),
         platelet_term=t.text("platelet_term"),
+        irr_term=t.text("irr_term"),
     )
 
 
 def _response(t: _Table) -> ResponseRule:
     return ResponseRule(
+        platelet_test=t.text("platelet_test"),
         cr_threshold=t.number("cr_threshold"),
         r_threshold=t.number("r_threshold"),
         r_baseline_multiple=t.number("r_baseline_multiple"),
@@ -387,6 +390,7 @@ def _safety(t: _Table) -> SafetyRule:
         "susar_fatal_days",
         "susar_followup_extra_days",
         "susar_other_days",
+        "sae_lab_window_days",
     )
     return SafetyRule(
         **{k: t.integer(k) for k in keys},

@@ -88,8 +88,14 @@ class VisitDef:
     window_before: int
     window_after: int
     forms: tuple[str, ...]
+    #: The visit added at any time with a reason (numbered after the previous visit).
+    unscheduled: bool = False
 
     def __post_init__(self) -> None:
+        _require(
+            not (self.unscheduled and self.day is not None),
+            f"visit {self.code}: an unscheduled visit cannot have a planned day",
+        )
         _require(self.day != 0, f"visit {self.code}: day 0 does not exist in CDISC study days")
         _require(
             self.window_before >= 0 and self.window_after >= 0,
@@ -446,6 +452,15 @@ class DltDefinition:
     neutropenia_term: str
     febrile_neutropenia_term: str
     platelet_term: str
+    #: The CTCAE term an AE recorded from an infusion (the dosing page's IRR link) starts with.
+    irr_term: str
+
+    def __post_init__(self) -> None:
+        _require(
+            self.irr_term in self.irr_terms,
+            f"dlt.irr_term must be one of dlt.irr_terms ({', '.join(self.irr_terms)}), "
+            f"got {self.irr_term!r}",
+        )
 
 
 @dataclass(frozen=True)
@@ -456,6 +471,9 @@ class ResponseRule:
     1 <= d - r <= ``rescue_exclusion_days`` for a rescue day r.
     """
 
+    #: The lab test (``labs`` testcd) that measures the platelet count the response reads;
+    #: the disease marker too (an AE only on significant worsening, DOMAIN.md section 6).
+    platelet_test: str
     cr_threshold: Decimal
     r_threshold: Decimal
     r_baseline_multiple: Decimal
@@ -493,6 +511,8 @@ class SafetyRule:
     susar_fatal_days: int
     susar_followup_extra_days: int
     susar_other_days: int
+    #: An SAE report lists lab values from this many days before to this many after the onset.
+    sae_lab_window_days: int
     #: Relationship to the study drug, from "not related" to "definite" (5-point scale).
     relatedness: tuple[str, ...]
     #: The first step of ``relatedness`` that counts as related (AEREL).
@@ -514,6 +534,7 @@ class SafetyRule:
             "susar_fatal_days",
             "susar_followup_extra_days",
             "susar_other_days",
+            "sae_lab_window_days",
         ):
             _require(getattr(self, name) >= 1, f"safety.{name} must be >= 1")
 
@@ -542,6 +563,11 @@ class Protocol:
 
     def __post_init__(self) -> None:
         check_visits(self.visits)
+        unscheduled = [v.code for v in self.visits if v.unscheduled]
+        _require(
+            len(unscheduled) <= 1,
+            f"visits: at most one visit may have unscheduled = true, got {', '.join(unscheduled)}",
+        )
         planned_days = {v.day for v in self.visits}
         missing = [d for d in self.dosing.dose_days if d not in planned_days]
         _require(not missing, f"dosing: dose days {missing} have no visit planned on that day")
@@ -549,6 +575,11 @@ class Protocol:
         _unique([c.version for c in self.consent_forms], "consent_forms version")
         _unique([c.code for c in self.eligibility], "eligibility code")
         _unique([t.testcd for t in self.labs], "labs testcd")
+        _require(
+            self.response.platelet_test in {t.testcd for t in self.labs},
+            f"response.platelet_test {self.response.platelet_test!r} is not a labs testcd; "
+            f"known: {', '.join(t.testcd for t in self.labs)}",
+        )
         _unique([v.code for v in self.vital_signs], "vital_signs code")
         _unique([m.code for m in self.premedications], "premedications code")
         _require(bool(self.rescue_types), "medications.rescue_types: at least one type is needed")
@@ -576,6 +607,14 @@ class Protocol:
                 return v
         known = ", ".join(v.code for v in self.visits)
         raise ValueError(f"unknown visit code {code!r}; known: {known}")
+
+    @property
+    def unscheduled_visit(self) -> VisitDef:
+        """The visit the site adds at any time (``unscheduled = true`` in the file)."""
+        for v in self.visits:
+            if v.unscheduled:
+                return v
+        raise ValueError("the protocol has no visit with unscheduled = true")
 
     def lab(self, testcd: str) -> LabTestDef:
         """Return the lab test *testcd*; ValueError naming the known codes otherwise."""

@@ -141,7 +141,7 @@ def _prefill(form: AeForm, subject: Any) -> None:
         form.irr.data = True
         form.dose_id.data = dose
         form.aeterm.data = _("Infusion-related reaction")
-        form.ctcae_term.data = "Infusion related reaction"
+        form.ctcae_term.data = get_protocol().dlt.irr_term
         for d in events.doses(subject):
             if d.id == dose and d.ec_date:
                 form.start_date.data = d.ec_date.isoformat()

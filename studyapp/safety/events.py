@@ -18,6 +18,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from studyapp import codelists
 from studyapp.audit import set_reason
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
@@ -47,8 +48,7 @@ from studyapp.visits.models import DoseAdministration
 from studyapp.visits.summary import doses as doses  # the infusions an IRR can follow
 
 FREE_TEXT = ("aeterm", "treatment")
-ONGOING_OUTCOMES = ("RECOVERING/RESOLVING", "NOT RECOVERED/NOT RESOLVED", "UNKNOWN")
-ENDED_OUTCOMES = ("RECOVERED/RESOLVED", "RECOVERED/RESOLVED WITH SEQUELAE", "FATAL")
+ONGOING_OUTCOMES, ENDED_OUTCOMES = codelists.ONGOING_OUTCOMES, codelists.ENDED_OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -206,10 +206,10 @@ def _check_grade(entry: AeEntry, term: ctcae.Term | None, checks: EditChecks) ->
                 allowed=", ".join(str(g) for g in term.allowed_grades()),
             ),
         )
-    fatal = entry.aeout == "FATAL"
+    fatal = entry.aeout == codelists.FATAL
     if (grade == 5) != fatal and entry.aeout is not None:
         checks.error("aeout", _("Grade 5 means death: the outcome is fatal, and only then."))
-    if grade == 5 and "aesdth" not in entry.criteria:
+    if grade == 5 and codelists.DEATH_CRITERION not in entry.criteria:
         checks.error("serious", _("A fatal event is serious: tick 'results in death'."))
 
 
@@ -352,7 +352,8 @@ def _apply(
     record.aware_at = entry.aware_at if entry.serious else None
     record.relatedness = entry.relatedness
     related = entry.relatedness and adverse.is_related(entry.relatedness, rule)
-    record.aerel = None if entry.relatedness is None else ("RELATED" if related else "NOT RELATED")
+    aerel = codelists.RELATED if related else codelists.NOT_RELATED
+    record.aerel = None if entry.relatedness is None else aerel
     record.expected = entry.expected
     record.aeacn = entry.aeacn
     record.aeout = entry.aeout
@@ -510,10 +511,10 @@ def change_grade(
         entry_of(record),
         start_date=on.isoformat(),
         grade=grade,
-        aeout="FATAL" if grade == 5 else "NOT RECOVERED/NOT RESOLVED",
+        aeout=codelists.FATAL if grade == 5 else codelists.NOT_RECOVERED,
         ongoing=grade != 5,
         end_date=on.isoformat() if grade == 5 else None,
-        criteria=entry_of(record).criteria | ({"aesdth"} if grade == 5 else set()),
+        criteria=entry_of(record).criteria | ({codelists.DEATH_CRITERION} if grade == 5 else set()),
         serious=True if grade == 5 else record.aeser,
         aware_at=(record.aware_at or utcnow()) if grade == 5 else record.aware_at,
         expected=record.expected if expected is None else expected,
@@ -523,7 +524,7 @@ def change_grade(
     set_reason(_("Grade changed from %(a)s to %(b)d on %(d)s", a=record.grade, b=grade, d=on))
     record.ongoing = False
     record.end_date = on.isoformat()
-    record.aeout = "RECOVERING/RESOLVING" if improving else "NOT RECOVERED/NOT RESOLVED"
+    record.aeout = codelists.RECOVERING if improving else codelists.NOT_RECOVERED
     db.session.commit()
     return new
 

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from studyapp import codelists
 from studyapp.form_fields import (
     MultiCheckboxField,
     RadioField,
@@ -111,7 +112,10 @@ class DltDecisionForm(FlaskForm):
     decision = RadioField(
         _l("Decision"),
         choices=choices(
-            [("confirmed", _l("Confirm: this is a DLT")), ("rejected", _l("Reject: not a DLT"))]
+            [
+                (codelists.CONFIRMED, _l("Confirm: this is a DLT")),
+                (codelists.REJECTED, _l("Reject: not a DLT")),
+            ]
         ),
         validate_choice=False,
         validators=[Optional()],
@@ -154,8 +158,8 @@ class TaskForm(FlaskForm):
         _l("Answer"),
         choices=choices(
             [
-                ("ae", _l("An adverse event is recorded for it")),
-                ("not_ae", _l("Not an adverse event")),
+                (codelists.RECORDED_AE, _l("An adverse event is recorded for it")),
+                (codelists.NOT_AE, _l("Not an adverse event")),
             ]
         ),
         validate_choice=False,

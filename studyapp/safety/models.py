@@ -15,36 +15,21 @@ from typing import ClassVar
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from studyapp import codelists
 from studyapp.db import AuditedMixin, UTCDateTime
 from studyapp.extensions import db
 from studyapp.visits.models import CrfMixin
 
-#: CDISC ACN (action taken with study treatment) submission values.
-ACTIONS = (
-    "DOSE NOT CHANGED",
-    "DOSE RATE REDUCED",
-    "DRUG INTERRUPTED",
-    "DRUG WITHDRAWN",
-    "NOT APPLICABLE",
-    "UNKNOWN",
-)
-#: CDISC OUT (outcome of event) submission values.
-OUTCOMES = (
-    "RECOVERED/RESOLVED",
-    "RECOVERING/RESOLVING",
-    "NOT RECOVERED/NOT RESOLVED",
-    "RECOVERED/RESOLVED WITH SEQUELAE",
-    "FATAL",
-    "UNKNOWN",
-)
-#: ICH E2A seriousness criteria, SDTM names.
-CRITERIA = ("aesdth", "aeslife", "aeshosp", "aesdisab", "aescong", "aesmie")
-#: DLT decisions of the investigator on a candidate.
-CONFIRMED, REJECTED = "confirmed", "rejected"
+#: CDISC ACN (action taken with study treatment) and OUT (outcome) submission values, the ICH
+#: E2A seriousness criteria (SDTM names), DLT decisions and lab-to-AE task answers: the codes
+#: and their labels are written once in studyapp.codelists.
+ACTIONS = codelists.ACN.codes
+OUTCOMES = codelists.AE_OUTCOME.codes
+CRITERIA = codelists.SERIOUSNESS.codes
+CONFIRMED, REJECTED = codelists.CONFIRMED, codelists.REJECTED
 #: SAE report kinds: the SAE clock's initial report, follow-ups, expedited SUSAR reports.
 INITIAL, FOLLOW_UP = "SAE", "FOLLOWUP"
-#: Lab-to-AE task answers.
-RECORDED_AE, NOT_AE = "ae", "not_ae"
+RECORDED_AE, NOT_AE = codelists.RECORDED_AE, codelists.NOT_AE
 
 
 class AdverseEvent(CrfMixin, AuditedMixin, db.Model):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from studyapp import codelists
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.clinical import adverse
@@ -62,7 +63,7 @@ class Episode:
 
     @property
     def related(self) -> bool:
-        return any(r.aerel == "RELATED" for r in self.records)
+        return any(r.aerel == codelists.RELATED for r in self.records)
 
     @property
     def irr(self) -> bool:

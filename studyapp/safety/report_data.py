@@ -1,6 +1,7 @@
 """What an SAE report PDF holds, pulled from the CRFs: the event, the relevant lab values
-(abnormal or graded results, and the platelet counts, from 14 days before to 14 days after
-onset), the concomitant medications and the study drug given."""
+(abnormal or graded results, and the platelet counts, from the protocol's
+``safety.sae_lab_window_days`` before to as many days after onset), the concomitant
+medications and the study drug given."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
+from studyapp import codelists
 from studyapp.auth.models import User
 from studyapp.clinical import partial_dates
 from studyapp.db import utcnow
@@ -21,14 +23,10 @@ from studyapp.safety.models import CRITERIA, SaeReport
 from studyapp.safety.sae import Sae
 from studyapp.subjects.labels import label
 from studyapp.visits import medications
-from studyapp.visits.lab_findings import DISEASE_TEST
+from studyapp.visits.lab_findings import disease_test
 from studyapp.visits.lab_readings import unit_text
 from studyapp.visits.models import LabPanel, LabResult
 from studyapp.web import localtime
-
-#: Lab values from this many days before to this many days after the onset are relevant.
-LAB_DAYS_BEFORE = 14
-LAB_DAYS_AFTER = 14
 
 
 def event_rows(sae: Sae) -> tuple[tuple[str, str], ...]:
@@ -72,14 +70,12 @@ def lab_rows(sae: Sae) -> tuple[Row, ...]:
         .order_by(LabPanel.lb_date, LabResult.testcd)
     )
     if onset is not None:
-        query = query.where(
-            LabPanel.lb_date >= onset - timedelta(days=LAB_DAYS_BEFORE),
-            LabPanel.lb_date <= onset + timedelta(days=LAB_DAYS_AFTER),
-        )
+        window = timedelta(days=get_protocol().safety.sae_lab_window_days)
+        query = query.where(LabPanel.lb_date >= onset - window, LabPanel.lb_date <= onset + window)
     query = query.where(
         or_(
-            LabResult.testcd == DISEASE_TEST,
-            LabResult.nrind.in_(("LOW", "HIGH")),
+            LabResult.testcd == disease_test(),
+            LabResult.nrind.in_((codelists.LOW, codelists.HIGH)),
             LabResult.toxgr.is_not(None),
         )
     )
@@ -167,8 +163,8 @@ def build(sae: Sae, report: SaeReport, actor: User) -> SaeReportData:
             "labs": _(
                 "Platelet counts and abnormal laboratory values, %(a)d days before to %(b)d "
                 "days after onset",
-                a=LAB_DAYS_BEFORE,
-                b=LAB_DAYS_AFTER,
+                a=get_protocol().safety.sae_lab_window_days,
+                b=get_protocol().safety.sae_lab_window_days,
             ),
             "meds": _("Concomitant medications"),
             "doses": _("Study drug administrations"),

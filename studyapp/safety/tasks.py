@@ -33,7 +33,7 @@ from studyapp.safety.models import NOT_AE, RECORDED_AE, AdverseEvent, LabAeDecis
 from studyapp.subjects.guards import invalid
 from studyapp.subjects.models import Subject
 from studyapp.visits import summary
-from studyapp.visits.lab_findings import DISEASE_TEST
+from studyapp.visits.lab_findings import disease_test
 from studyapp.visits.lab_readings import unit_text
 from studyapp.visits.models import COMPLETE, LabPanel, LabResult, Visit
 
@@ -95,7 +95,7 @@ def _worth_a_task(
     result: LabResult, panel: LabPanel, subject: Subject, baselines: dict[int, int | None]
 ) -> bool:
     """Every graded result, except platelets on or before Day 1 or no worse than baseline."""
-    if result.testcd != DISEASE_TEST:
+    if result.testcd != disease_test():
         return True
     if subject.day1_date is None or panel.lb_date is None or panel.lb_date <= subject.day1_date:
         return False
@@ -110,8 +110,8 @@ def baseline_grade(subject: Subject) -> int | None:
     value, _source = summary.baseline(subject, summary.platelet_counts(subject))
     if value is None:
         return None
-    unit = get_protocol().lab(DISEASE_TEST).si_unit
-    return lab_grade(DISEASE_TEST, value, unit, None, None)
+    unit = get_protocol().lab(disease_test()).si_unit
+    return lab_grade(disease_test(), value, unit, None, None)
 
 
 def _task(

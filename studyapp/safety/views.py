@@ -19,7 +19,6 @@ from studyapp.protocol.loader import get_protocol
 from studyapp.safety import ctcae, overview, sae, tasks
 from studyapp.safety.forms import TaskForm
 from studyapp.safety.models import AdverseEvent
-from studyapp.safety.report_data import LAB_DAYS_AFTER, LAB_DAYS_BEFORE
 from studyapp.subjects.labels import label
 from studyapp.subjects.models import ENROLLED, Subject
 from studyapp.visits.forms import choices
@@ -59,8 +58,8 @@ def _safety_helpers() -> dict[str, Any]:
         "dlt_reason_text": dlt_reason_text,
         "sae_hours": rule.sae_sponsor_hours,
         "ae_task_grade": rule.ae_task_min_grade,
-        "lab_days_before": LAB_DAYS_BEFORE,
-        "lab_days_after": LAB_DAYS_AFTER,
+        "lab_days_before": rule.sae_lab_window_days,
+        "lab_days_after": rule.sae_lab_window_days,
         "halt_limit": get_protocol().run_in.halt_if_dlt_at_least,
     }
 

@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from studyapp import codelists
 from studyapp.audit import set_reason
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
@@ -87,9 +88,9 @@ def observations(subject: Subject, day1: date | None = None) -> dict[str, rules.
     out: dict[str, rules.Observation] = {
         "DM.AGE": obs(Decimal(subject.age_years)),
         "QS.ECOG": obs(None if subject.ecog is None else Decimal(subject.ecog)),
-        "CM.PRIOR_CORTICOSTEROID": obs("corticosteroid" in kinds),
+        "CM.PRIOR_CORTICOSTEROID": obs(codelists.CORTICOSTEROID in kinds),
         "CM.PRIOR_SECOND_LINE_COUNT": obs(Decimal(sum(k in SECOND_LINE for k in kinds))),
-        "CM.PRIOR_ANTI_CD38": obs("anti_cd38" in kinds),
+        "CM.PRIOR_ANTI_CD38": obs(codelists.ANTI_CD38 in kinds),
         "LB.HCG": obs(None, none_reason=_("male"))
         if subject.sex == "M"
         else (

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from studyapp import codelists
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.clinical import partial_dates
@@ -16,19 +17,10 @@ from studyapp.subjects.guards import get_subject, invalid, require_consent, requ
 from studyapp.subjects.models import SCREENING, MedicalHistory, PriorTherapy, Subject
 
 #: Prior-therapy categories; rituximab and TPO-RAs count as second-line (IN05).
-THERAPY_CATEGORIES = (
-    "corticosteroid",
-    "ivig",
-    "rituximab",
-    "tpo_ra",
-    "immunosuppressant",
-    "splenectomy",
-    "anti_cd38",
-    "other",
-)
-SECOND_LINE = ("rituximab", "tpo_ra")
-RESPONSES = ("CR", "R", "NR", "UNKNOWN")
-STOP_REASONS = ("NO RESPONSE", "RELAPSE", "INTOLERANCE", "COMPLETED", "OTHER")
+THERAPY_CATEGORIES = codelists.THERAPY.codes
+SECOND_LINE = (codelists.RITUXIMAB, codelists.TPO_RA)
+RESPONSES = codelists.PRIOR_RESPONSE.codes
+STOP_REASONS = codelists.STOP_REASON.codes
 
 
 @dataclass(frozen=True)

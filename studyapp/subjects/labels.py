@@ -1,8 +1,16 @@
-"""Translated labels for the coded values of subjects (the codes stay in the data)."""
+"""Translated labels for coded values (the codes stay in the data), looked up by kind.
+
+The one label table of the app: pages, templates (``label(kind, code)``) and the SAE PDF read
+it. A codelist the CRF tables store is written once in ``studyapp.codelists`` (codes in order
+with their labels) and only referenced here; the kinds written out below are states and
+outcomes computed by the app, or labels of codes the protocol file chooses.
+"""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+
+from studyapp import codelists
 
 STATUS = {
     "screening": _l("screening"),
@@ -40,37 +48,10 @@ DECISION = {
     "modify": _l("modify (expand the run-in)"),
     "stop": _l("stop"),
 }
-DISPOSITION = {
-    "COMPLETED": _l("completed"),
-    "WITHDRAWAL BY SUBJECT": _l("withdrawal by subject"),
-    "LOST TO FOLLOW-UP": _l("lost to follow-up"),
-    "DEATH": _l("death"),
-    "ADVERSE EVENT": _l("adverse event"),
-    "PHYSICIAN DECISION": _l("physician decision"),
-}
-THERAPY = {
-    "corticosteroid": _l("corticosteroid"),
-    "ivig": _l("IVIG"),
-    "rituximab": _l("rituximab"),
-    "tpo_ra": _l("TPO receptor agonist"),
-    "immunosuppressant": _l("immunosuppressant"),
-    "splenectomy": _l("splenectomy"),
-    "anti_cd38": _l("anti-CD38 antibody"),
-    "other": _l("other"),
-}
-RESPONSE = {
-    "CR": _l("complete response (CR)"),
-    "R": _l("response (R)"),
-    "NR": _l("no response (NR)"),
-    "UNKNOWN": _l("unknown"),
-}
-STOP_REASON = {
-    "NO RESPONSE": _l("no response"),
-    "RELAPSE": _l("relapse"),
-    "INTOLERANCE": _l("intolerance"),
-    "COMPLETED": _l("course completed"),
-    "OTHER": _l("other"),
-}
+DISPOSITION = codelists.DISPOSITION.labels
+THERAPY = codelists.THERAPY.labels
+RESPONSE = codelists.PRIOR_RESPONSE.labels
+STOP_REASON = codelists.STOP_REASON.labels
 VISIT_STATUS = {
     "upcoming": _l("upcoming"),
     "due": _l("due"),
@@ -94,7 +75,7 @@ CRF_STATUS = {
     "complete": _l("complete"),
     "recorded": _l("recorded"),
 }
-NRIND = {"LOW": _l("low"), "HIGH": _l("high"), "NORMAL": _l("normal")}
+NRIND = codelists.NRIND.labels
 RESCUE = {
     "IVIG": _l("IVIG"),
     "CORTICOSTEROID": _l("corticosteroids"),
@@ -102,16 +83,8 @@ RESCUE = {
     "TPO_RA_INCREASE": _l("TPO-RA started or increased"),
     "OTHER": _l("other rescue therapy"),
 }
-CM_CATEGORY = {"CONCOMITANT": _l("concomitant medication"), "RESCUE": _l("rescue therapy")}
-ROUTE = {
-    "ORAL": _l("oral"),
-    "INTRAVENOUS": _l("intravenous"),
-    "SUBCUTANEOUS": _l("subcutaneous"),
-    "INTRAMUSCULAR": _l("intramuscular"),
-    "TOPICAL": _l("topical"),
-    "INHALATION": _l("inhalation"),
-    "OTHER": _l("other"),
-}
+CM_CATEGORY = codelists.CM_CATEGORY.labels
+ROUTE = codelists.ROUTE.labels
 RELATEDNESS = {
     "not_related": _l("not related"),
     "unlikely": _l("unlikely related"),
@@ -119,30 +92,10 @@ RELATEDNESS = {
     "probably": _l("probably related"),
     "definite": _l("definitely related"),
 }
-ACN = {
-    "DOSE NOT CHANGED": _l("dose not changed"),
-    "DOSE RATE REDUCED": _l("infusion rate reduced"),
-    "DRUG INTERRUPTED": _l("infusion interrupted"),
-    "DRUG WITHDRAWN": _l("drug withdrawn"),
-    "NOT APPLICABLE": _l("not applicable"),
-    "UNKNOWN": _l("unknown"),
-}
-AE_OUTCOME = {
-    "RECOVERED/RESOLVED": _l("recovered"),
-    "RECOVERING/RESOLVING": _l("recovering"),
-    "NOT RECOVERED/NOT RESOLVED": _l("not recovered"),
-    "RECOVERED/RESOLVED WITH SEQUELAE": _l("recovered with sequelae"),
-    "FATAL": _l("fatal"),
-    "UNKNOWN": _l("unknown"),
-}
-SERIOUSNESS = {
-    "aesdth": _l("results in death"),
-    "aeslife": _l("life-threatening"),
-    "aeshosp": _l("requires or prolongs hospitalisation"),
-    "aesdisab": _l("persistent or significant disability"),
-    "aescong": _l("congenital anomaly or birth defect"),
-    "aesmie": _l("other important medical event"),
-}
+ACN = codelists.ACN.labels
+AE_OUTCOME = codelists.AE_OUTCOME.labels
+AEREL = codelists.AEREL.labels
+SERIOUSNESS = codelists.SERIOUSNESS.labels
 REPORT_KIND = {
     "SAE": _l("initial SAE report to the sponsor"),
     "FOLLOWUP": _l("follow-up report"),
@@ -169,8 +122,8 @@ DLT_REASON = {
     "hematologic": _l("haematological: not a DLT at this grade"),
     "onset_uncertain": _l("partial onset date: it may be outside the DLT window"),
 }
-DLT_DECISION = {"confirmed": _l("confirmed DLT"), "rejected": _l("rejected: not a DLT")}
-TASK_ANSWER = {"ae": _l("adverse event recorded"), "not_ae": _l("not an adverse event")}
+DLT_DECISION = codelists.DLT_DECISION.labels
+TASK_ANSWER = codelists.TASK_ANSWER.labels
 
 ALL = {
     "status": STATUS,
@@ -192,6 +145,7 @@ ALL = {
     "relatedness": RELATEDNESS,
     "acn": ACN,
     "ae_outcome": AE_OUTCOME,
+    "aerel": AEREL,
     "seriousness": SERIOUSNESS,
     "report_kind": REPORT_KIND,
     "clock": CLOCK,
@@ -199,6 +153,11 @@ ALL = {
     "dlt_decision": DLT_DECISION,
     "task_answer": TASK_ANSWER,
 }
+
+
+def codes(kind: str) -> tuple[str, ...]:
+    """The codes of a stored codelist in their order (for a template that lists them)."""
+    return codelists.ALL[kind].codes
 
 
 def label(kind: str, code: str | None) -> str:

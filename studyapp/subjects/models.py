@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from studyapp import codelists
 from studyapp.db import AuditedMixin, UTCDateTime
 from studyapp.extensions import db
 
@@ -42,15 +43,8 @@ SCREENING_FIELDS = (
     "last_emergency_tx_stop",
     "no_emergency_tx",
 )
-#: CDISC DSDECOD values a subject can leave the study with.
-DISPOSITIONS = (
-    "COMPLETED",
-    "WITHDRAWAL BY SUBJECT",
-    "LOST TO FOLLOW-UP",
-    "DEATH",
-    "ADVERSE EVENT",
-    "PHYSICIAN DECISION",
-)
+#: CDISC DSDECOD values a subject can leave the study with (codes and labels: codelists).
+DISPOSITIONS = codelists.DISPOSITION.codes
 
 
 class Subject(AuditedMixin, db.Model):

@@ -68,6 +68,7 @@ def load_subject(subject_id: int) -> Any:
 def _labels() -> dict[str, Any]:
     return {
         "label": labels.label,
+        "codes": labels.codes,
         "status_label": lambda key: labels.label("status", key),
         "gate_label": lambda key: labels.label("gate", key),
         "outcome_label": lambda key: labels.label("outcome", key),

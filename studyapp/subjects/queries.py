@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from studyapp import codelists
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.clinical.schedule import PlannedVisit, study_day, visit_plan
@@ -38,7 +39,7 @@ def phase(subject: Subject, today: date) -> str:
     """Where a subject is in the study today (derived, never stored)."""
     if subject.status in (SCREENING, SCREEN_FAILED):
         return subject.status
-    if subject.disposition == "COMPLETED":
+    if subject.disposition == codelists.COMPLETED:
         return "completed"
     if subject.disposition:
         return "discontinued"

@@ -39,7 +39,12 @@ from studyapp.visits.models import (
     VitalSigns,
 )
 
-UNSCHEDULED = "UNS"
+
+def unscheduled_code() -> str:
+    """The visit code of unscheduled visits (the protocol's ``unscheduled = true`` visit)."""
+    return get_protocol().unscheduled_visit.code
+
+
 #: A planned visit after the subject left the study (added to the clinical core's statuses).
 NOT_EXPECTED = "not_expected"
 
@@ -284,7 +289,7 @@ def add_unscheduled(actor: User, subject_id: int, on: date, reason: str) -> Visi
     check_visit_date(subject, on)
     visit = Visit(
         subject_id=subject.id,
-        code=UNSCHEDULED,
+        code=unscheduled_code(),
         visitnum=_unscheduled_number(subject, on),
         visit_date=on,
         unscheduled_reason=reason,

@@ -26,9 +26,14 @@ from studyapp.visits import summary
 from studyapp.visits.lab_readings import Reading, unit_text
 from studyapp.visits.models import LabPanel, LabResult, Visit
 
-#: The disease marker: in ITP patients enter with platelet grade 3-4, so a low count is an AE
-#: only on significant worsening (DOMAIN.md section 6); its prompt says so.
-DISEASE_TEST = "PLAT"
+
+def disease_test() -> str:
+    """The disease marker, the protocol's platelet test (``response.platelet_test``).
+
+    In ITP patients enter with platelet grade 3-4, so a low count is an AE only on significant
+    worsening (DOMAIN.md section 6); its prompt says so.
+    """
+    return get_protocol().response.platelet_test
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,7 @@ def ae_prompt(finding: Finding, platelet_baseline: Decimal | None = None) -> str
         u=unit_text(finding.unit),
         d=finding.on.isoformat() if finding.on else _("no sample date"),
     )
-    if finding.testcd != DISEASE_TEST:
+    if finding.testcd != disease_test():
         return text
     if platelet_baseline is None:
         note = _(
@@ -151,6 +156,6 @@ def ae_prompt(finding: Finding, platelet_baseline: Decimal | None = None) -> str
 def ae_prompts(subject: Subject, found: list[Finding]) -> list[str]:
     """The investigator's prompts for *found*, the platelet ones with the baseline count."""
     base = None
-    if any(f.testcd == DISEASE_TEST for f in found):
+    if any(f.testcd == disease_test() for f in found):
         base, _source = summary.baseline(subject, summary.platelet_counts(subject))
     return [ae_prompt(f, base) for f in found]

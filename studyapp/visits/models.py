@@ -28,15 +28,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm.attributes import flag_modified
 
+from studyapp import codelists
 from studyapp.db import AuditedMixin, utcnow
 from studyapp.extensions import db
 
 #: CRF statuses; "verified" and "locked" come with monitoring.
 IN_PROGRESS, COMPLETE = "in_progress", "complete"
-#: CM categories (CMCAT); rescue therapy feeds the response rules.
-CONCOMITANT, RESCUE = "CONCOMITANT", "RESCUE"
-#: CDISC ROUTE submission values offered on the medication form.
-ROUTES = ("ORAL", "INTRAVENOUS", "SUBCUTANEOUS", "INTRAMUSCULAR", "TOPICAL", "INHALATION", "OTHER")
+#: CM categories (CMCAT; rescue therapy feeds the response rules) and the CDISC ROUTE values
+#: offered on the medication form: codes and labels in studyapp.codelists.
+CONCOMITANT, RESCUE = codelists.CONCOMITANT, codelists.RESCUE
+ROUTES = codelists.ROUTE.codes
 
 
 class CrfMixin:

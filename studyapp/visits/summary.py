@@ -79,7 +79,7 @@ def platelet_counts(subject: Subject) -> list[Count]:
         .join(Visit, Visit.id == LabResult.visit_id)
         .where(
             LabResult.subject_id == subject.id,
-            LabResult.testcd == "PLAT",
+            LabResult.testcd == get_protocol().response.platelet_test,
             LabResult.stresn.is_not(None),
             LabResult.deleted_at.is_(None),
             LabPanel.deleted_at.is_(None),
