@@ -23,6 +23,9 @@ from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.clinical import adverse, partial_dates
 from studyapp.clinical.schedule import study_day
+from studyapp.crf.checks import EditChecks, common_precision, partial_date
+from studyapp.crf.save import FormWrite, Submission, remove_record, save_record
+from studyapp.crf.status import may_change
 from studyapp.db import site_today, site_zone, utcnow
 from studyapp.errors import Conflict, NotFound, ValidationFailed
 from studyapp.extensions import db
@@ -40,9 +43,8 @@ from studyapp.safety.models import (
 )
 from studyapp.subjects.guards import get_subject, invalid
 from studyapp.subjects.models import Subject
-from studyapp.visits import crf
+from studyapp.versioning import check_version
 from studyapp.visits.calendar import require_enrolled
-from studyapp.visits.checks import EditChecks, common_precision, partial_date
 from studyapp.visits.models import DoseAdministration
 from studyapp.visits.summary import doses as doses  # the infusions an IRR can follow
 
@@ -330,13 +332,7 @@ def _check_text(entry: AeEntry, checks: EditChecks) -> None:
 # --- writing ------------------------------------------------------------------------------
 
 
-def _apply(
-    record: AdverseEvent,
-    entry: AeEntry,
-    term: ctcae.Term | None,
-    warnings: str | None,
-    completing: bool,
-) -> None:
+def _apply(record: AdverseEvent, entry: AeEntry, term: ctcae.Term | None) -> None:
     rule = get_protocol().safety
     record.aeterm = entry.aeterm or ""
     record.ctcae_code = term.code if term else None
@@ -359,8 +355,6 @@ def _apply(
     record.treatment = entry.treatment
     record.irr = entry.irr
     record.dose_id = entry.dose_id if entry.irr else None
-    record.confirmed_warnings = warnings
-    record.status = crf.status_for(completing)
 
 
 def evaluate_dlt(record: AdverseEvent, subject: Subject) -> None:
@@ -409,26 +403,43 @@ def add(
     for_result: int | None = None,
 ) -> AdverseEvent:
     """Record a new adverse event of an enrolled subject; *for_result*: the lab result whose
-    AE task it answers (closed once the AE is complete, if still open)."""
-    require(actor, Action.RECORD_SAFETY)
+    AE task it answers (closed once the AE is complete, if still open), in the same
+    transaction."""
     subject = get_subject(actor, subject_id)
     require_enrolled(subject)
     entry = _clean(entry)
-    checks = EditChecks(completing=completing)
-    term, _dose = _check(entry, subject, checks, continuing=previous is not None)
-    warnings = checks.finish(confirmed)
-    record = AdverseEvent(subject_id=subject.id, aespid=_next_aespid(subject.id))
-    _apply(record, entry, term, warnings, completing)
-    record.previous_id = previous.id if previous else None
-    evaluate_dlt(record, subject)
-    db.session.add(record)
-    db.session.flush()
+    write: FormWrite[AdverseEvent] = FormWrite(
+        load=lambda: None,
+        check=lambda checks: _check(entry, subject, checks, continuing=previous is not None)[0],
+        create=lambda: _new_record(subject),
+        apply=lambda record, term: _apply_new(record, entry, term, subject, previous),
+        action=Action.RECORD_SAFETY,
+    )
+    submission = Submission(completing=completing, confirmed=confirmed)
+    record = save_record(actor, write, submission)
     record.episode_id = previous.episode_id if previous else record.id
-    if previous is None:
-        db.session.commit()
+    db.session.flush()
     if for_result is not None:
         tasks.close_with_ae(actor, for_result, record)
     return record
+
+
+def _new_record(subject: Subject) -> AdverseEvent:
+    record = AdverseEvent(subject_id=subject.id, aespid=_next_aespid(subject.id))
+    db.session.add(record)
+    return record
+
+
+def _apply_new(
+    record: AdverseEvent,
+    entry: AeEntry,
+    term: ctcae.Term | None,
+    subject: Subject,
+    previous: AdverseEvent | None,
+) -> None:
+    _apply(record, entry, term)
+    record.previous_id = previous.id if previous else None
+    evaluate_dlt(record, subject)
 
 
 def update(
@@ -443,20 +454,26 @@ def update(
     confirmed: bool = False,
 ) -> AdverseEvent:
     """Correct an AE record; a changed saved value needs a reason (audited)."""
-    require(actor, Action.RECORD_SAFETY)
     subject, record = get(actor, subject_id, ae_id)
-    crf.check_version(record, version)
     entry = _clean(entry)
-    checks = EditChecks(completing=completing)
-    superseded = _continued(record)
-    continuing = record.previous_id is not None
-    term, _dose = _check(entry, subject, checks, continuing=continuing, superseded=superseded)
-    warnings = checks.finish(confirmed)
-    set_reason(reason)
-    _apply(record, entry, term, warnings, completing)
-    evaluate_dlt(record, subject)
-    db.session.commit()
-    return record
+
+    def check(checks: EditChecks) -> ctcae.Term | None:
+        superseded = _continued(record)
+        continuing = record.previous_id is not None
+        return _check(entry, subject, checks, continuing=continuing, superseded=superseded)[0]
+
+    def apply(target: AdverseEvent, term: ctcae.Term | None) -> None:
+        _apply(target, entry, term)
+        evaluate_dlt(target, subject)
+
+    write = FormWrite(
+        load=lambda: record,
+        check=check,
+        create=lambda: record,  # never called: the event is stored
+        apply=apply,
+        action=Action.RECORD_SAFETY,
+    )
+    return save_record(actor, write, Submission(version, reason, completing, confirmed))
 
 
 def entry_of(record: AdverseEvent) -> AeEntry:
@@ -496,9 +513,9 @@ def change_grade(
 
     Grade 5 records the death (fatal outcome, serious: results in death); a related event
     that becomes serious needs its expectedness (*expected*), which decides SUSAR clocks."""
-    require(actor, Action.RECORD_SAFETY)
     subject, record = get(actor, subject_id, ae_id)
-    crf.check_version(record, version)
+    may_change(actor, record, Action.RECORD_SAFETY)
+    check_version(record, version)
     if not record.ongoing:
         raise Conflict(_("Only an ongoing event changes grade; this one has ended."))
     if grade is None or not 1 <= grade <= 5:
@@ -524,7 +541,7 @@ def change_grade(
     record.ongoing = False
     record.end_date = on.isoformat()
     record.aeout = "RECOVERING/RESOLVING" if improving else "NOT RECOVERED/NOT RESOLVED"
-    db.session.commit()
+    db.session.flush()
     return new
 
 
@@ -553,7 +570,8 @@ def decide_dlt(
     """The investigator confirms or rejects a candidate DLT, with a reason (audited)."""
     require(actor, Action.REVIEW_DLT)
     _subject, record = get(actor, subject_id, ae_id)
-    crf.check_version(record, version)
+    may_change(actor, record, Action.REVIEW_DLT)
+    check_version(record, version)
     if not record.dlt_candidate and record.dlt_decision is None:
         raise Conflict(_("This event is not a candidate dose-limiting toxicity."))
     if decision not in (CONFIRMED, REJECTED):
@@ -567,7 +585,7 @@ def decide_dlt(
     record.dlt_decision_reason = text
     record.dlt_decided_by_id = actor.id
     record.dlt_decided_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return record
 
 
@@ -596,10 +614,14 @@ def remove(
     actor: User, subject_id: int, ae_id: int, reason: str | None, *, version: int | None = None
 ) -> AdverseEvent:
     """Soft delete (entered in error) with its reason; the row stays in the audit trail."""
-    require(actor, Action.RECORD_SAFETY)
     _subject, record = get(actor, subject_id, ae_id)
-    crf.check_version(record, version)
-    _check_removable(record)
-    crf.remove_with_reason(record, reason, _("Give a reason for removing this adverse event."))
-    db.session.commit()
+    remove_record(
+        actor,
+        record,
+        version=version,
+        reason=reason,
+        missing=_("Give a reason for removing this adverse event."),
+        action=Action.RECORD_SAFETY,
+        before=lambda: _check_removable(record),
+    )
     return record

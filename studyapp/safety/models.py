@@ -15,9 +15,9 @@ from typing import ClassVar
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from studyapp.crf.models import CrfMixin
 from studyapp.db import AuditedMixin, UTCDateTime
 from studyapp.extensions import db
-from studyapp.visits.models import CrfMixin
 
 #: CDISC ACN (action taken with study treatment) submission values.
 ACTIONS = (
