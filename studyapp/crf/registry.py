@@ -91,9 +91,18 @@ def _not_collected(code: str) -> FormCode:
     return FormCode(code, _page(code, code, None))
 
 
-FORMS: dict[str, FormCode] = {
-    f.code: f
-    for f in (
+def by_code(forms: tuple[FormCode, ...]) -> dict[str, FormCode]:
+    """The table by form code; a code listed twice is a mistake, refused at import."""
+    table: dict[str, FormCode] = {}
+    for entry in forms:
+        if entry.code in table:
+            raise ValueError(f"form code {entry.code} is registered twice")
+        table[entry.code] = entry
+    return table
+
+
+FORMS: dict[str, FormCode] = by_code(
+    (
         FormCode("VS", VITALS, "VS", (f"{_VISITS}:VitalSigns",), _VS_FIELDS),
         FormCode("WEIGHT", VITALS, "VS", (f"{_VISITS}:VitalSigns",), ("weight",)),
         FormCode("HEIGHT", VITALS, "VS", (f"{_VISITS}:VitalSigns",), ("height",)),
@@ -135,7 +144,7 @@ FORMS: dict[str, FormCode] = {
         FormCode("PREG", SCREENING, "LB"),
         *(_not_collected(code) for code in ("PE", "ECG", "VIROLOGY", "BLOODBANK", "APLTAB")),
     )
-}
+)
 
 
 def form(code: str) -> FormCode:
