@@ -161,6 +161,16 @@ def test_the_cases_cover_every_form_code_with_a_page_of_its_own():
     assert {c.code for c in CASES} == pages
 
 
+@pytest.mark.parametrize("code", sorted(c for c, e in registry.FORMS.items() if e.models))
+def test_registered_models_resolve_and_hold_the_sdv_fields(app, code):
+    entry = registry.form(code)
+    record, *_children = entry.model_classes()
+    assert hasattr(record, "status")  # a CRF record: status and version (CrfMixin)
+    assert hasattr(record, "version")
+    columns = {c.name for model in entry.model_classes() for c in model.__table__.columns}
+    assert set(entry.sdv_fields) <= columns
+
+
 @pytest.fixture
 def enrolled(app: Any, users: Any) -> Any:
     freeze_clock(datetime(2026, 3, 1, 1, 0, tzinfo=UTC))
