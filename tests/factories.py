@@ -239,7 +239,7 @@ def record_ae(
     """An adverse event of ``subject`` recorded by ``actor`` (see ``ae_entry``)."""
     from studyapp.safety import events
 
-    with acting_as(actor):
+    with acting_as(actor), transaction():
         return events.add(
             actor,
             subject.id,
@@ -269,7 +269,7 @@ def save_cbc(
     for testcd, value in values.items():
         number, unit = value if isinstance(value, tuple) else (value, None)
         typed[testcd] = (Decimal(number), unit or get_protocol().lab(testcd).si_unit)
-    with acting_as(actor):
+    with acting_as(actor), transaction():
         return labs.save(
             actor,
             subject.id,
@@ -289,7 +289,7 @@ def give_dose(actor: User, subject: Any, visitnum: str, on: Any) -> Any:
 
     from studyapp.visits import dose_save, dosing
 
-    with acting_as(actor):
+    with acting_as(actor), transaction():
         return dose_save.save(
             actor,
             subject.id,

@@ -6,15 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from studyapp import submissions
 from studyapp.auth.permissions import Action, require
+from studyapp.crf.forms import choices, completing
 from studyapp.db import site_zone
-from studyapp.errors import Conflict, NotFound, StaleVersion, ValidationFailed
-from studyapp.extensions import db
+from studyapp.errors import NotFound, ValidationFailed
+from studyapp.form_page import submit
 from studyapp.forms import query_int
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import ctcae, events, sae, tasks
@@ -24,9 +25,7 @@ from studyapp.safety.views import bp
 from studyapp.subjects.guards import get_subject
 from studyapp.subjects.labels import label
 from studyapp.visits.calendar import require_enrolled
-from studyapp.visits.forms import choices
-from studyapp.visits.pages import SUBJECT, completing, save_form
-from studyapp.web import attach_errors
+from studyapp.visits.pages import SUBJECT
 
 AES = SUBJECT + "/adverse-events"
 AE = AES + "/<int(max=2147483647):ae_id>"
@@ -187,10 +186,10 @@ def event_new(subject_id: int) -> Any:
             )
         ),
     )
-    outcome = save_form(
+    outcome = submit(
         form,
         add,
-        lambda: _after_new(subject.id, saved[0]),
+        lambda _saved: _after_new(subject.id, saved[0]),
     )
     if outcome.redirect:
         return outcome.redirect
@@ -232,7 +231,7 @@ def event_edit(subject_id: int, ae_id: int) -> Any:
         require(current_user, Action.RECORD_SAFETY)
     form = _stored(record) if request.method == "GET" else _form()
     _dose_choices(form, subject)
-    outcome = save_form(
+    outcome = submit(
         form,
         lambda: events.update(
             current_user,
@@ -244,7 +243,7 @@ def event_edit(subject_id: int, ae_id: int) -> Any:
             completing=completing(),
             confirmed=form.confirm.data,
         ),
-        lambda: url_for("safety.events", subject_id=subject.id),
+        lambda _saved: url_for("safety.events", subject_id=subject.id),
     )
     if outcome.redirect:
         return outcome.redirect
@@ -254,25 +253,17 @@ def event_edit(subject_id: int, ae_id: int) -> Any:
 def _side_action(subject_id: int, ae_id: int, form: Any, key: str, action: Any) -> Any:
     """POST of one of the AE page's side forms (grade change, DLT decision, removal)."""
     subject, record = events.get(current_user, subject_id, ae_id)
-    stale = None
-    if form.validate_on_submit():
-        try:
-            done = action(subject, record)
-        except StaleVersion as exc:
-            db.session.rollback()
-            stale = exc
-            form.form_errors.append(exc.message)
-            form.version.data = exc.version
-        except ValidationFailed as exc:
-            db.session.rollback()
-            attach_errors(form, exc)
-        except Conflict as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-        else:
-            return redirect(done)
+    outcome = submit(
+        form,
+        lambda: action(subject, record),
+        lambda done: done,
+        saved_message=False,
+        stale_on_form=True,
+    )
+    if outcome.redirect:
+        return outcome.redirect
     subject, record = events.get(current_user, subject_id, ae_id)
-    return _edit_page(subject, record, _stored(record), 409 if stale else 422, **{key: form})
+    return _edit_page(subject, record, _stored(record), outcome.status, **{key: form})
 
 
 @bp.route(AE + "/grade", methods=["POST"], endpoint="event_grade")

@@ -12,6 +12,7 @@ from wtforms import BooleanField, HiddenField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from studyapp import codelists
+from studyapp.crf.forms import DATE_HINT, CrfForm, choices
 from studyapp.form_fields import (
     MultiCheckboxField,
     RadioField,
@@ -21,7 +22,6 @@ from studyapp.form_fields import (
     yes_no,
 )
 from studyapp.forms import IsoDateField, OnceForm, VersionField, WholeNumberField
-from studyapp.visits.forms import DATE_HINT, CrfForm, choices
 
 PARTIAL_HINT = _l("YYYY, YYYY-MM or YYYY-MM-DD")
 

@@ -16,9 +16,9 @@ from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studyapp import codelists
+from studyapp.crf.models import CrfMixin
 from studyapp.db import AuditedMixin, UTCDateTime
 from studyapp.extensions import db
-from studyapp.visits.models import CrfMixin
 
 #: CDISC ACN (action taken with study treatment) and OUT (outcome) submission values, the ICH
 #: E2A seriousness criteria (SDTM names), DLT decisions and lab-to-AE task answers: the codes

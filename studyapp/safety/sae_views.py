@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from studyapp import submissions
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
+from studyapp.crf.forms import choices
 from studyapp.errors import Conflict, StaleVersion, ValidationFailed
 from studyapp.extensions import db
 from studyapp.reports.sae_pdf import render
@@ -21,7 +22,6 @@ from studyapp.safety.forms import ReportForm, SubmitForm
 from studyapp.safety.models import FOLLOW_UP, SaeReport
 from studyapp.safety.views import bp
 from studyapp.subjects.labels import label
-from studyapp.visits.forms import choices
 from studyapp.web import attach_errors
 
 SAE = AE + "/sae"

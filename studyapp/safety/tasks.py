@@ -25,6 +25,7 @@ from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.clinical.ctcae_tables import TABLES
 from studyapp.clinical.grading import lab_grade
+from studyapp.crf.status import COMPLETE
 from studyapp.errors import Conflict, NotFound
 from studyapp.extensions import db
 from studyapp.privacy import check_free_text
@@ -35,7 +36,7 @@ from studyapp.subjects.models import Subject
 from studyapp.visits import summary
 from studyapp.visits.lab_findings import disease_test
 from studyapp.visits.lab_readings import unit_text
-from studyapp.visits.models import COMPLETE, LabPanel, LabResult, Visit
+from studyapp.visits.models import LabPanel, LabResult, Visit
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def answer(
     row.decision = decision
     row.ae_id = ae_id if decision == RECORDED_AE else None
     row.reason = text
-    db.session.commit()
+    db.session.flush()
     return row
 
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from studyapp.auth.permissions import Action, require
+from studyapp.crf.forms import choices
 from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
 from studyapp.forms import query_int
@@ -21,7 +22,6 @@ from studyapp.safety.forms import TaskForm
 from studyapp.safety.models import AdverseEvent
 from studyapp.subjects.labels import label
 from studyapp.subjects.models import ENROLLED, Subject
-from studyapp.visits.forms import choices
 from studyapp.web import attach_errors, safe_next
 
 bp = Blueprint("safety", __name__)

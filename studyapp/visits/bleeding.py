@@ -15,15 +15,14 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from studyapp.audit import set_reason
 from studyapp.auth.models import User
 from studyapp.clinical import bleeding as rules
-from studyapp.errors import StaleVersion
+from studyapp.crf.checks import EditChecks
+from studyapp.crf.save import FormWrite, Submission, save_record
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.protocol.model import BLEEDING_DOMAINS, WHO_MAX_GRADE, BleedingItemDef
 from studyapp.visits import crf
-from studyapp.visits.checks import EditChecks
 from studyapp.visits.models import BleedingAssessment, BleedingItem, Visit
 
 #: WHO grade from which bleeding is "clinically significant": no longer a petechial finding.
@@ -128,15 +127,6 @@ def _cross_check(who: int | None, grades: Mapping[str, int], checks: EditChecks)
         )
 
 
-def _check_version(record: BleedingAssessment | None, version: int | None) -> None:
-    """The assessment's version guards the items too; the 409 page shows the stored grades."""
-    try:
-        crf.check_version(record, version)
-    except StaleVersion as exc:
-        exc.current.update({item_field(c): g for c, g in grades_of(record).items()})
-        raise
-
-
 def save(
     actor: User,
     subject_id: int,
@@ -149,31 +139,24 @@ def save(
     completing: bool = True,
     confirmed: bool = False,
 ) -> BleedingAssessment:
-    """Save the visit's bleeding assessment; SMOG grades are computed from the items."""
+    """Save the visit's bleeding assessment; SMOG grades are computed from the items.
+
+    The assessment's version guards the items too; the 409 page shows the stored grades.
+    """
     ctx = crf.open_for_entry(actor, subject_id, visitnum, visit_date)
-    record = for_visit(ctx.visit)
-    _check_version(record, version)
-    checks = EditChecks(completing=completing)
-    grades = _check(entry, ctx, checks)
-    warnings = checks.finish(confirmed)
+    write = FormWrite(
+        load=lambda: for_visit(ctx.visit),
+        check=lambda checks: _check(entry, ctx, checks),
+        create=lambda: crf.new_record(BleedingAssessment, ctx),
+        apply=lambda record, grades: _apply(record, entry, grades),
+        stale_values=lambda record: {item_field(c): g for c, g in grades_of(record).items()},
+    )
+    return save_record(actor, write, Submission(version, reason, completing, confirmed))
+
+
+def _apply(record: BleedingAssessment, entry: BleedingEntry, grades: Mapping[str, int]) -> None:
+    """The assessment and its item rows; the record is touched when an item changed."""
     stored = items_of(record)
-    if record is None:
-        record = crf.new_record(BleedingAssessment, ctx)
-    set_reason(reason)
-    _apply(record, entry, grades, warnings, completing)
-    if _apply_items(record, stored, grades):
-        record.touch()
-    db.session.commit()
-    return record
-
-
-def _apply(
-    record: BleedingAssessment,
-    entry: BleedingEntry,
-    grades: Mapping[str, int],
-    warnings: str | None,
-    completing: bool,
-) -> None:
     score = rules.smog(grades, get_protocol().bleeding)
     record.assessed_date = entry.assessed_date
     record.who_grade = entry.who_grade
@@ -183,8 +166,8 @@ def _apply(
         score.organ,
     )
     record.smog = score.label
-    record.confirmed_warnings = warnings
-    record.status = crf.status_for(completing)
+    if _apply_items(record, stored, grades):
+        record.touch()
 
 
 def _apply_items(

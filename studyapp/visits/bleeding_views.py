@@ -12,14 +12,15 @@ from wtforms import SelectChoice
 from wtforms.validators import Optional
 
 from studyapp.auth.permissions import Action, require
+from studyapp.crf.forms import DATE_HINT, CrfForm
 from studyapp.db import site_today
 from studyapp.form_fields import RadioField, SelectField
+from studyapp.form_page import submit
 from studyapp.forms import IsoDateField
 from studyapp.protocol.loader import get_protocol
 from studyapp.visits import bleeding as service
 from studyapp.visits import crf
-from studyapp.visits.forms import DATE_HINT, CrfForm
-from studyapp.visits.pages import VISIT, bp, next_url, render_crf, save_form, save_options
+from studyapp.visits.pages import VISIT, bp, next_url, render_crf, save_options
 
 #: SMOG domain headings (Blood 2013;121:2596).
 DOMAIN_LABELS = {"S": _l("Skin (S)"), "M": _l("Visible mucosae (M)"), "O": _l("Organs (O)")}
@@ -86,7 +87,7 @@ def bleeding_form_page(subject_id: int, visitnum: str) -> Any:
         if record is None:
             form.assessed_date.data = ctx.visit.visit_date or site_today()
         form.visit_date.data = ctx.visit.visit_date or site_today()
-    outcome = save_form(
+    outcome = submit(
         form,
         lambda: service.save(
             current_user,
@@ -95,7 +96,7 @@ def bleeding_form_page(subject_id: int, visitnum: str) -> Any:
             _entry(form),
             **save_options(form),
         ),
-        lambda: next_url(subject_id, visitnum, ctx.row.forms, "BLEED"),
+        lambda _saved: next_url(subject_id, visitnum, ctx.row.forms, "BLEED"),
     )
     if outcome.redirect:
         return outcome.redirect

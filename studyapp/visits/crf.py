@@ -1,4 +1,8 @@
-"""What every visit form's service does first: find the visit, date it, check the version."""
+"""What every visit form's service does first: find the visit and its calendar line, date it.
+
+The save itself is the one CRF sequence (``studyapp.crf.save``); this module holds what is
+particular to forms recorded at a visit of the calendar.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,15 @@ from flask_babel import gettext as _
 
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
-from studyapp.db import AuditedMixin, site_today
+from studyapp.crf.checks import EditChecks
+from studyapp.db import site_today
 from studyapp.errors import Conflict
 from studyapp.extensions import db
-from studyapp.privacy import check_free_text
 from studyapp.subjects.guards import get_subject, invalid
 from studyapp.subjects.models import Subject
-from studyapp.versioning import check_version as check_version  # the one check (REL-01)
+from studyapp.versioning import check_version as check_version  # safety/sae.py reads it here
 from studyapp.visits import calendar
-from studyapp.visits.checks import EditChecks
-from studyapp.visits.models import COMPLETE, IN_PROGRESS, Visit
+from studyapp.visits.models import Visit
 
 T = TypeVar("T")
 
@@ -99,20 +102,6 @@ def date_checks(
                 v=ctx.visit.visit_date.isoformat(),
             ),
         )
-
-
-def remove_with_reason(record: AuditedMixin, reason: str | None, missing: str) -> None:
-    """Soft delete with its reason (*missing*: the message when there is none); the row stays
-    in the table and the audit trail (P11-03)."""
-    text = (reason or "").strip()
-    if not text:
-        raise invalid("reason", missing)
-    check_free_text({"reason": text})
-    record.soft_delete(text)
-
-
-def status_for(completing: bool) -> str:
-    return COMPLETE if completing else IN_PROGRESS
 
 
 def new_record(model: type[T], ctx: VisitContext, **values: Any) -> T:

@@ -17,13 +17,13 @@ from datetime import date
 
 from sqlalchemy import select
 
-from studyapp.audit import set_reason
 from studyapp.auth.models import User
-from studyapp.errors import StaleVersion
+from studyapp.crf.checks import EditChecks
+from studyapp.crf.save import FormWrite, Submission, save_record
+from studyapp.crf.status import status_for
 from studyapp.extensions import db
 from studyapp.subjects import runin
 from studyapp.visits import crf
-from studyapp.visits.checks import EditChecks
 from studyapp.visits.dose_plan import DoseSetting, PlannedDose, for_visit, setting
 from studyapp.visits.dosing import (
     DOSE_UNIT,
@@ -41,15 +41,13 @@ from studyapp.visits.dosing import (
 from studyapp.visits.models import DoseAdministration, InfusionRateStep
 
 
-def _check_version(record: DoseAdministration | None, version: int | None) -> None:
+def _stale_steps(record: DoseAdministration) -> dict[str, object]:
     """The dose row's version guards its rate changes; the 409 page shows them too."""
-    try:
-        crf.check_version(record, version)
-    except StaleVersion as exc:
-        for n, step in enumerate(steps_of(record), 1):
-            time_field, rate_field = step_fields(n)
-            exc.current.update({time_field: step.at_time, rate_field: step.rate})
-        raise
+    current: dict[str, object] = {}
+    for n, step in enumerate(steps_of(record), 1):
+        time_field, rate_field = step_fields(n)
+        current.update({time_field: step.at_time, rate_field: step.rate})
+    return current
 
 
 def save(
@@ -73,24 +71,40 @@ def save(
     ctx = crf.open_for_entry(actor, subject_id, visitnum, visit_date)
     dose = setting(ctx, part, entry.split if part == 1 else None)
     record = for_visit(ctx.visit, part)
-    _check_version(record, version)
     two = for_visit(ctx.visit, 2) if part == 1 else None
-    if record is None or (part == 1 and dose.split and two is None):
-        runin.check_can_dose(ctx.subject, ctx.visit.visit_date)
-    checks = EditChecks(completing=completing)
-    check(entry, dose, two, checks)
-    warnings = checks.finish(confirmed)
-    created = record is None
-    if record is None:
-        record = crf.new_record(DoseAdministration, ctx, dose_number=dose.dose_number, part=part)
-    set_reason(reason)
-    _apply(record, entry, dose, warnings, completing)
+
+    def checks_of(checks: EditChecks) -> None:
+        if record is None or (part == 1 and dose.split and two is None):
+            runin.check_can_dose(ctx.subject, ctx.visit.visit_date)
+        check(entry, dose, two, checks)
+
+    write = FormWrite(
+        load=lambda: record,
+        check=checks_of,
+        create=lambda: crf.new_record(
+            DoseAdministration, ctx, dose_number=dose.dose_number, part=part
+        ),
+        apply=lambda target, _found: _write(ctx, target, entry, dose, reason),
+        stale_values=_stale_steps,
+    )
+    return save_record(actor, write, Submission(version, reason, completing, confirmed))
+
+
+def _write(
+    ctx: crf.VisitContext,
+    record: DoseAdministration,
+    entry: DoseEntry,
+    dose: DoseSetting,
+    reason: str | None,
+) -> None:
+    """The dose row, its rate changes (touching the row when only they changed) and the
+    part 2 row of a split first dose."""
+    created = record.id is None
+    _apply(record, entry, dose)
     if _apply_steps(record, entry.steps, reason) and not created:
         record.touch()
-    if part == 1 and dose.split_allowed:
+    if record.part == 1 and dose.split_allowed:
         _apply_split(ctx, dose, reason)
-    db.session.commit()
-    return record
 
 
 def _apply_plan(record: DoseAdministration, plan: PlannedDose | None) -> None:
@@ -102,13 +116,7 @@ def _apply_plan(record: DoseAdministration, plan: PlannedDose | None) -> None:
     record.planned_volume = plan.planned_ml if plan else None
 
 
-def _apply(
-    record: DoseAdministration,
-    entry: DoseEntry,
-    dose: DoseSetting,
-    warnings: str | None,
-    completing: bool,
-) -> None:
+def _apply(record: DoseAdministration, entry: DoseEntry, dose: DoseSetting) -> None:
     record.ec_date, record.start_time, record.stop_time = (
         entry.ec_date,
         entry.start_time,
@@ -134,8 +142,6 @@ def _apply(
         if value is not None:
             units.add(premed.unit)
     record.premed_unit = "/".join(sorted(units)) or None
-    record.confirmed_warnings = warnings
-    record.status = crf.status_for(completing)
 
 
 def _apply_steps(
@@ -177,6 +183,6 @@ def _apply_split(ctx: crf.VisitContext, dose: DoseSetting, reason: str | None) -
             two = crf.new_record(DoseAdministration, ctx, dose_number=dose.dose_number, part=2)
         two.deleted_at, two.delete_reason = None, None
         _apply_plan(two, dose.plan)
-        two.status = crf.status_for(False)
+        two.status = status_for(False)
     elif not dose.split and two is not None and two.deleted_at is None:
         two.soft_delete(reason or "")

@@ -11,14 +11,17 @@ from wtforms import BooleanField, SelectChoice, TimeField
 from wtforms.validators import Length, Optional
 
 from studyapp.auth.permissions import Action, require
+from studyapp.crf import registry
+from studyapp.crf.forms import DATE_HINT, CrfForm
 from studyapp.db import site_today
 from studyapp.form_fields import SelectField, TextAreaField, boolean_choice
+from studyapp.form_page import submit
 from studyapp.forms import IsoDateField
 from studyapp.protocol.loader import get_protocol
-from studyapp.visits import crf, dose_plan, dose_save, dosing, registry
+from studyapp.visits import crf, dose_plan, dose_save, dosing
 from studyapp.visits.calendar import visitnum_text
-from studyapp.visits.forms import DATE_HINT, TIME_HINT, CrfForm, decimal, whole
-from studyapp.visits.pages import VISIT, bp, next_url, render_crf, save_form, save_options
+from studyapp.visits.forms import TIME_HINT, decimal, whole
+from studyapp.visits.pages import VISIT, bp, next_url, render_crf, save_options
 
 YES, NO = "Y", "N"
 
@@ -110,7 +113,7 @@ def _vitals_url(subject_id: int, visitnum: str, dose: dose_plan.DoseSetting) -> 
     """The vital signs form where the missing weight goes: this visit's, or the first dose's."""
     if dose.missing == dose_plan.NO_REFERENCE:
         visitnum = visitnum_text(dose_plan.dose_visits()[0].visitnum)
-    return registry.url(registry.ENTRIES[registry.ALIASES["WEIGHT"]], subject_id, visitnum)
+    return registry.url(registry.page_of("WEIGHT"), subject_id, visitnum)
 
 
 @bp.route(VISIT + "/dose", methods=["GET", "POST"])
@@ -127,7 +130,7 @@ def dose(subject_id: int, visitnum: str) -> Any:
     _label_premeds(form)
     if request.method == "GET":
         _fill(form, ctx, dose, record)
-    outcome = save_form(
+    outcome = submit(
         form,
         lambda: dose_save.save(
             current_user,
@@ -137,7 +140,7 @@ def dose(subject_id: int, visitnum: str) -> Any:
             part=part,
             **save_options(form),
         ),
-        lambda: next_url(subject_id, visitnum, ctx.row.forms, "EC"),
+        lambda _saved: next_url(subject_id, visitnum, ctx.row.forms, "EC"),
     )
     if outcome.redirect:
         return outcome.redirect

@@ -18,13 +18,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from studyapp.clinical import dosing as rules
+from studyapp.crf.checks import EditChecks
 from studyapp.db import site_today
 from studyapp.extensions import db
 from studyapp.formatting import plain_number
 from studyapp.privacy import identifier_error
 from studyapp.protocol.loader import get_protocol
 from studyapp.protocol.model import PremedicationDef
-from studyapp.visits.checks import EditChecks
 from studyapp.visits.dose_plan import NO_WEIGHT, DoseSetting, PlannedDose, dose_visits
 from studyapp.visits.models import DoseAdministration, InfusionRateStep
 

@@ -7,26 +7,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    SelectChoice,
-    StringField,
-    TimeField,
-)
+from wtforms import BooleanField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from studyapp.crf.forms import DATE_HINT, CrfForm
 from studyapp.form_fields import SelectField, TextAreaField
-from studyapp.forms import IsoDateField, NumberField, OnceForm, VersionField, WholeNumberField
+from studyapp.forms import IsoDateField, NumberField, OnceForm, WholeNumberField
 
 REQUIRED = _l("This field is required.")
-DATE_HINT = _l("YYYY-MM-DD")
 TIME_HINT = _l("HH:MM, local time")
 #: The largest number any form accepts before the service's limits say more (no overflow).
 HUGE = 10**7
-
-
-def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def decimal(label: object) -> NumberField:
@@ -44,19 +35,6 @@ def whole(label: object) -> WholeNumberField:
         validators=[Optional(), NumberRange(min=0, max=HUGE, message=_l("Out of range."))],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
-
-
-class CrfForm(FlaskForm):
-    """Shared by every visit form: version, visit date (first save), reason, confirmation."""
-
-    version = VersionField(validators=[Optional()])
-    visit_date = IsoDateField(_l("Visit date"), validators=[Optional()], description=DATE_HINT)
-    reason = TextAreaField(
-        _l("Reason for change"),
-        validators=[Optional(), Length(max=500)],
-        description=_l("Required when you change a saved value."),
-    )
-    confirm = BooleanField(_l("I have checked the unusual values: they are correct."))
 
 
 class VisitDateForm(CrfForm):

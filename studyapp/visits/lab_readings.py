@@ -23,13 +23,13 @@ from studyapp.clinical import checks as rules
 from studyapp.clinical.ctcae_tables import TABLES
 from studyapp.clinical.grading import lab_grade
 from studyapp.clinical.units import convert
+from studyapp.crf.checks import EditChecks
 from studyapp.errors import NotFound
 from studyapp.extensions import db
 from studyapp.formatting import plain_number
 from studyapp.protocol.loader import get_protocol
 from studyapp.protocol.model import LabTestDef
 from studyapp.subjects.models import Subject
-from studyapp.visits.checks import EditChecks
 from studyapp.visits.models import LabPanel, LabResult
 
 #: Lab form code -> the protocol's lab category (``LabTestDef.category``).

@@ -21,16 +21,16 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from studyapp.audit import set_reason
 from studyapp.auth.models import User
+from studyapp.crf.checks import EditChecks
+from studyapp.crf.save import FormWrite, Submission, save_record
 from studyapp.db import site_today
-from studyapp.errors import NotFound, StaleVersion, ValidationFailed
+from studyapp.errors import NotFound, ValidationFailed
 from studyapp.extensions import db
 from studyapp.formatting import plain_number
 from studyapp.protocol.model import LabTestDef
 from studyapp.visits import crf
 from studyapp.visits.calendar import CalendarRow
-from studyapp.visits.checks import EditChecks
 from studyapp.visits.lab_findings import ae_prompts, finding_of
 from studyapp.visits.lab_readings import (
     Reading,
@@ -120,15 +120,14 @@ def stored_values(result: LabResult | None) -> tuple[Decimal | None, str | None]
     return Decimal(plain_number(result.orres)), result.orresu
 
 
-def _check_version(lab: LabPage, version: int | None) -> None:
-    try:
-        crf.check_version(lab.panel, version)
-    except StaleVersion as exc:
-        for testcd, result in lab.results.items():
-            value, unit = stored_values(result)
-            exc.current[value_field(testcd)] = None if value is None else str(value)
-            exc.current[unit_field(testcd)] = unit
-        raise
+def _stale_values(lab: LabPage) -> dict[str, str | None]:
+    """The stored results for the 409 page: the panel's version guards them too."""
+    current: dict[str, str | None] = {}
+    for testcd, result in lab.results.items():
+        value, unit = stored_values(result)
+        current[value_field(testcd)] = None if value is None else str(value)
+        current[unit_field(testcd)] = unit
+    return current
 
 
 def _check(lab: LabPage, entry: LabEntry, checks: EditChecks) -> dict[str, Decimal | None]:
@@ -166,30 +165,27 @@ def save(
     _require_form(ctx.row, form)
     panel = panel_for(ctx.visit, form)
     lab = LabPage(ctx, form, tests, panel, results_of(panel))
-    _check_version(lab, version)
-    checks = EditChecks(completing=completing)
-    si_values = _check(lab, entry, checks)
-    warnings = checks.finish(confirmed)
-    set_reason(reason)
-    existed = lab.panel is not None
-    panel = _write_panel(lab, entry, warnings, completing)
-    if _apply_results(lab, panel, entry, si_values) and existed:
-        panel.touch()
-    db.session.commit()
-    return panel
+    write = FormWrite(
+        load=lambda: lab.panel,
+        check=lambda checks: _check(lab, entry, checks),
+        create=lambda: crf.new_record(LabPanel, ctx, form=form),
+        apply=lambda record, si_values: _write(lab, record, entry, si_values),
+        stale_values=lambda _record: _stale_values(lab),
+    )
+    return save_record(actor, write, Submission(version, reason, completing, confirmed))
 
 
-def _write_panel(lab: LabPage, entry: LabEntry, warnings: str | None, completing: bool) -> LabPanel:
-    """The form's panel, created when new: sample date and time, confirmed warnings, status."""
-    panel = lab.panel
-    if panel is None:
-        panel = crf.new_record(LabPanel, lab.ctx, form=lab.form)
+def _write(
+    lab: LabPage, panel: LabPanel, entry: LabEntry, si_values: Mapping[str, Decimal | None]
+) -> None:
+    """The panel (sample date and time), then its results; the panel is touched when only
+    results changed, so that its version moves."""
+    existed = panel.id is not None
     panel.lb_date, panel.lb_time = entry.lb_date, entry.lb_time
-    panel.confirmed_warnings = warnings
-    panel.status = crf.status_for(completing)
     if panel.id is None:
         db.session.flush()
-    return panel
+    if _apply_results(lab, panel, entry, si_values) and existed:
+        panel.touch()
 
 
 def _apply_results(

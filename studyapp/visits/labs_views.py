@@ -14,16 +14,18 @@ from wtforms import StringField, TimeField
 from wtforms.validators import InputRequired, Length, Optional
 
 from studyapp.auth.permissions import Action, require
+from studyapp.crf import registry
+from studyapp.crf.forms import DATE_HINT, CrfForm, choices
 from studyapp.db import site_today
 from studyapp.errors import DomainError, ValidationFailed
-from studyapp.extensions import db
 from studyapp.form_fields import SelectField
+from studyapp.form_page import submit
 from studyapp.formatting import plain_number
 from studyapp.forms import IsoDateField
 from studyapp.subjects.labels import label
-from studyapp.visits import lab_findings, lab_readings, labs, registry
-from studyapp.visits.forms import DATE_HINT, TIME_HINT, CrfForm, choices, decimal
-from studyapp.visits.pages import VISIT, bp, next_url, render_crf, save_form, save_options
+from studyapp.visits import lab_findings, lab_readings, labs
+from studyapp.visits.forms import TIME_HINT, decimal
+from studyapp.visits.pages import VISIT, bp, next_url, render_crf, save_options
 
 LAB_PAGE = VISIT + "/labs/<any(CBC,CHEM,IG):form>"
 
@@ -116,7 +118,7 @@ def _prompts(lab: labs.LabPage) -> list[str]:
 
 def _ae_url(subject_id: int, visitnum: str) -> str:
     """The subject's adverse events page, where each result's AE task is answered."""
-    return registry.url(registry.ENTRIES["AE"], subject_id, visitnum)
+    return registry.url(registry.page_of("AE"), subject_id, visitnum)
 
 
 @bp.route(LAB_PAGE, methods=["GET", "POST"], endpoint="labs")
@@ -128,7 +130,7 @@ def labs_page(subject_id: int, visitnum: str, form: str) -> Any:
     wtf = lab_form(form)()
     if request.method == "GET":
         _fill(wtf, lab)
-    outcome = save_form(
+    outcome = submit(
         wtf,
         lambda: labs.save(
             current_user,
@@ -138,7 +140,7 @@ def labs_page(subject_id: int, visitnum: str, form: str) -> Any:
             _entry(wtf, lab),
             **save_options(wtf),
         ),
-        lambda: next_url(subject_id, visitnum, lab.ctx.row.forms, form),
+        lambda _saved: next_url(subject_id, visitnum, lab.ctx.row.forms, form),
     )
     if outcome.redirect:
         for prompt in _prompts(labs.page(current_user, subject_id, visitnum, form)):
@@ -150,7 +152,7 @@ def labs_page(subject_id: int, visitnum: str, form: str) -> Any:
         lab.panel,
         wtf,
         outcome,
-        title=registry.ENTRIES[form].label,
+        title=registry.page_of(form).label,
         lines=_lines(wtf, lab),
         prompts=_prompts(lab),
         min_grade=lab_findings.ae_min_grade(),
@@ -192,8 +194,7 @@ def labs_preview(subject_id: int, visitnum: str, form: str) -> Any:
             query.unit.data or None,
             query.on.data,
         )
-    except DomainError as exc:
-        db.session.rollback()
+    except DomainError as exc:  # the request edge rolls back any answer from 400
         status = 400 if isinstance(exc, ValidationFailed) else exc.status
         return jsonify(message=exc.message), status
     reading = shown.reading

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -15,18 +15,17 @@ from wtforms.validators import InputRequired, Length
 
 from studyapp import submissions
 from studyapp.auth.permissions import Action, require
+from studyapp.crf.forms import choices, completing
 from studyapp.db import site_today
-from studyapp.errors import StaleVersion, ValidationFailed
-from studyapp.extensions import db
+from studyapp.form_page import submit
 from studyapp.forms import VersionedForm
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.labels import label
 from studyapp.visits import crf
 from studyapp.visits import medications as service
-from studyapp.visits.forms import MedicationForm, choices
+from studyapp.visits.forms import MedicationForm
 from studyapp.visits.models import CONCOMITANT, ROUTES, Medication
-from studyapp.visits.pages import SUBJECT, VISIT, bp, completing, next_url, num, save_form
-from studyapp.web import attach_errors
+from studyapp.visits.pages import SUBJECT, VISIT, bp, next_url, num
 
 MEDICATION = SUBJECT + "/medications/<int(max=2147483647):med_id>"
 
@@ -107,10 +106,10 @@ def medications_page(subject_id: int, visitnum: str) -> Any:
             confirmed=form.confirm.data,
         ),
     )
-    outcome = save_form(
+    outcome = submit(
         form,
         add,
-        lambda: _after_add(subject_id, visitnum, ctx.row.forms),
+        lambda _saved: _after_add(subject_id, visitnum, ctx.row.forms),
     )
     if outcome.redirect:
         return outcome.redirect
@@ -153,7 +152,7 @@ def medication_edit(subject_id: int, med_id: int) -> Any:
     if request.method == "POST":
         require(current_user, Action.ENTER_DATA)
     form = _stored_form(med) if request.method == "GET" else _medication_form()
-    outcome = save_form(
+    outcome = submit(
         form,
         lambda: service.update(
             current_user,
@@ -165,7 +164,7 @@ def medication_edit(subject_id: int, med_id: int) -> Any:
             completing=completing(),
             confirmed=form.confirm.data,
         ),
-        lambda: _back(subject.id, med),
+        lambda _saved: _back(subject.id, med),
     )
     if outcome.redirect:
         return outcome.redirect
@@ -180,23 +179,15 @@ def medication_remove(subject_id: int, med_id: int) -> Any:
     subject, med = service.get(current_user, subject_id, med_id)
     require(current_user, Action.ENTER_DATA)
     remove = RemoveMedicationForm(prefix="rm")
-    stale, status = None, 422
-    if remove.validate_on_submit():
-        back = _back(subject.id, med)
-        try:
-            service.remove(
-                current_user, subject.id, med.id, remove.reason.data, version=remove.version.data
-            )
-        except StaleVersion as exc:
-            db.session.rollback()
-            stale, status = exc, 409
-            remove.form_errors.append(exc.message)
-        except ValidationFailed as exc:
-            attach_errors(remove, exc)
-        else:
-            flash(_("Medication removed (kept in the audit trail)."), "success")
-            return redirect(back)
-    form = _stored_form(med)
-    if stale is not None:
-        remove.version.data = stale.version
-    return _edit_page(subject, med, form, remove, None, status)
+    back = _back(subject.id, med)
+
+    def act() -> None:
+        service.remove(
+            current_user, subject.id, med.id, remove.reason.data, version=remove.version.data
+        )
+        flash(_("Medication removed (kept in the audit trail)."), "success")
+
+    outcome = submit(remove, act, lambda _done: back, saved_message=False, stale_on_form=True)
+    if outcome.redirect:
+        return outcome.redirect
+    return _edit_page(subject, med, _stored_form(med), remove, None, outcome.status)

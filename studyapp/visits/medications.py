@@ -16,10 +16,10 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from studyapp.audit import set_reason
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.clinical import checks as rules
+from studyapp.crf.checks import EditChecks, common_precision, partial_date
+from studyapp.crf.save import FormWrite, Submission, remove_record, save_record
 from studyapp.errors import NotFound, ValidationFailed
 from studyapp.extensions import db
 from studyapp.privacy import check_free_text
@@ -28,7 +28,6 @@ from studyapp.subjects.guards import get_subject
 from studyapp.subjects.models import Subject
 from studyapp.visits import crf
 from studyapp.visits.calendar import require_enrolled
-from studyapp.visits.checks import EditChecks, common_precision, partial_date
 from studyapp.visits.models import CONCOMITANT, RESCUE, ROUTES, Medication, Visit
 
 CATEGORIES = (CONCOMITANT, RESCUE)
@@ -217,9 +216,7 @@ def _check_text(entry: MedicationEntry, checks: EditChecks) -> None:
 # --- writing ------------------------------------------------------------------------------
 
 
-def _apply(
-    record: Medication, entry: MedicationEntry, warnings: str | None, completing: bool
-) -> None:
+def _apply(record: Medication, entry: MedicationEntry) -> None:
     record.category = entry.category or CONCOMITANT
     record.rescue_type = entry.rescue_type if entry.category == RESCUE else None
     record.trt = entry.trt or ""
@@ -231,8 +228,6 @@ def _apply(
     record.end_date = entry.end_date
     record.ongoing = entry.ongoing
     record.indication = entry.indication
-    record.confirmed_warnings = warnings
-    record.status = crf.status_for(completing)
 
 
 def add(
@@ -248,13 +243,13 @@ def add(
     """Record a medication at a visit (the visit is dated first if it has no date yet)."""
     ctx = crf.open_for_entry(actor, subject_id, visitnum, visit_date)
     entry = _clean(entry)
-    checks = EditChecks(completing=completing)
-    _check(entry, require_enrolled(ctx.subject), checks)
-    warnings = checks.finish(confirmed)
-    record = crf.new_record(Medication, ctx)
-    _apply(record, entry, warnings, completing)
-    db.session.commit()
-    return record
+    write: FormWrite[Medication] = FormWrite(
+        load=lambda: None,
+        check=lambda checks: _check(entry, require_enrolled(ctx.subject), checks),
+        create=lambda: crf.new_record(Medication, ctx),
+        apply=lambda record, _found: _apply(record, entry),
+    )
+    return save_record(actor, write, Submission(completing=completing, confirmed=confirmed))
 
 
 def update(
@@ -269,26 +264,27 @@ def update(
     confirmed: bool = False,
 ) -> Medication:
     """Correct a medication; a changed saved value needs a reason (audited)."""
-    require(actor, Action.ENTER_DATA)
     subject, record = get(actor, subject_id, med_id)
-    crf.check_version(record, version)
     entry = _clean(entry)
-    checks = EditChecks(completing=completing)
-    _check(entry, require_enrolled(subject), checks)
-    warnings = checks.finish(confirmed)
-    set_reason(reason)
-    _apply(record, entry, warnings, completing)
-    db.session.commit()
-    return record
+    write = FormWrite(
+        load=lambda: record,
+        check=lambda checks: _check(entry, require_enrolled(subject), checks),
+        create=lambda: record,  # never called: the medication is stored
+        apply=lambda target, _found: _apply(target, entry),
+    )
+    return save_record(actor, write, Submission(version, reason, completing, confirmed))
 
 
 def remove(
     actor: User, subject_id: int, med_id: int, reason: str | None, *, version: int | None = None
 ) -> Medication:
     """Soft delete with its reason: the row stays in the table and the audit trail (P11-03)."""
-    require(actor, Action.ENTER_DATA)
     _subject, record = get(actor, subject_id, med_id)
-    crf.check_version(record, version)
-    crf.remove_with_reason(record, reason, _("Give a reason for removing this medication."))
-    db.session.commit()
+    remove_record(
+        actor,
+        record,
+        version=version,
+        reason=reason,
+        missing=_("Give a reason for removing this medication."),
+    )
     return record

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import date, time
 from decimal import Decimal
-from typing import ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -26,37 +25,16 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.orm.attributes import flag_modified
 
 from studyapp import codelists
-from studyapp.db import AuditedMixin, utcnow
+from studyapp.crf.models import CrfMixin
+from studyapp.db import AuditedMixin
 from studyapp.extensions import db
 
-#: CRF statuses; "verified" and "locked" come with monitoring.
-IN_PROGRESS, COMPLETE = "in_progress", "complete"
 #: CM categories (CMCAT; rescue therapy feeds the response rules) and the CDISC ROUTE values
 #: offered on the medication form: codes and labels in studyapp.codelists.
 CONCOMITANT, RESCUE = codelists.CONCOMITANT, codelists.RESCUE
 ROUTES = codelists.ROUTE.codes
-
-
-class CrfMixin:
-    """Columns every CRF row has: status and the plausibility warnings the user confirmed."""
-
-    #: Completing a draft or confirming a warning is audited but is not a correction.
-    __audit_no_reason__: ClassVar[frozenset[str]] = frozenset({"status", "confirmed_warnings"})
-
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default=IN_PROGRESS)
-    #: Edit-check warnings the user confirmed on saving ("value is correct"), audited.
-    confirmed_warnings: Mapped[str | None] = mapped_column(Text)
-
-    def touch(self) -> None:
-        """Bump the version when only child rows changed (optimistic lock of the whole form).
-
-        ``flag_modified`` makes the UPDATE happen even when the clock gives the same time.
-        """
-        self.updated_at = utcnow()  # type: ignore[attr-defined]
-        flag_modified(self, "updated_at")
 
 
 class Visit(AuditedMixin, db.Model):

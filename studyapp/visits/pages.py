@@ -1,20 +1,17 @@
-"""The visits blueprint and the helpers its page modules share (one save loop for every form)."""
+"""The visits blueprint and the helpers its form pages share (``form_page.submit`` saves)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 
-from studyapp.errors import Conflict, StaleVersion, ValidationFailed
-from studyapp.extensions import db
+from studyapp.crf import registry
+from studyapp.crf.forms import completing
+from studyapp.form_page import Outcome
 from studyapp.formatting import plain_number
 from studyapp.protocol.loader import get_protocol
-from studyapp.visits import registry
-from studyapp.visits.checks import NeedsConfirmation
-from studyapp.web import attach_errors
 
 bp = Blueprint("visits", __name__)
 
@@ -52,20 +49,6 @@ SUBJECT = "/subjects/<int(max=2147483647):subject_id>"
 VISIT = SUBJECT + "/visits/<string(maxlength=10):visitnum>"
 
 
-class Outcome:
-    """What happened to a submitted form: saved (redirect), or why not (status code)."""
-
-    def __init__(self) -> None:
-        self.redirect: Any = None
-        self.stale: StaleVersion | None = None
-        self.status = 200
-
-
-def completing() -> bool:
-    """ "Save as draft" keeps the form in progress; the other buttons complete it."""
-    return request.form.get("action") != "draft"
-
-
 def save_options(form: Any) -> dict[str, Any]:
     """What every visit form passes to its service from the fields all forms share."""
     return {
@@ -75,39 +58,6 @@ def save_options(form: Any) -> dict[str, Any]:
         "completing": completing(),
         "confirmed": form.confirm.data,
     }
-
-
-def save_form(form: Any, action: Callable[[], Any], done: Callable[[], str]) -> Outcome:
-    """Validate, call the service and redirect; field messages, warnings or 409 otherwise."""
-    outcome = Outcome()
-    if not form.is_submitted():
-        return outcome
-    outcome.status = 422
-    if not form.validate():
-        return outcome
-    try:
-        action()
-    except StaleVersion as exc:
-        db.session.rollback()
-        outcome.stale, outcome.status = exc, 409
-    except NeedsConfirmation as exc:
-        db.session.rollback()
-        for name, messages in exc.warnings.items():
-            field = getattr(form, name, None)
-            target = field if field is not None else form.confirm
-            target.warnings = [*getattr(target, "warnings", []), *messages]
-        form.needs_confirmation = True
-        form.form_errors.append(exc.message)
-    except ValidationFailed as exc:
-        attach_errors(form, exc)
-    except Conflict as exc:
-        db.session.rollback()
-        form.form_errors.append(exc.message)
-        outcome.status = 409
-    else:
-        flash(_("Saved."), "success")
-        outcome.redirect = redirect(done())
-    return outcome
 
 
 def render_crf(

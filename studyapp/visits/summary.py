@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from studyapp.clinical import response as rules
 from studyapp.clinical.schedule import date_of_day, study_day
+from studyapp.crf import registry
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.reports import charts, svg
@@ -36,13 +37,6 @@ from studyapp.visits.models import (
     Medication,
     Visit,
     VitalSigns,
-)
-
-#: The single-row forms of a visit, by page key (lab panels are listed by their form code).
-FORM_MODELS: tuple[tuple[str, Any], ...] = (
-    ("VS", VitalSigns),
-    ("BLEED", BleedingAssessment),
-    ("EC", DoseAdministration),
 )
 
 
@@ -321,23 +315,10 @@ def late_entries(visit: Visit) -> dict[str, int]:
         return {}
     limit = current_app.config["LATE_ENTRY_DAYS"]
     zone = ZoneInfo(current_app.config["SITE_TIMEZONE"])
-    firsts: list[tuple[str, Any]] = []
-    for key, model in FORM_MODELS:
-        first = db.session.scalar(
-            select(func.min(model.created_at)).where(
-                model.visit_id == visit.id, model.deleted_at.is_(None)
-            )
-        )
-        firsts.append((key, first))
-    firsts += list(
-        db.session.execute(
-            select(LabPanel.form, func.min(LabPanel.created_at))
-            .where(LabPanel.visit_id == visit.id, LabPanel.deleted_at.is_(None))
-            .group_by(LabPanel.form)
-        ).tuples()
-    )
     out = {}
-    for key, first in firsts:
+    for key, model in registry.visit_records():
+        rows = _rows_of(model, key, visit)
+        first = db.session.scalar(select(func.min(model.created_at)).where(*rows))
         if first is None:
             continue
         if first.tzinfo is None:  # SQLite through an aggregate: the stored UTC text
@@ -353,20 +334,11 @@ def form_statuses(visit: Visit) -> dict[str, str]:
     if visit.id is None:
         return {}
     out: dict[str, str] = {}
-    for key, model in FORM_MODELS:
-        status = db.session.scalar(
-            select(model.status)
-            .where(model.visit_id == visit.id, model.deleted_at.is_(None))
-            .limit(1)
-        )
+    for key, model in registry.visit_records():
+        rows = _rows_of(model, key, visit)
+        status = db.session.scalar(select(model.status).where(*rows).limit(1))
         if status:
             out[key] = status
-    for form, status in db.session.execute(
-        select(LabPanel.form, LabPanel.status).where(
-            LabPanel.visit_id == visit.id, LabPanel.deleted_at.is_(None)
-        )
-    ):
-        out[form] = status
     meds = db.session.scalar(
         select(Medication.id)
         .where(Medication.visit_id == visit.id, Medication.deleted_at.is_(None))
@@ -375,3 +347,12 @@ def form_statuses(visit: Visit) -> dict[str, str]:
     if meds is not None:
         out["CM"] = "recorded"
     return out
+
+
+def _rows_of(model: Any, key: str, visit: Visit) -> list[Any]:
+    """The conditions of a form's records at a visit (a model shared by several form codes,
+    such as the lab panel, tells them apart by its ``form`` column)."""
+    conditions = [model.visit_id == visit.id, model.deleted_at.is_(None)]
+    if hasattr(model, "form"):
+        conditions.append(model.form == key)
+    return conditions

@@ -14,9 +14,9 @@ from flask_login import current_user, login_required
 
 from studyapp import submissions
 from studyapp.auth.permissions import Action, require
+from studyapp.crf import registry
 from studyapp.db import site_today
-from studyapp.errors import Conflict, ValidationFailed
-from studyapp.extensions import db
+from studyapp.form_page import submit
 from studyapp.subjects.pages import load_subject
 from studyapp.visits import (  # noqa: F401 - their routes join the blueprint
     bleeding_views,
@@ -26,13 +26,11 @@ from studyapp.visits import (  # noqa: F401 - their routes join the blueprint
     forms,
     labs_views,
     medication_views,
-    registry,
     summary,
     vitals,
 )
 from studyapp.visits.models import Visit
-from studyapp.visits.pages import SUBJECT, VISIT, bp, next_url, render_crf, save_form, save_options
-from studyapp.web import attach_errors
+from studyapp.visits.pages import SUBJECT, VISIT, bp, next_url, render_crf, save_options
 
 __all__ = ["bp"]
 
@@ -78,7 +76,7 @@ def visit(subject_id: int, visitnum: str) -> Any:
     if request.method == "GET":
         form.visit_date.data = ctx.visit.visit_date or site_today()
         form.version.data = ctx.visit.version
-    outcome = save_form(
+    outcome = submit(
         form,
         lambda: calendar.record_visit_date(
             current_user,
@@ -88,7 +86,7 @@ def visit(subject_id: int, visitnum: str) -> Any:
             version=form.version.data,
             reason=form.reason.data,
         ),
-        lambda: request.path,
+        lambda _saved: request.path,
     )
     if outcome.redirect:
         return outcome.redirect
@@ -126,24 +124,19 @@ def undo_not_done(subject_id: int, visitnum: str) -> Any:
 def _declare(subject_id: int, visitnum: str, service: Callable[..., Any]) -> Any:
     """Declare a visit not done, or withdraw that; refused: the visit page with the message."""
     form = forms.NotDoneForm()
-    exc: Exception | None = None
-    if form.validate_on_submit():
-        try:
-            service(current_user, subject_id, visitnum, form.reason.data or "")
-        except (ValidationFailed, Conflict) as refused:
-            exc = refused
-        else:
-            return redirect(url_for("visits.visit", subject_id=subject_id, visitnum=visitnum))
-    if isinstance(exc, ValidationFailed):
-        attach_errors(form, exc)
-    elif exc is not None:
-        db.session.rollback()
-        form.form_errors.append(exc.message)  # type: ignore[attr-defined]
+    outcome = submit(
+        form,
+        lambda: service(current_user, subject_id, visitnum, form.reason.data or ""),
+        lambda _done: url_for("visits.visit", subject_id=subject_id, visitnum=visitnum),
+        saved_message=False,
+    )
+    if outcome.redirect:
+        return outcome.redirect
     ctx = crf.load(current_user, subject_id, visitnum)
     date_form = forms.VisitDateForm(formdata=None)
     date_form.visit_date.data = ctx.visit.visit_date or site_today()
     date_form.version.data = ctx.visit.version
-    return _visit_page(ctx, date_form, form), 409 if isinstance(exc, Conflict) else 422
+    return _visit_page(ctx, date_form, form), outcome.status
 
 
 @bp.route(SUBJECT + "/visits/unscheduled", methods=["GET", "POST"])
@@ -161,10 +154,10 @@ def unscheduled(subject_id: int) -> Any:
             calendar.add_unscheduled(current_user, subject.id, form.on.data, form.reason.data or "")
         ),
     )
-    outcome = save_form(
+    outcome = submit(
         form,
         add,
-        lambda: url_for("visits.visit", subject_id=subject.id, visitnum=created[0].visitnum),
+        lambda _saved: url_for("visits.visit", subject_id=subject.id, visitnum=created[0].visitnum),
     )
     if outcome.redirect:
         return outcome.redirect
@@ -181,7 +174,7 @@ def vitals_form(subject_id: int, visitnum: str) -> Any:
         if record is None:
             form.vs_date.data = ctx.visit.visit_date or site_today()
         form.visit_date.data = ctx.visit.visit_date or site_today()
-    outcome = save_form(
+    outcome = submit(
         form,
         lambda: vitals.save(
             current_user,
@@ -194,7 +187,7 @@ def vitals_form(subject_id: int, visitnum: str) -> Any:
             ),
             **save_options(form),
         ),
-        lambda: next_url(subject_id, visitnum, ctx.row.forms, "VS"),
+        lambda _saved: next_url(subject_id, visitnum, ctx.row.forms, "VS"),
     )
     if outcome.redirect:
         return outcome.redirect

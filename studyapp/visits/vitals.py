@@ -10,13 +10,13 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from studyapp.audit import set_reason
 from studyapp.auth.models import User
 from studyapp.clinical import checks as rules
+from studyapp.crf.checks import EditChecks
+from studyapp.crf.save import FormWrite, Submission, save_record
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.visits import crf
-from studyapp.visits.checks import EditChecks
 from studyapp.visits.models import Visit, VitalSigns
 
 #: Form field -> protocol vital sign code (limits, unit and decimals come from the protocol).
@@ -112,26 +112,16 @@ def save(
 ) -> VitalSigns:
     """Save the visit's vital signs; BMI is computed from the weight and the latest height."""
     ctx = crf.open_for_entry(actor, subject_id, visitnum, visit_date)
-    record = for_visit(ctx.visit)
-    crf.check_version(record, version)
-    checks = EditChecks(completing=completing)
-    _check(entry, ctx, checks)
-    warnings = checks.finish(confirmed)
-    if record is None:
-        record = crf.new_record(VitalSigns, ctx)
-    set_reason(reason)
-    _apply(record, entry, ctx, warnings, completing)
-    db.session.commit()
-    return record
+    write = FormWrite(
+        load=lambda: for_visit(ctx.visit),
+        check=lambda checks: _check(entry, ctx, checks),
+        create=lambda: crf.new_record(VitalSigns, ctx),
+        apply=lambda record, _found: _apply(record, entry, ctx),
+    )
+    return save_record(actor, write, Submission(version, reason, completing, confirmed))
 
 
-def _apply(
-    record: VitalSigns,
-    entry: VitalsEntry,
-    ctx: crf.VisitContext,
-    warnings: str | None,
-    completing: bool,
-) -> None:
+def _apply(record: VitalSigns, entry: VitalsEntry, ctx: crf.VisitContext) -> None:
     protocol = get_protocol()
     earlier_height = latest_height(ctx.subject.id, exclude_visit=ctx.visit.id)
     record.vs_date, record.vs_time = entry.vs_date, entry.vs_time
@@ -149,5 +139,3 @@ def _apply(
     weight = record.weight
     record.bmi = rules.bmi(Decimal(weight), Decimal(height)) if weight and height else None
     record.bmi_unit = BMI_UNIT if record.bmi is not None else None
-    record.confirmed_warnings = warnings
-    record.status = crf.status_for(completing)

@@ -28,6 +28,7 @@ from studyapp.audit.context import acting_as
 from studyapp.auth.models import User
 from studyapp.db import freeze_clock, site_zone, utcnow
 from studyapp.extensions import db
+from studyapp.transaction import transaction
 from studyapp.visits import dose_save, dosing, vitals
 from tests import factories
 from tests.e2e.conftest import sign_in
@@ -65,7 +66,7 @@ def seeded(live_app) -> Seeded:
             subject = factories.make_enrolled(inv, day1, screened=day1 - timedelta(days=1))
         finally:
             freeze_clock(None)
-        with acting_as(inv):
+        with acting_as(inv), transaction():
             measures = {
                 "weight": Decimal("58.3"),
                 "sysbp": 118,

@@ -22,6 +22,7 @@ from studyapp.audit.context import acting_as
 from studyapp.auth.models import User
 from studyapp.db import freeze_clock
 from studyapp.extensions import db
+from studyapp.transaction import transaction
 from studyapp.visits import bleeding, dose_save, dosing, labs, vitals
 from tests import factories
 from tests.e2e.conftest import sign_in
@@ -33,7 +34,7 @@ WEIGHT = Decimal("58.3")
 
 def _enter_dose_visit(user: User, subject_id: int, num: str, on: datetime.date, plt: int) -> None:
     freeze_clock(datetime.datetime.combine(on, time(2, 0), tzinfo=UTC))
-    with acting_as(user):
+    with acting_as(user), transaction():
         measures = {"weight": WEIGHT, "sysbp": 118, "diabp": 74, "pulse": 70, "temp": Decimal(37)}
         vitals.save(
             user, subject_id, num, vitals.VitalsEntry(on, time(9, 0), measures), visit_date=on

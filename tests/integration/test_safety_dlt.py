@@ -16,6 +16,7 @@ from studyapp.errors import Conflict, PermissionDenied, ValidationFailed
 from studyapp.extensions import db
 from studyapp.safety import events
 from studyapp.subjects import runin, services
+from studyapp.transaction import transaction
 from tests import factories
 from tests.factories import PASSWORD
 
@@ -57,7 +58,7 @@ def cohort(app, inv):
 
 
 def decide(actor, record, decision, reason):
-    with acting_as(actor):
+    with acting_as(actor), transaction():
         return events.decide_dlt(
             actor,
             record.subject_id,
@@ -155,7 +156,7 @@ def test_a_partial_onset_that_may_fall_in_the_window_is_an_uncertain_candidate(f
 def test_correcting_an_ae_re_evaluates_candidacy(first, inv):
     record = factories.record_ae(inv, first, **GRADE_3 | {"grade": 2}, start_date=day(first, 10))
     assert not record.dlt_candidate
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         events.update(
             inv,
             first.id,
@@ -313,7 +314,7 @@ def test_a_removed_dlt_no_longer_counts(cohort, inv):
     for record in records:
         decide(inv, record, "confirmed", "no other cause")
     assert runin.gate().state == "review_due"
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         events.remove(
             inv,
             cohort[0].id,

@@ -23,6 +23,7 @@ from studyapp.errors import (
 from studyapp.extensions import db
 from studyapp.safety import events
 from studyapp.safety.models import AdverseEvent
+from studyapp.transaction import transaction
 from tests import factories
 
 DAY1 = date(2026, 3, 2)
@@ -70,7 +71,7 @@ def refused(actor, subject, **changes) -> dict[str, list[str]]:
 
 def update(actor, record, *, reason=None, version=None, **changes):
     entry = dataclasses.replace(events.entry_of(record), **changes)
-    with acting_as(actor):
+    with acting_as(actor), transaction():
         return events.update(
             actor,
             record.subject_id,
@@ -83,7 +84,7 @@ def update(actor, record, *, reason=None, version=None, **changes):
 
 
 def change_grade(actor, record, grade, on, expected=None):
-    with acting_as(actor):
+    with acting_as(actor), transaction():
         return events.change_grade(
             actor,
             record.subject_id,
@@ -307,7 +308,7 @@ def test_an_irr_cannot_start_before_its_infusion(subject, inv):
 
 
 def test_an_irr_coded_to_another_term_asks_for_confirmation(subject, inv):
-    from studyapp.visits.checks import NeedsConfirmation
+    from studyapp.crf.checks import NeedsConfirmation
 
     dose = factories.give_dose(inv, subject, "1", DAY1)
     with pytest.raises(NeedsConfirmation) as excinfo:

@@ -12,6 +12,7 @@ from studyapp.db import freeze_clock
 from studyapp.errors import PermissionDenied
 from studyapp.safety import events
 from studyapp.safety.overview import Filters, overview
+from studyapp.transaction import transaction
 from tests import factories
 
 NOT_RELATED = {"relatedness": "unlikely"}
@@ -19,7 +20,7 @@ GI = "Gastrointestinal disorders"
 
 
 def change_grade(inv, record, grade, on):
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         return events.change_grade(
             inv, record.subject_id, record.id, grade=grade, on=on, version=record.version
         )
@@ -60,7 +61,7 @@ def study(app, inv):
         start_date="2026-03-02",
     )
     fever = factories.record_ae(inv, a, aeterm="fever", ctcae_term="Fever", grade=3)
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         events.remove(inv, a.id, fever.id, "entered for the wrong subject", version=fever.version)
     factories.record_ae(inv, b, **diarrhoea, grade=1, start_date="2026-03-20")
     pneumonia = factories.record_ae(
@@ -167,7 +168,7 @@ def test_counts_follow_the_filters(study, inv):
 
 def test_a_confirmed_dlt_is_counted_per_subject(study, inv):
     headache = study["headache"]
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         events.decide_dlt(
             inv,
             headache.subject_id,
@@ -184,7 +185,7 @@ def test_a_confirmed_dlt_is_counted_per_subject(study, inv):
 
 def test_a_rejected_candidate_leaves_the_dlt_list(study, inv):
     headache = study["headache"]
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         events.decide_dlt(
             inv,
             headache.subject_id,

@@ -117,7 +117,7 @@ def test_a_non_serious_or_removed_ae_has_no_clock(subject, inv):
     with pytest.raises(NotFound):
         sae.sae_of(inv, subject.id, mild.id)
     record = serious_ae(inv, subject)
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         events.remove(inv, subject.id, record.id, "duplicate of AE 1", version=record.version)
     assert sae.saes(inv) == []
 
@@ -293,7 +293,7 @@ def test_a_susar_report_stops_only_its_own_clock(subject, inv):
 def test_a_grade_change_of_a_serious_event_keeps_one_sae(subject, inv):
     record = serious_ae(inv, subject)
     freeze_clock(datetime(2026, 3, 12, 2, 0, tzinfo=UTC))
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         worse = events.change_grade(
             inv, subject.id, record.id, grade=4, on=date(2026, 3, 12), version=record.version
         )
@@ -308,7 +308,7 @@ def test_removing_the_first_record_of_a_serious_episode_keeps_its_reports(subjec
     record = serious_ae(inv, subject)
     report = submit(inv, draft(inv, sae.sae_of(inv, subject.id, record.id)))
     freeze_clock(datetime(2026, 3, 12, 2, 0, tzinfo=UTC))
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         events.change_grade(
             inv, subject.id, record.id, grade=4, on=date(2026, 3, 12), version=record.version
         )

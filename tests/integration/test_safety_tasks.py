@@ -17,6 +17,7 @@ from studyapp.errors import Conflict, NotFound, PermissionDenied, ValidationFail
 from studyapp.extensions import db
 from studyapp.safety import events, tasks
 from studyapp.safety.models import LabAeDecision
+from studyapp.transaction import transaction
 from studyapp.visits.models import LabPanel, LabResult
 from tests import factories
 
@@ -58,7 +59,7 @@ def panel(on: date) -> LabPanel:
 
 
 def answer(actor, lab: LabResult, decision, **kw):
-    with acting_as(actor):
+    with acting_as(actor), transaction():
         return tasks.answer(actor, lab.id, decision=decision, **kw)
 
 
@@ -221,7 +222,7 @@ def test_a_removed_ae_does_not_close_a_task(subject, inv, neutropenia):
     record = factories.record_ae(
         inv, subject, ctcae_term="Neutrophil count decreased", grade=3, start_date="2026-03-16"
     )
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         events.remove(inv, subject.id, record.id, "entered in error", version=record.version)
     with pytest.raises(ValidationFailed) as excinfo:
         answer(inv, neutropenia, "ae", ae_id=record.id)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from studyapp.db import freeze_clock
 from studyapp.extensions import db
 from studyapp.safety.models import AdverseEvent, SaeReport
+from studyapp.transaction import transaction
 from tests import factories
 
 DAY1 = date(2026, 3, 2)
@@ -438,7 +439,7 @@ def test_an_ae_from_a_task_closed_meanwhile_is_still_saved(client, auth, users, 
     lab = neutrophils_grade_3(users, subject)
     auth.login("inv.user")
     link = f"{new_path(subject)}?result={lab.id}"
-    with factories.acting_as(users["investigator"]):
+    with factories.acting_as(users["investigator"]), transaction():
         tasks.answer(users["investigator"], lab.id, decision="not_ae", reason="Lab error")
     data = ae(aeterm="Neutropenia", ctcae_term="Neutrophil count decreased", grade="3")
     response = auth.post(link, data)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from studyapp.db import freeze_clock
+from studyapp.transaction import transaction
 from tests import factories
 from tests.factories import csrf_token
 
@@ -73,7 +74,7 @@ def test_a_huge_dose_with_every_other_field_valid_is_refused_not_overflowed(
     from studyapp.visits import vitals
 
     inv = users["investigator"]
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         values = {"weight": Decimal("58.3"), "sysbp": 118, "diabp": 76, "pulse": 70}
         vitals.save(
             inv,

@@ -13,6 +13,7 @@ from studyapp.audit.models import AuditLog
 from studyapp.db import freeze_clock
 from studyapp.extensions import db
 from studyapp.subjects import runin
+from studyapp.transaction import transaction
 from studyapp.visits import vitals
 from studyapp.visits.models import DoseAdministration, InfusionRateStep
 from tests import factories
@@ -29,7 +30,7 @@ def at(day: date, hour: int = 10) -> None:
 def weigh(inv, subject, visitnum: str, kg: str, on: date | None = None) -> None:
     """A weight on the visit's vital signs form (a draft: only the weight)."""
     on = on or VISIT_DATES[visitnum]
-    with acting_as(inv):
+    with acting_as(inv), transaction():
         vitals.save(
             inv,
             subject.id,
@@ -489,7 +490,7 @@ def test_an_irr_recorded_at_dose_1_changes_the_infusion_plan_of_later_doses(
     weigh(users["investigator"], dosed_day1, "3", "58.0")
     plan = "Infusion plan: 500 mL, start at %s mL/h"
     assert plan % 100 in text(client.get(path(dosed_day1, "3")))  # no IRR: later start rate
-    with acting_as(users["investigator"]):
+    with acting_as(users["investigator"]), transaction():
         events.add(
             users["investigator"],
             dosed_day1.id,

@@ -22,17 +22,6 @@ EDGES = {
     "subjects/pages.py": "run_form: a refused signature counts toward the lockout",
 }
 
-#: Temporary: converted by the CRF core branch (the lead removes this after merging it).
-CRF_ALLOW = {
-    "visits/vitals.py",
-    "visits/labs.py",
-    "visits/bleeding.py",
-    "visits/dose_save.py",
-    "visits/medications.py",
-    "safety/events.py",
-    "safety/tasks.py",
-}
-
 CALLS = {"commit", "keep_refusal"}
 
 
@@ -71,20 +60,13 @@ def test_the_detector_sees_calls_and_ignores_comments_and_strings() -> None:
 def test_every_listed_edge_exists() -> None:
     modules = set(_modules())
     assert set(EDGES) <= modules
-    assert modules >= CRF_ALLOW
 
 
 def test_no_module_but_an_edge_commits() -> None:
     offenders = {
         module: lines
         for module in _modules()
-        if module not in EDGES and module not in CRF_ALLOW
+        if module not in EDGES
         if (lines := committing_calls((ROOT / module).read_text(encoding="utf-8")))
     }
     assert offenders == {}, "these modules commit: flush instead and let the edge commit"
-
-
-def test_the_crf_allow_list_holds_only_modules_that_still_commit() -> None:
-    """An entry that no longer commits is removed, so the list cannot hide a new commit."""
-    for module in sorted(CRF_ALLOW):
-        assert committing_calls((ROOT / module).read_text(encoding="utf-8")), module

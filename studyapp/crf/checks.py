@@ -1,4 +1,4 @@
-"""Edit checks of the visit forms: hard limits refuse, plausibility limits ask for confirmation.
+"""Edit checks of the CRF forms: hard limits refuse, plausibility limits ask for confirmation.
 
 A service collects its findings in an ``EditChecks`` and calls ``finish``: errors raise
 ``ValidationFailed`` (messages next to the fields, nothing saved); unconfirmed warnings raise

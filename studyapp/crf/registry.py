@@ -1,0 +1,201 @@
+"""Every form code of the protocol, once: its page, the models that store it, its SDTM domain
+and the fields a monitor verifies against the source (SDV).
+
+The protocol lists the forms of each visit (``VisitDef.forms``). Several codes share one page
+(VS, WEIGHT and HEIGHT are the vital signs page; EC and PREMED the dosing page); codes of later
+modules (PE, ECG, ...) have no page and are listed as not yet collected. Models are named by
+import path and resolved when asked, so this package never imports the features that own them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page that records one or more form codes."""
+
+    key: str  # the first form code of the page
+    label: object
+    endpoint: str | None  # None: not collected by this version of studyapp
+    per_visit: bool = True  # False: a subject-level page (adverse events, disposition)
+    #: One record per visit (a list page, such as medications, holds several).
+    single: bool = False
+
+
+@dataclass(frozen=True)
+class FormCode:
+    """One form code of the protocol."""
+
+    code: str
+    page: Page
+    #: SDTM domain its data goes to (None: not exported as a domain).
+    domain: str | None = None
+    #: "module:Class" of the models storing it; the first carries status and version.
+    models: tuple[str, ...] = ()
+    #: The fields a monitor verifies against the source (columns of the first model).
+    sdv_fields: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> object:
+        return self.page.label
+
+    @property
+    def endpoint(self) -> str | None:
+        return self.page.endpoint
+
+    @property
+    def per_visit(self) -> bool:
+        return self.page.per_visit
+
+    def model_classes(self) -> tuple[type, ...]:
+        """The models, imported now (the features are loaded by the time anyone asks)."""
+        return tuple(_resolve(path) for path in self.models)
+
+
+def _resolve(path: str) -> type:
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def _page(key: str, label: object, endpoint: str | None, per_visit: bool = True) -> Page:
+    return Page(key, label, endpoint, per_visit)
+
+
+def _visit_form(key: str, label: object, endpoint: str) -> Page:
+    return Page(key, label, endpoint, per_visit=True, single=True)
+
+
+_VISITS, _SAFETY = "studyapp.visits.models", "studyapp.safety.models"
+VITALS = _visit_form("VS", _l("Vital signs"), "visits.vitals")
+DOSE = _visit_form("EC", _l("Dosing and premedication"), "visits.dose")
+EVENTS = _page("AE", _l("Adverse events"), "safety.events", False)
+HISTORY = _page("PRIORTX", _l("Prior therapies and history"), "subjects.therapies", False)
+SCREENING = _page("SCRVAL", _l("Screening values"), "subjects.screening_data", False)
+_VS_FIELDS = ("vs_date", "weight", "height", "sysbp", "diabp", "pulse", "temp")
+_LAB = (f"{_VISITS}:LabPanel", f"{_VISITS}:LabResult")
+_LAB_SDV = ("lb_date", "orres", "orresu")
+_EC = (f"{_VISITS}:DoseAdministration", f"{_VISITS}:InfusionRateStep")
+_EC_SDV = ("ec_date", "start_time", "stop_time", "given_dose", "given_volume", "interrupted")
+_PREMED_SDV = ("premed_time", "premed_methylpred", "premed_paracetamol", "premed_antihistamine")
+_AE = (f"{_SAFETY}:AdverseEvent",)
+_AE_SDV = ("aeterm", "start_date", "end_date", "grade", "aeser", "relatedness", "aeout")
+
+
+def _not_collected(code: str) -> FormCode:
+    return FormCode(code, _page(code, code, None))
+
+
+def by_code(forms: tuple[FormCode, ...]) -> dict[str, FormCode]:
+    """The table by form code; a code listed twice is a mistake, refused at import."""
+    table: dict[str, FormCode] = {}
+    for entry in forms:
+        if entry.code in table:
+            raise ValueError(f"form code {entry.code} is registered twice")
+        table[entry.code] = entry
+    return table
+
+
+FORMS: dict[str, FormCode] = by_code(
+    (
+        FormCode("VS", VITALS, "VS", (f"{_VISITS}:VitalSigns",), _VS_FIELDS),
+        FormCode("WEIGHT", VITALS, "VS", (f"{_VISITS}:VitalSigns",), ("weight",)),
+        FormCode("HEIGHT", VITALS, "VS", (f"{_VISITS}:VitalSigns",), ("height",)),
+        FormCode(
+            "CBC", _visit_form("CBC", _l("Blood count (CBC)"), "visits.labs"), "LB", _LAB, _LAB_SDV
+        ),
+        FormCode("CHEM", _visit_form("CHEM", _l("Chemistry"), "visits.labs"), "LB", _LAB, _LAB_SDV),
+        FormCode(
+            "IG", _visit_form("IG", _l("Immunoglobulins"), "visits.labs"), "LB", _LAB, _LAB_SDV
+        ),
+        FormCode(
+            "BLEED",
+            _visit_form("BLEED", _l("Bleeding assessment"), "visits.bleeding"),
+            "XB",
+            (f"{_VISITS}:BleedingAssessment", f"{_VISITS}:BleedingItem"),
+            ("assessed_date", "who_grade", "smog"),
+        ),
+        FormCode("EC", DOSE, "EC", _EC, _EC_SDV),
+        FormCode("PREMED", DOSE, "CM", _EC, _PREMED_SDV),
+        FormCode(
+            "CM",
+            _page("CM", _l("Medications and rescue therapy"), "visits.medications"),
+            "CM",
+            (f"{_VISITS}:Medication",),
+            ("trt", "dose", "dose_unit", "route", "start_date", "end_date", "ongoing"),
+        ),
+        FormCode("AE", EVENTS, "AE", _AE, _AE_SDV),
+        FormCode("IRR", EVENTS, "AE", _AE, (*_AE_SDV, "dose_id")),
+        FormCode("DS", _page("DS", _l("Disposition"), "subjects.disposition", False), "DS"),
+        FormCode(
+            "CONSENT", _page("CONSENT", _l("Informed consent"), "subjects.consent", False), "DS"
+        ),
+        FormCode("IE", _page("IE", _l("Eligibility"), "subjects.eligibility", False), "IE"),
+        FormCode("PRIORTX", HISTORY, "CM"),
+        FormCode("MH", HISTORY, "MH"),
+        FormCode("ITPHX", HISTORY, "MH"),
+        FormCode("DM", SCREENING, "DM"),
+        FormCode("ECOG", SCREENING, "QS"),
+        FormCode("PREG", SCREENING, "LB"),
+        *(_not_collected(code) for code in ("PE", "ECG", "VIROLOGY", "BLOODBANK", "APLTAB")),
+    )
+)
+
+
+def form(code: str) -> FormCode:
+    """The entry of a form code; KeyError for a code the protocol does not have."""
+    return FORMS[code]
+
+
+def page_of(code: str) -> Page:
+    """The page a form code is recorded on."""
+    return FORMS[code].page
+
+
+def entries(forms: tuple[str, ...]) -> list[Page]:
+    """The pages of a visit's forms, in the protocol's order, each once.
+
+    A code with no page yet (PE, ECG, VIROLOGY ...) is listed as not collected.
+    """
+    out: list[Page] = []
+    for code in forms:
+        found = FORMS.get(code)
+        page = found.page if found is not None else _page(code, code, None)
+        if page not in out:
+            out.append(page)
+    return out
+
+
+def next_entry(forms: tuple[str, ...], current: str) -> Page | None:
+    """The next per-visit page after *current* that studyapp collects."""
+    pages = [e for e in entries(forms) if e.endpoint and e.per_visit]
+    keys = [e.key for e in pages]
+    if current not in keys:
+        return None
+    index = keys.index(current)
+    return pages[index + 1] if index + 1 < len(pages) else None
+
+
+def url(entry: Page, subject_id: int, visitnum: str) -> str:
+    if entry.endpoint is None:
+        raise ValueError(f"form {entry.key} has no page")
+    if entry.endpoint == "visits.labs":
+        return url_for(entry.endpoint, subject_id=subject_id, visitnum=visitnum, form=entry.key)
+    if not entry.per_visit:
+        return url_for(entry.endpoint, subject_id=subject_id)
+    return url_for(entry.endpoint, subject_id=subject_id, visitnum=visitnum)
+
+
+def visit_records() -> list[tuple[str, type]]:
+    """(page key, record model) of each page that keeps one record per visit (and per form
+    code, for a model shared by several codes: it tells them apart by its ``form`` column)."""
+    return [
+        (f.code, f.model_classes()[0])
+        for f in FORMS.values()
+        if f.code == f.page.key and f.page.single
+    ]

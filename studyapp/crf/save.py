@@ -1,0 +1,131 @@
+"""The one save sequence of every CRF form, and the one removal of a CRF record.
+
+Every form's service describes its form once (``FormWrite``: how to find the stored record,
+check the values, make a new record and write the values) and hands it to ``save_record``,
+which runs the same steps in the same order for every form:
+
+1. load the stored record (None before the first save);
+2. may the actor change it now (permission, then the record's status: ``status.may_change``);
+3. is the form based on the stored version (``versioning.check_version``; 409 otherwise, with
+   the stored values, the form's child rows included);
+4. the edit checks (errors refuse, unconfirmed warnings ask for confirmation);
+5. make the record when new, set the reason for change (audited), the confirmed warnings
+   and the status, then write the values;
+6. flush: the audit hook refuses a changed saved value without a reason, here. Never commit:
+   the edge (the web request, a CLI command) commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from flask_babel import gettext as _
+
+from studyapp.audit import set_reason
+from studyapp.auth.permissions import Action
+from studyapp.crf.checks import EditChecks
+from studyapp.crf.status import may_change, status_for
+from studyapp.db import AuditedMixin
+from studyapp.errors import StaleVersion, ValidationFailed
+from studyapp.extensions import db
+from studyapp.privacy import check_free_text
+from studyapp.versioning import check_version
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What every CRF save carries besides the form's values."""
+
+    #: The version of the record the form was opened on (None: not sent; 0: a first save).
+    version: int | None = None
+    #: The reason for change; required by the audit hook when a saved value changes.
+    reason: str | None = None
+    #: False for "save as draft": required fields are not checked, the status stays in progress.
+    completing: bool = True
+    #: The user confirmed the unusual values the edit checks warned about.
+    confirmed: bool = False
+
+
+@dataclass
+class FormWrite(Generic[R]):
+    """How one form is saved: the steps ``save_record`` calls, in its order."""
+
+    #: The stored record, or None before the first save.
+    load: Callable[[], R | None]
+    #: The edit checks; what they return (parsed values) is handed to ``apply``.
+    check: Callable[[EditChecks], Any]
+    #: A new record (added to the session), for the first save.
+    create: Callable[[], R]
+    #: Write the checked values on the record (and its child rows; flush when they need ids).
+    apply: Callable[[R, Any], None]
+    #: The permission a change needs.
+    action: Action = Action.ENTER_DATA
+    #: Extra stored values for the 409 page (child rows guarded by the record's version).
+    stale_values: Callable[[R], dict[str, Any]] | None = None
+
+
+def save_record(actor: Any, write: FormWrite[R], submission: Submission) -> R:
+    """Save one form through the one sequence; returns the record, flushed, not committed.
+
+    Raises PermissionDenied (403), Conflict (409: a frozen or locked record, or a rule of the
+    form), StaleVersion (409), VersionMissing (400), ValidationFailed or NeedsConfirmation
+    (422) and ReasonRequired (422, a changed saved value without a reason).
+    """
+    record = write.load()
+    may_change(actor, record, write.action)
+    _check_version(write, record, submission.version)
+    checks = EditChecks(completing=submission.completing)
+    found = write.check(checks)
+    warnings = checks.finish(submission.confirmed)
+    target = record if record is not None else write.create()
+    set_reason(submission.reason)
+    target.confirmed_warnings = warnings  # type: ignore[attr-defined]
+    target.status = status_for(submission.completing)  # type: ignore[attr-defined]
+    with db.session.no_autoflush:  # one UPDATE per save: the version moves by one
+        write.apply(target, found)
+    db.session.flush()
+    return target
+
+
+def _check_version(write: FormWrite[R], record: R | None, version: int | None) -> None:
+    try:
+        check_version(record, version)  # type: ignore[arg-type]
+    except StaleVersion as exc:
+        if write.stale_values is not None and record is not None:
+            exc.current.update(write.stale_values(record))
+        raise
+
+
+def remove_record(
+    actor: Any,
+    record: Any,
+    *,
+    version: int | None,
+    reason: str | None,
+    missing: str,
+    action: Action = Action.ENTER_DATA,
+    before: Callable[[], None] | None = None,
+) -> None:
+    """Soft delete a CRF record with its reason (*missing*: the message when there is none);
+    the row stays in the table and the audit trail (P11-03). *before*: the form's own reasons
+    to refuse, checked after the version."""
+    may_change(actor, record, action)
+    check_version(record, version)
+    if before is not None:
+        before()
+    remove_with_reason(record, reason, missing)
+    db.session.flush()
+
+
+def remove_with_reason(record: AuditedMixin, reason: str | None, missing: str) -> None:
+    """Soft delete with its reason (*missing*: the message when there is none); the row stays
+    in the table and the audit trail (P11-03)."""
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationFailed(_("Check the form."), field_errors={"reason": [missing]})
+    check_free_text({"reason": text})
+    record.soft_delete(text)
