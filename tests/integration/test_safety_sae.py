@@ -55,12 +55,12 @@ def end_of(day: date) -> datetime:
 
 
 def draft(actor, found, kind="SAE", narrative="Admitted with pneumonia on 10 March.", **kw):
-    with acting_as(actor):
+    with acting_as(actor), transaction():
         return sae.save_report(actor, found, kind=kind, narrative=narrative, **kw)
 
 
 def submit(actor, report, pdf=PDF):
-    with acting_as(actor):
+    with acting_as(actor), transaction():
         return sae.submit(actor, report, pdf, version=report.version)
 
 
@@ -312,6 +312,7 @@ def test_removing_the_first_record_of_a_serious_episode_keeps_its_reports(subjec
         events.change_grade(
             inv, subject.id, record.id, grade=4, on=date(2026, 3, 12), version=record.version
         )
+    with acting_as(inv):
         with pytest.raises(Conflict):  # continued by a grade change, and has SAE reports
             events.remove(
                 inv,
