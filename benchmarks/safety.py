@@ -24,7 +24,7 @@ from config import TestingConfig
 from studyapp import create_app
 from studyapp.audit import acting_as
 from studyapp.auth.models import User
-from studyapp.demo import load_demo
+from studyapp.demo.loader import load_demo
 from studyapp.extensions import db
 from studyapp.safety import events
 from studyapp.subjects.models import ENROLLED, Subject

@@ -22,7 +22,7 @@ from benchmarks.foundation import latency
 from config import TestingConfig
 from studyapp import create_app
 from studyapp.audit.models import AuditLog
-from studyapp.demo import load_demo
+from studyapp.demo.loader import load_demo
 from studyapp.extensions import db
 from studyapp.subjects.models import Subject
 

@@ -17,8 +17,8 @@ from studyapp.audit import checkpoints, services
 from studyapp.auth.permissions import Action, can
 from studyapp.db import utcnow
 from studyapp.errors import AuditIntegrityError
-from studyapp.forms import IsoDateField, WholeNumberField, query_int
 from studyapp.transaction import discard
+from studyapp.web.forms import IsoDateField, WholeNumberField, query_int
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 

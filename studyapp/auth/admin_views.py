@@ -8,14 +8,14 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from studyapp import submissions
 from studyapp.auth import admin, forms, mail
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.errors import StaleVersion, ValidationFailed
-from studyapp.forms import ReasonForm
 from studyapp.transaction import discard, keep_refusal
-from studyapp.web import attach_errors
+from studyapp.web import submissions
+from studyapp.web.form_page import attach_errors
+from studyapp.web.forms import ReasonForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/users")
 

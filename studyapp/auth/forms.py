@@ -8,8 +8,8 @@ from wtforms import EmailField, PasswordField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from studyapp.auth.permissions import ROLE_LABELS
-from studyapp.form_fields import SelectField, TextAreaField
-from studyapp.forms import OnceForm, VersionedForm
+from studyapp.web.fields import SelectField, TextAreaField
+from studyapp.web.forms import OnceForm, VersionedForm
 
 REQUIRED = _l("This field is required.")
 

@@ -43,7 +43,7 @@ def mask_address(address: str) -> str:
 
 def send_code(user: User, code: str, issuer: User, expires_at: datetime) -> None:
     """Send ``code`` to ``user.email``; raises MailFailed (never logs the code)."""
-    from studyapp.web import localtime
+    from studyapp.web.filters import localtime
 
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         message = _message(user, code, issuer, localtime(expires_at))

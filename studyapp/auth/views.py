@@ -32,7 +32,9 @@ from studyapp.db import utcnow
 from studyapp.errors import ValidationFailed
 from studyapp.extensions import db, limiter
 from studyapp.transaction import keep_refusal
-from studyapp.web import attach_errors, localtime, safe_next
+from studyapp.web.filters import localtime
+from studyapp.web.form_page import attach_errors
+from studyapp.web.hooks import safe_next
 
 bp = Blueprint("auth", __name__)
 

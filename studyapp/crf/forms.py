@@ -8,8 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice
 from wtforms.validators import Length, Optional
 
-from studyapp.form_fields import TextAreaField
-from studyapp.forms import IsoDateField, VersionField
+from studyapp.web.fields import TextAreaField
+from studyapp.web.forms import IsoDateField, VersionField
 
 DATE_HINT = _l("YYYY-MM-DD")
 

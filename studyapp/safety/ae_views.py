@@ -10,13 +10,10 @@ from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from studyapp import submissions
 from studyapp.auth.permissions import Action, require
 from studyapp.crf.forms import choices, completing
 from studyapp.db import site_zone
 from studyapp.errors import NotFound, ValidationFailed
-from studyapp.form_page import submit
-from studyapp.forms import query_int
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import ctcae, events, sae, tasks
 from studyapp.safety.forms import AeForm, DltDecisionForm, GradeChangeForm, RemoveForm
@@ -26,6 +23,9 @@ from studyapp.subjects.guards import get_subject
 from studyapp.subjects.labels import label
 from studyapp.visits.calendar import require_enrolled
 from studyapp.visits.pages import SUBJECT
+from studyapp.web import submissions
+from studyapp.web.form_page import submit
+from studyapp.web.forms import query_int
 
 AES = SUBJECT + "/adverse-events"
 AE = AES + "/<int(max=2147483647):ae_id>"

@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from studyapp import codelists
 from studyapp.crf.forms import DATE_HINT, CrfForm, choices
-from studyapp.form_fields import (
+from studyapp.web.fields import (
     MultiCheckboxField,
     RadioField,
     SelectField,
@@ -21,7 +21,7 @@ from studyapp.form_fields import (
     optional_int,
     yes_no,
 )
-from studyapp.forms import IsoDateField, OnceForm, VersionField, WholeNumberField
+from studyapp.web.forms import IsoDateField, OnceForm, VersionField, WholeNumberField
 
 PARTIAL_HINT = _l("YYYY, YYYY-MM or YYYY-MM-DD")
 

@@ -26,7 +26,7 @@ from studyapp.visits import medications
 from studyapp.visits.lab_findings import disease_test
 from studyapp.visits.lab_readings import unit_text
 from studyapp.visits.models import LabPanel, LabResult
-from studyapp.web import localtime
+from studyapp.web.filters import localtime
 
 
 def event_rows(sae: Sae) -> tuple[tuple[str, str], ...]:

@@ -9,7 +9,6 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from studyapp import submissions
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.crf.forms import choices
@@ -22,7 +21,8 @@ from studyapp.safety.forms import ReportForm, SubmitForm
 from studyapp.safety.models import FOLLOW_UP, SaeReport
 from studyapp.safety.views import bp
 from studyapp.subjects.labels import label
-from studyapp.web import attach_errors
+from studyapp.web import submissions
+from studyapp.web.form_page import attach_errors
 
 SAE = AE + "/sae"
 REPORT = SAE + "/reports/<int(max=2147483647):report_id>"

@@ -15,14 +15,15 @@ from studyapp.auth.permissions import Action, require
 from studyapp.crf.forms import choices
 from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
-from studyapp.forms import query_int
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import ctcae, overview, sae, tasks
 from studyapp.safety.forms import TaskForm
 from studyapp.safety.models import AdverseEvent
 from studyapp.subjects.labels import label
 from studyapp.subjects.models import ENROLLED, Subject
-from studyapp.web import attach_errors, safe_next
+from studyapp.web.form_page import attach_errors
+from studyapp.web.forms import query_int
+from studyapp.web.hooks import safe_next
 
 bp = Blueprint("safety", __name__)
 

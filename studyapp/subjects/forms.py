@@ -13,8 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from studyapp.form_fields import RadioField, SelectField, TextAreaField
-from studyapp.forms import IsoDateField, NumberField, OnceForm, VersionedForm, WholeNumberField
+from studyapp.web.fields import RadioField, SelectField, TextAreaField
+from studyapp.web.forms import IsoDateField, NumberField, OnceForm, VersionedForm, WholeNumberField
 
 REQUIRED = _l("This field is required.")
 DATE_HINT = _l("YYYY-MM-DD")

@@ -8,13 +8,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from studyapp import submissions
 from studyapp.errors import ValidationFailed
 from studyapp.extensions import db
 from studyapp.subjects import forms, history, labels
 from studyapp.subjects.models import MedicalHistory, PriorTherapy
 from studyapp.subjects.pages import bp, load_subject, run_form, status_of
 from studyapp.transaction import discard
+from studyapp.web import submissions
 
 
 def _therapy_forms(formdata: bool = True) -> tuple[Any, Any]:

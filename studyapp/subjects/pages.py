@@ -14,7 +14,7 @@ from studyapp.signatures.services import SignatureRefused
 from studyapp.subjects import labels
 from studyapp.subjects.guards import get_subject
 from studyapp.transaction import keep_refusal
-from studyapp.web import attach_errors
+from studyapp.web.form_page import attach_errors
 
 bp = Blueprint("subjects", __name__, url_prefix="/subjects")
 

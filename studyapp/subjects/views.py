@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from studyapp import submissions
 from studyapp.auth.models import User
 from studyapp.auth.permissions import Action, require
 from studyapp.db import site_today
@@ -34,7 +33,8 @@ from studyapp.subjects import (
 )
 from studyapp.subjects.models import DISPOSITIONS, SCREENING_FIELDS, Subject
 from studyapp.subjects.pages import bp, load_subject, run_form, status_of
-from studyapp.web import attach_errors
+from studyapp.web import submissions
+from studyapp.web.form_page import attach_errors
 
 __all__ = ["bp"]
 

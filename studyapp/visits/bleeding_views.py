@@ -14,13 +14,13 @@ from wtforms.validators import Optional
 from studyapp.auth.permissions import Action, require
 from studyapp.crf.forms import DATE_HINT, CrfForm
 from studyapp.db import site_today
-from studyapp.form_fields import RadioField, SelectField
-from studyapp.form_page import submit
-from studyapp.forms import IsoDateField
 from studyapp.protocol.loader import get_protocol
 from studyapp.visits import bleeding as service
 from studyapp.visits import crf
 from studyapp.visits.pages import VISIT, bp, next_url, render_crf, save_options
+from studyapp.web.fields import RadioField, SelectField
+from studyapp.web.form_page import submit
+from studyapp.web.forms import IsoDateField
 
 #: SMOG domain headings (Blood 2013;121:2596).
 DOMAIN_LABELS = {"S": _l("Skin (S)"), "M": _l("Visible mucosae (M)"), "O": _l("Organs (O)")}

@@ -14,14 +14,14 @@ from studyapp.auth.permissions import Action, require
 from studyapp.crf import registry
 from studyapp.crf.forms import DATE_HINT, CrfForm
 from studyapp.db import site_today
-from studyapp.form_fields import SelectField, TextAreaField, boolean_choice
-from studyapp.form_page import submit
-from studyapp.forms import IsoDateField
 from studyapp.protocol.loader import get_protocol
 from studyapp.visits import crf, dose_plan, dose_save, dosing
 from studyapp.visits.calendar import visitnum_text
 from studyapp.visits.forms import TIME_HINT, decimal, whole
 from studyapp.visits.pages import VISIT, bp, next_url, render_crf, save_options
+from studyapp.web.fields import SelectField, TextAreaField, boolean_choice
+from studyapp.web.form_page import submit
+from studyapp.web.forms import IsoDateField
 
 YES, NO = "Y", "N"
 

@@ -11,8 +11,8 @@ from wtforms import BooleanField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from studyapp.crf.forms import DATE_HINT, CrfForm
-from studyapp.form_fields import SelectField, TextAreaField
-from studyapp.forms import IsoDateField, NumberField, OnceForm, WholeNumberField
+from studyapp.web.fields import SelectField, TextAreaField
+from studyapp.web.forms import IsoDateField, NumberField, OnceForm, WholeNumberField
 
 REQUIRED = _l("This field is required.")
 TIME_HINT = _l("HH:MM, local time")

@@ -18,14 +18,14 @@ from studyapp.crf import registry
 from studyapp.crf.forms import DATE_HINT, CrfForm, choices
 from studyapp.db import site_today
 from studyapp.errors import DomainError, ValidationFailed
-from studyapp.form_fields import SelectField
-from studyapp.form_page import submit
 from studyapp.formatting import plain_number
-from studyapp.forms import IsoDateField
 from studyapp.subjects.labels import label
 from studyapp.visits import lab_findings, lab_readings, labs
 from studyapp.visits.forms import TIME_HINT, decimal
 from studyapp.visits.pages import VISIT, bp, next_url, render_crf, save_options
+from studyapp.web.fields import SelectField
+from studyapp.web.form_page import submit
+from studyapp.web.forms import IsoDateField
 
 LAB_PAGE = VISIT + "/labs/<any(CBC,CHEM,IG):form>"
 

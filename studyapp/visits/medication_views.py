@@ -13,12 +13,9 @@ from flask_login import current_user, login_required
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from studyapp import submissions
 from studyapp.auth.permissions import Action, require
 from studyapp.crf.forms import choices, completing
 from studyapp.db import site_today
-from studyapp.form_page import submit
-from studyapp.forms import VersionedForm
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.labels import label
 from studyapp.visits import crf
@@ -26,6 +23,9 @@ from studyapp.visits import medications as service
 from studyapp.visits.forms import MedicationForm
 from studyapp.visits.models import CONCOMITANT, ROUTES, Medication
 from studyapp.visits.pages import SUBJECT, VISIT, bp, next_url, num
+from studyapp.web import submissions
+from studyapp.web.form_page import submit
+from studyapp.web.forms import VersionedForm
 
 MEDICATION = SUBJECT + "/medications/<int(max=2147483647):med_id>"
 

@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 
 from studyapp.crf import registry
 from studyapp.crf.forms import completing
-from studyapp.form_page import Outcome
 from studyapp.formatting import plain_number
 from studyapp.protocol.loader import get_protocol
+from studyapp.web.form_page import Outcome
 
 bp = Blueprint("visits", __name__)
 

@@ -12,11 +12,9 @@ from typing import Any
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from studyapp import submissions
 from studyapp.auth.permissions import Action, require
 from studyapp.crf import registry
 from studyapp.db import site_today
-from studyapp.form_page import submit
 from studyapp.subjects.pages import load_subject
 from studyapp.visits import (  # noqa: F401 - their routes join the blueprint
     bleeding_views,
@@ -31,6 +29,8 @@ from studyapp.visits import (  # noqa: F401 - their routes join the blueprint
 )
 from studyapp.visits.models import Visit
 from studyapp.visits.pages import SUBJECT, VISIT, bp, next_url, render_crf, save_options
+from studyapp.web import submissions
+from studyapp.web.form_page import submit
 
 __all__ = ["bp"]
 

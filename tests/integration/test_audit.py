@@ -308,7 +308,7 @@ def test_times_are_stored_in_utc_in_both_engines(app, users, vitals_table):
         assert raw == moment
         assert raw.utcoffset() is not None
     with app.test_request_context():
-        from studyapp.web import localtime
+        from studyapp.web.filters import localtime
 
         assert localtime(moment) == "2026-02-01 07:59 (+08:00)"
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from studyapp.audit.models import AuditLog
 from studyapp.clinical import adverse
 from studyapp.db import site_today, site_zone, utcnow
-from studyapp.demo import REPEAT_COUNT, demo_summary, load_demo
+from studyapp.demo.loader import REPEAT_COUNT, demo_summary, load_demo
 from studyapp.extensions import db
 from studyapp.safety import events, overview, sae, tasks
 from studyapp.safety.models import (

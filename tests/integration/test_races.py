@@ -24,7 +24,6 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from studyapp import submissions
 from studyapp.audit.models import AuditLog
 from studyapp.auth.models import User
 from studyapp.db import freeze_clock
@@ -33,6 +32,7 @@ from studyapp.safety.models import AdverseEvent
 from studyapp.subjects.models import PriorTherapy, Subject
 from studyapp.visits import vitals
 from studyapp.visits.models import LabResult, Medication, Visit, VitalSigns
+from studyapp.web import submissions
 from tests import factories
 from tests.factories import AuthActions, csrf_token
 from tests.integration.test_safety_web import ae

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from studyapp.audit import acting_as, set_reason
 from studyapp.db import freeze_clock, site_today, utcnow
-from studyapp.demo import DEMO_MARK, DEMO_TOTP_SECRET
+from studyapp.demo.loader import DEMO_MARK, DEMO_TOTP_SECRET
 from studyapp.extensions import db
 from studyapp.subjects.models import Subject
 from studyapp.visits import calendar

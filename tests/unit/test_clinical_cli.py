@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from studyapp.clinical_cli import clinical_cli
+from studyapp.cli.clinical import clinical_cli
 from studyapp.protocol.loader import DEFAULT_PATH
 
 

@@ -8,7 +8,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, SelectChoice
 
-from studyapp.form_fields import (
+from studyapp.web.fields import (
     MultiCheckboxField,
     RadioField,
     SelectField,

@@ -14,9 +14,7 @@ ROOT = Path(__file__).resolve().parents[2] / "studyapp"
 #: The edges, each with why it may commit.
 EDGES = {
     "transaction.py": "the mechanism: transaction(), commit_if() and keep_refusal()",
-    "web.py": "the web shell's after-request hook commits a request's writes once",
-    "cli.py": "each command is an edge (with transaction())",
-    "demo.py": "the demo loader is an edge: one transaction for the whole demo",
+    "demo/loader.py": "the demo loader is an edge: each dated step commits as its request would",
     "auth/views.py": "sign-in: a refused attempt counts toward the lockout (keep_refusal)",
     "auth/admin_views.py": "an undelivered code is recorded although the answer is 503",
     "subjects/pages.py": "run_form: a refused signature counts toward the lockout",

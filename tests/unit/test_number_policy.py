@@ -1,4 +1,4 @@
-"""The one parsing policy for typed numbers (studyapp.forms): ASCII digits, bounded length,
+"""The one parsing policy for typed numbers (studyapp.web.forms): ASCII digits, bounded length,
 finite; anything else a ValueError with the message for the field, never another error."""
 
 import re
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from studyapp.forms import NUMBER, TOO_LARGE, TOO_PRECISE, WHOLE, parse_decimal, parse_whole
+from studyapp.web.forms import NUMBER, TOO_LARGE, TOO_PRECISE, WHOLE, parse_decimal, parse_whole
 
 
 @pytest.mark.req("REL-07")

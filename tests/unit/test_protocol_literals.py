@@ -21,9 +21,9 @@ EVERYTHING = frozenset({"*"})
 #: Module (path under studyapp/) -> (the protocol values it may name, why).
 ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     "protocol/": (EVERYTHING, "the protocol file's own package reads and checks it"),
-    "demo.py": (EVERYTHING, "demo data: a fictitious study history written as data"),
-    "demo_safety.py": (EVERYTHING, "demo data: the fictitious safety story as data"),
-    "demo_visits.py": (EVERYTHING, "demo data: fictitious platelet courses per visit code"),
+    "demo/loader.py": (EVERYTHING, "demo data: a fictitious study history written as data"),
+    "demo/safety.py": (EVERYTHING, "demo data: the fictitious safety story as data"),
+    "demo/visits.py": (EVERYTHING, "demo data: fictitious platelet courses per visit code"),
     "clinical/ctcae_tables.py": (
         EVERYTHING,
         "CTCAE v5.0 grading criteria: an external standard keyed by CDISC LBTESTCD",

@@ -26,7 +26,6 @@ from flask_babel import gettext as _
 from studyapp.crf.checks import NeedsConfirmation
 from studyapp.errors import Conflict, StaleVersion, ValidationFailed
 from studyapp.extensions import db
-from studyapp.web import attach_errors
 
 
 class Outcome:
@@ -92,3 +91,22 @@ def _ask_confirmation(form: Any, exc: NeedsConfirmation) -> None:
         target.warnings = [*getattr(target, "warnings", []), *messages]
     form.needs_confirmation = True
     form.form_errors.append(exc.message)
+
+
+def attach_errors(form: Any, exc: ValidationFailed) -> None:
+    """Put a service's field errors next to their fields; the rest above the form.
+
+    The failed change is rolled back first, so the page never shows unsaved values of
+    the records it reads as if they were saved (the form keeps what the user typed).
+    """
+    from studyapp.extensions import db
+
+    db.session.rollback()
+    for name, messages in exc.field_errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, *messages]
+        else:
+            form.form_errors.append(" ".join(messages))
+    if not exc.field_errors:
+        form.form_errors.append(exc.message)

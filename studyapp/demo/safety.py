@@ -23,7 +23,7 @@ from studyapp.audit import acting_as
 from studyapp.auth.models import User
 from studyapp.clinical.schedule import date_of_day
 from studyapp.db import site_zone
-from studyapp.demo_visits import Step
+from studyapp.demo.visits import Step
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.reports import sae_pdf

@@ -1,0 +1,19 @@
+"""Flask commands: create-user, demo-data, demo-code, audit-verify, audit-anchor, clinical.
+
+Each command is an edge: what it writes is one transaction (``with transaction():``),
+committed when the command succeeds and rolled back when it fails.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from studyapp.cli.accounts import create_user
+from studyapp.cli.audit import audit_anchor, audit_verify
+from studyapp.cli.clinical import clinical_cli
+from studyapp.cli.demo import demo_code, demo_data
+
+
+def register(app: Flask) -> None:
+    for command in (create_user, demo_data, demo_code, audit_verify, audit_anchor, clinical_cli):
+        app.cli.add_command(command)

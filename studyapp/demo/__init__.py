@@ -1,0 +1,1 @@
+"""The demo study: fictitious subjects, visits and safety events for trying studyapp."""
