@@ -69,7 +69,7 @@ def _refuse_public_keys(app: Flask, dev_key: str) -> None:
 
 
 def _configure_security_log() -> None:
-    from studyapp.auth.security_log import UTCFormatter, logger
+    from studyapp.security_log import UTCFormatter, logger
 
     if not logger.handlers:
         handler = logging.StreamHandler()

@@ -34,6 +34,14 @@ class ValidationFailed(DomainError):
     status = 422
 
 
+class NeedsConfirmation(ValidationFailed):
+    """Values outside the plausibility limits: saved only once the user confirms them."""
+
+    def __init__(self, message: str, *, warnings: dict[str, list[str]]):
+        super().__init__(message, field_errors={})
+        self.warnings = warnings
+
+
 class ReasonRequired(ValidationFailed):
     """An edit of a saved record without a reason for change (GCP-02)."""
 

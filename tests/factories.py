@@ -15,8 +15,8 @@ import pyotp
 from studyapp.audit import acting_as
 from studyapp.auth import passwords
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Role
 from studyapp.extensions import db
+from studyapp.permissions import Role
 from studyapp.transaction import transaction
 
 PASSWORD = "correct horse battery staple"

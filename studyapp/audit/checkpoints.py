@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 from studyapp.audit import anchor, chain
 from studyapp.audit.context import Event, log_event
 from studyapp.audit.models import AuditLog
-from studyapp.auth.permissions import Action, require
 from studyapp.db import utcnow
 from studyapp.errors import AuditIntegrityError
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 
 logger = logging.getLogger("studyapp.audit")
 ANCHOR_FILE = "audit-anchors.jsonl"

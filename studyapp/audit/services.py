@@ -11,8 +11,8 @@ from sqlalchemy import Select, func, select
 
 from studyapp.audit import chain
 from studyapp.audit.models import AuditLog
-from studyapp.auth.permissions import Action, require
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 
 PAGE_SIZE = 50
 

@@ -14,9 +14,9 @@ from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from studyapp.audit import checkpoints, services
-from studyapp.auth.permissions import Action, can
 from studyapp.db import utcnow
 from studyapp.errors import AuditIntegrityError
+from studyapp.permissions import Action, can
 from studyapp.transaction import discard
 from studyapp.web.forms import IsoDateField, WholeNumberField, query_int
 

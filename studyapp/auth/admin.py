@@ -21,12 +21,12 @@ from studyapp.audit import Event, log_event, set_reason
 from studyapp.audit.context import actor_of
 from studyapp.auth import mail, passwords
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, Role, require
-from studyapp.auth.security_log import security_event
 from studyapp.auth.services import find_user, new_code
 from studyapp.db import utcnow
 from studyapp.errors import NotFound, ReasonRequired, ValidationFailed
 from studyapp.extensions import db
+from studyapp.permissions import Action, Role, require
+from studyapp.security_log import security_event
 from studyapp.versioning import check_version
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{2,39}$")

@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 
 from studyapp.auth import admin, forms, mail
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.errors import StaleVersion, ValidationFailed
+from studyapp.permissions import Action, require
 from studyapp.transaction import discard, keep_refusal
 from studyapp.web import submissions
 from studyapp.web.form_page import attach_errors

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from studyapp.auth.permissions import ROLE_LABELS
+from studyapp.permissions import ROLE_LABELS
 from studyapp.web.fields import SelectField, TextAreaField
 from studyapp.web.forms import OnceForm, VersionedForm
 

@@ -18,8 +18,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from studyapp.auth.models import User
-from studyapp.auth.security_log import security_event
 from studyapp.errors import DomainError
+from studyapp.security_log import security_event
 
 #: One address, no spaces or line breaks (nothing can be smuggled into a header).
 EMAIL_RE = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")

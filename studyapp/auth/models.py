@@ -8,9 +8,9 @@ from typing import ClassVar
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from studyapp.auth.permissions import TOTP_REQUIRED, Role
 from studyapp.db import AuditedMixin, UTCDateTime
 from studyapp.extensions import db
+from studyapp.permissions import TOTP_REQUIRED, Role
 
 
 class User(AuditedMixin, db.Model):
@@ -94,7 +94,7 @@ class User(AuditedMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        from studyapp.auth.permissions import ROLE_LABELS
+        from studyapp.permissions import ROLE_LABELS
 
         return str(ROLE_LABELS[Role(self.role)])
 

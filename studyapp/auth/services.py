@@ -16,10 +16,10 @@ from studyapp.audit import Event, log_event, set_reason
 from studyapp.audit.context import acting_as, actor_of
 from studyapp.auth import passwords
 from studyapp.auth.models import User
-from studyapp.auth.security_log import security_event
 from studyapp.db import utcnow
 from studyapp.errors import DomainError, ValidationFailed
 from studyapp.extensions import db
+from studyapp.security_log import security_event
 
 #: Attempts to write sign-in bookkeeping that concurrent requests keep changing.
 RETRIES = 3

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from studyapp.auth.permissions import Role
 from studyapp.errors import DomainError
+from studyapp.permissions import Role
 from studyapp.transaction import transaction
 
 

@@ -1,7 +1,7 @@
 """Laboratory unit conversion (DOMAIN.md section 7).
 
-Factors are physical/analytical constants [C], not protocol choices, so they live here; the
-protocol chooses which of these units a site may enter (``LabTestDef.accepted_units``).
+The factors are data in ``studyapp.protocol.units`` (physical constants [C], not protocol choices;
+the protocol chooses which of these units a site may enter: ``LabTestDef.accepted_units``).
 Units are CDISC UNIT codelist submission values; test codes are CDISC LBTESTCD values.
 
 Each factor converts *from* the unit *to* the test's SI (standard) unit:
@@ -18,33 +18,11 @@ the caller's choice.
 from __future__ import annotations
 
 from decimal import Decimal
-from types import MappingProxyType
+
+from studyapp.protocol.units import FACTORS as FACTORS  # the factors are data; the rules here
+from studyapp.protocol.units import known_units as known_units
 
 Number = int | float | Decimal
-
-_COUNT = MappingProxyType({"10^9/L": Decimal(1), "10^3/uL": Decimal(1), "/uL": Decimal("0.001")})
-_MASS_DL = MappingProxyType({"g/L": Decimal(1), "g/dL": Decimal(10)})
-_ENZYME = MappingProxyType({"U/L": Decimal(1)})
-_IG = MappingProxyType({"g/L": Decimal(1), "mg/dL": Decimal("0.01")})
-
-#: testcd -> {unit: factor to the SI unit}; the SI unit is the one with factor 1 listed first.
-FACTORS: MappingProxyType[str, MappingProxyType[str, Decimal]] = MappingProxyType(
-    {
-        "PLAT": _COUNT,
-        "WBC": _COUNT,
-        "NEUT": _COUNT,
-        "LYM": _COUNT,
-        "HGB": _MASS_DL,
-        "ALB": _MASS_DL,
-        "ALT": _ENZYME,
-        "AST": _ENZYME,
-        "BILI": MappingProxyType({"umol/L": Decimal(1), "mg/dL": Decimal("17.1")}),
-        "CREAT": MappingProxyType({"umol/L": Decimal(1), "mg/dL": Decimal("88.4")}),
-        "IGG": _IG,
-        "IGA": _IG,
-        "IGM": _IG,
-    }
-)
 
 
 def to_decimal(value: Number, name: str = "value") -> Decimal:
@@ -60,14 +38,6 @@ def to_decimal(value: Number, name: str = "value") -> Decimal:
     if number < 0:
         raise ValueError(f"{name} must be >= 0, got {value!r}")
     return number
-
-
-def known_units(testcd: str) -> tuple[str, ...]:
-    """Units accepted for *testcd*, SI unit first; ValueError for an unknown test code."""
-    try:
-        return tuple(FACTORS[testcd])
-    except KeyError:
-        raise ValueError(f"unknown test code {testcd!r}; known: {', '.join(FACTORS)}") from None
 
 
 def si_unit(testcd: str) -> str:

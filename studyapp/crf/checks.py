@@ -16,17 +16,10 @@ from flask_babel import gettext as _
 from studyapp.clinical import checks as rules
 from studyapp.clinical import partial_dates
 from studyapp.db import site_today
+from studyapp.errors import NeedsConfirmation as NeedsConfirmation  # raised by finish()
 from studyapp.errors import ValidationFailed
 from studyapp.formatting import plain_number
 from studyapp.protocol.model import RangeLimits
-
-
-class NeedsConfirmation(ValidationFailed):
-    """Values outside the plausibility limits: saved only once the user confirms them."""
-
-    def __init__(self, message: str, *, warnings: dict[str, list[str]]):
-        super().__init__(message, field_errors={})
-        self.warnings = warnings
 
 
 class EditChecks:

@@ -24,12 +24,12 @@ from typing import Any, Generic, TypeVar
 from flask_babel import gettext as _
 
 from studyapp.audit import set_reason
-from studyapp.auth.permissions import Action
 from studyapp.crf.checks import EditChecks
 from studyapp.crf.status import may_change, status_for
 from studyapp.db import AuditedMixin
 from studyapp.errors import StaleVersion, ValidationFailed
 from studyapp.extensions import db
+from studyapp.permissions import Action
 from studyapp.privacy import check_free_text
 from studyapp.versioning import check_version
 

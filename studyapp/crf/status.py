@@ -14,8 +14,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from studyapp.auth.permissions import Action, require
 from studyapp.errors import Conflict
+from studyapp.permissions import Action, require
 
 IN_PROGRESS, COMPLETE = "in_progress", "complete"
 VERIFIED, FROZEN, LOCKED = "verified", "frozen", "locked"

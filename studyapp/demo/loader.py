@@ -18,12 +18,12 @@ from sqlalchemy import func, select
 from studyapp.audit import acting_as
 from studyapp.auth import passwords
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Role
 from studyapp.db import freeze_clock, site_today, site_zone
 from studyapp.demo import safety as demo_safety
 from studyapp.demo import visits as demo_visits
 from studyapp.demo.visits import COURSES, MORNING, Step
 from studyapp.extensions import db
+from studyapp.permissions import Role
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects import checklist, history, runin, services
 from studyapp.subjects.history import Therapy

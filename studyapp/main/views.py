@@ -16,8 +16,8 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def home() -> Any:
-    from studyapp.auth.permissions import ACTION_LABELS, PERMISSIONS, Action, Role
     from studyapp.db import site_today
+    from studyapp.permissions import ACTION_LABELS, PERMISSIONS, Action, Role
     from studyapp.safety import sae, tasks
     from studyapp.visits.calendar import work_list
 

@@ -17,7 +17,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
-from studyapp.clinical.units import known_units
 from studyapp.protocol.model import (
     BleedingItemDef,
     BleedingScale,
@@ -39,6 +38,7 @@ from studyapp.protocol.model import (
     VisitDef,
     VitalSignDef,
 )
+from studyapp.protocol.units import known_units
 
 DEFAULT_PATH = Path(__file__).with_name("itp_daratumumab.toml")
 

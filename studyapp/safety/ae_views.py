@@ -10,10 +10,10 @@ from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from studyapp.auth.permissions import Action, require
 from studyapp.crf.forms import choices, completing
 from studyapp.db import site_zone
 from studyapp.errors import NotFound, ValidationFailed
+from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import ctcae, events, sae, tasks
 from studyapp.safety.forms import AeForm, DltDecisionForm, GradeChangeForm, RemoveForm

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from studyapp import codelists
 from studyapp.audit import set_reason
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.clinical import adverse, partial_dates
 from studyapp.clinical.schedule import study_day
 from studyapp.crf.checks import EditChecks
@@ -25,6 +24,7 @@ from studyapp.crf.status import may_change
 from studyapp.db import site_today, utcnow
 from studyapp.errors import Conflict, NotFound
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import ctcae, tasks

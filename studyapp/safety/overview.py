@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from studyapp import codelists
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.clinical import adverse
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.safety.models import CONFIRMED, REJECTED, AdverseEvent
 from studyapp.subjects.models import Subject
 

@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 
 from studyapp.audit import set_reason
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.clinical import adverse
 from studyapp.db import site_zone, utcnow
 from studyapp.errors import Conflict, NotFound
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety.events import episode

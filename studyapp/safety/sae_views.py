@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.crf.forms import choices
 from studyapp.errors import Conflict, StaleVersion, ValidationFailed
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.reports.sae_pdf import render
 from studyapp.safety import report_data, sae
 from studyapp.safety.ae_views import AE

@@ -22,12 +22,12 @@ from sqlalchemy import Select, or_, select
 
 from studyapp.audit import set_reason
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.clinical.ctcae_tables import TABLES
 from studyapp.clinical.grading import lab_grade
 from studyapp.crf.status import COMPLETE
 from studyapp.errors import Conflict, NotFound
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety.models import NOT_AE, RECORDED_AE, AdverseEvent, LabAeDecision

@@ -11,10 +11,10 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from studyapp.auth.permissions import Action, require
 from studyapp.crf.forms import choices
 from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import ctcae, overview, sae, tasks
 from studyapp.safety.forms import TaskForm

@@ -37,6 +37,6 @@ class Signature(AuditedMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        from studyapp.auth.permissions import ROLE_LABELS, Role
+        from studyapp.permissions import ROLE_LABELS, Role
 
         return str(ROLE_LABELS[Role(self.role)])

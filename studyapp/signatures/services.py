@@ -18,11 +18,11 @@ from flask_babel import gettext as _
 from studyapp.audit import Event, log_event
 from studyapp.auth import passwords
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.auth.services import is_locked, record_failure
 from studyapp.db import utcnow
 from studyapp.errors import ValidationFailed
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.signatures.models import Signature
 
 

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from studyapp import codelists
 from studyapp.audit import set_reason
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.clinical import eligibility as rules
 from studyapp.clinical import partial_dates
 from studyapp.clinical.schedule import study_day
 from studyapp.db import site_today
 from studyapp.errors import Conflict
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.signatures import services as signatures
 from studyapp.subjects.guards import get_subject, invalid, require_consent, require_status

@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 
 from studyapp import versioning
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.errors import Conflict, NotFound, ValidationFailed
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.subjects.labels import label
 from studyapp.subjects.models import Subject
 

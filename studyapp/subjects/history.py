@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from studyapp import codelists
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.clinical import partial_dates
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.privacy import check_free_text
 from studyapp.subjects.guards import get_subject, invalid, require_consent, require_status
 from studyapp.subjects.models import SCREENING, MedicalHistory, PriorTherapy, Subject

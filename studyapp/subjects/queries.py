@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from studyapp import codelists
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.clinical.schedule import PlannedVisit, study_day, visit_plan
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.models import ENROLLED, SCREEN_FAILED, SCREENING, Subject
 from studyapp.subjects.services import screening_deadline

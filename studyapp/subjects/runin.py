@@ -18,12 +18,12 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.clinical.grading import runin_decision
 from studyapp.clinical.schedule import date_of_day
 from studyapp.db import site_today
 from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety.models import CONFIRMED, REJECTED, AdverseEvent

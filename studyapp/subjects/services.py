@@ -16,12 +16,12 @@ from flask_babel import gettext as _
 from studyapp import sequences
 from studyapp.audit import set_reason
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.clinical import eligibility as rules
 from studyapp.clinical import partial_dates
 from studyapp.db import site_today, utcnow
 from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.checklist import (

@@ -8,10 +8,10 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from studyapp.auth.permissions import Action, require
 from studyapp.db import utcnow
 from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.signatures.models import Signature
 from studyapp.subjects import checklist, forms, runin

@@ -14,10 +14,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.db import site_today
 from studyapp.errors import Conflict, StaleVersion, ValidationFailed
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import sae
 from studyapp.subjects import (

@@ -11,9 +11,9 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 from wtforms.validators import Optional
 
-from studyapp.auth.permissions import Action, require
 from studyapp.crf.forms import DATE_HINT, CrfForm
 from studyapp.db import site_today
+from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.visits import bleeding as service
 from studyapp.visits import crf

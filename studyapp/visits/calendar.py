@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from studyapp.audit import set_reason
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.clinical.schedule import (
     STATUSES,
     PlannedVisit,
@@ -26,6 +25,7 @@ from studyapp.clinical.schedule import (
 from studyapp.db import site_today
 from studyapp.errors import Conflict, NotFound
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.guards import check_version, get_subject, invalid

@@ -13,11 +13,11 @@ from typing import Any, TypeVar
 from flask_babel import gettext as _
 
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Action, require
 from studyapp.crf.checks import EditChecks
 from studyapp.db import site_today
 from studyapp.errors import Conflict
 from studyapp.extensions import db
+from studyapp.permissions import Action, require
 from studyapp.subjects.guards import get_subject, invalid
 from studyapp.subjects.models import Subject
 from studyapp.versioning import check_version as check_version  # safety/sae.py reads it here

@@ -10,10 +10,10 @@ from flask_login import current_user, login_required
 from wtforms import BooleanField, SelectChoice, TimeField
 from wtforms.validators import Length, Optional
 
-from studyapp.auth.permissions import Action, require
 from studyapp.crf import registry
 from studyapp.crf.forms import DATE_HINT, CrfForm
 from studyapp.db import site_today
+from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.visits import crf, dose_plan, dose_save, dosing
 from studyapp.visits.calendar import visitnum_text

@@ -13,12 +13,12 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TimeField
 from wtforms.validators import InputRequired, Length, Optional
 
-from studyapp.auth.permissions import Action, require
 from studyapp.crf import registry
 from studyapp.crf.forms import DATE_HINT, CrfForm, choices
 from studyapp.db import site_today
 from studyapp.errors import DomainError, ValidationFailed
 from studyapp.formatting import plain_number
+from studyapp.permissions import Action, require
 from studyapp.subjects.labels import label
 from studyapp.visits import lab_findings, lab_readings, labs
 from studyapp.visits.forms import TIME_HINT, decimal

@@ -13,9 +13,9 @@ from flask_login import current_user, login_required
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from studyapp.auth.permissions import Action, require
 from studyapp.crf.forms import choices, completing
 from studyapp.db import site_today
+from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.labels import label
 from studyapp.visits import crf

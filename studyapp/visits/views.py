@@ -12,9 +12,9 @@ from typing import Any
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from studyapp.auth.permissions import Action, require
 from studyapp.crf import registry
 from studyapp.db import site_today
+from studyapp.permissions import Action, require
 from studyapp.subjects.pages import load_subject
 from studyapp.visits import (  # noqa: F401 - their routes join the blueprint
     bleeding_views,

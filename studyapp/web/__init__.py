@@ -11,8 +11,8 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_login import current_user
 
-from studyapp.auth.permissions import Action, can
 from studyapp.db import utcnow
+from studyapp.permissions import Action, can
 from studyapp.web import submissions
 from studyapp.web.errors import register_error_handlers
 from studyapp.web.filters import duration, localtime

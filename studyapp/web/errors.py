@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from studyapp.auth.security_log import security_event
 from studyapp.errors import DomainError
+from studyapp.security_log import security_event
 from studyapp.versioning import is_write_conflict
 from studyapp.web.submissions import AlreadySaved
 

@@ -23,8 +23,7 @@ from typing import Any
 from flask import flash, redirect
 from flask_babel import gettext as _
 
-from studyapp.crf.checks import NeedsConfirmation
-from studyapp.errors import Conflict, StaleVersion, ValidationFailed
+from studyapp.errors import Conflict, NeedsConfirmation, StaleVersion, ValidationFailed
 from studyapp.extensions import db
 
 

@@ -23,9 +23,9 @@ from flask_login import current_user, logout_user
 
 from studyapp import db as dbmod
 from studyapp import transaction
-from studyapp.auth.security_log import security_event
 from studyapp.db import utcnow
 from studyapp.errors import DomainError
+from studyapp.security_log import security_event
 from studyapp.web.errors import _domain_error, _write_conflict
 
 #: Pages a signed-in user may reach while a password change or TOTP enrolment is due.

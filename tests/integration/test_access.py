@@ -75,7 +75,7 @@ def test_pages_answer_403_to_roles_without_the_permission(client, users, auth, r
     ],
 )
 def test_navigation_follows_the_role(client, users, auth, role, present, absent):
-    from studyapp.auth.permissions import Role
+    from studyapp.permissions import Role
 
     auth.login(USERNAMES[Role(role)])
     page = client.get("/").get_data(as_text=True)

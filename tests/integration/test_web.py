@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 import config
 from studyapp import create_app
 from studyapp.auth.models import User
-from studyapp.auth.permissions import Role
 from studyapp.extensions import db
+from studyapp.permissions import Role
 from tests.factories import USERNAMES, csrf_token
 
 DATA_PAGES = ["/", "/audit/", "/admin/users/", "/admin/users/new", "/account/password"]

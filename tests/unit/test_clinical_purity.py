@@ -1,4 +1,4 @@
-"""studyapp/clinical is pure: standard library and the protocol dataclasses only."""
+"""studyapp/clinical is pure: standard library, the protocol dataclasses and unit table only."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 CLINICAL = Path(__file__).resolve().parents[2] / "studyapp" / "clinical"
 MODULES = sorted(CLINICAL.glob("*.py"))
 FORBIDDEN = ("flask", "sqlalchemy", "flask_sqlalchemy", "werkzeug", "jinja2", "click")
-ALLOWED_PROJECT = ("studyapp.clinical", "studyapp.protocol.model")
+#: The protocol dataclasses and the unit table are plain data (stdlib only).
+ALLOWED_PROJECT = ("studyapp.clinical", "studyapp.protocol.model", "studyapp.protocol.units")
 
 
 def imported_modules(path: Path) -> list[str]:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from studyapp.auth.permissions import Action
 from studyapp.crf import status
 from studyapp.errors import Conflict, PermissionDenied
+from studyapp.permissions import Action
 
 
 @dataclass

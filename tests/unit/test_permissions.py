@@ -4,8 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from studyapp.auth.permissions import PERMISSIONS, Action, Role, can, require
 from studyapp.errors import PermissionDenied
+from studyapp.permissions import PERMISSIONS, Action, Role, can, require
 
 
 def user(role: str, active: bool = True) -> SimpleNamespace:
