@@ -7,11 +7,12 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test unit lint fmt bench migrate demo translations messages db clean help
+.PHONY: run test test-all unit lint fmt bench migrate demo translations messages db clean help
 
 help:
 	@echo "make run     install, migrate, load the demo study, serve on http://$(HOST):$(PORT)"
 	@echo "make test    install dev tools, run unit + integration + browser tests with coverage"
+	@echo "make test-all  as make test, on PostgreSQL too (TEST_DATABASE_URL), coverage of both"
 	@echo "make lint    ruff (lint, format check) and mypy --strict on clinical/ and protocol/"
 	@echo "make fmt     ruff format and fix"
 	@echo "make bench   run the benchmarks in benchmarks/"
@@ -51,12 +52,19 @@ demo: $(VENV)/.stamp-run translations
 	rm -f instance/studyapp.db instance/studyapp.db-wal instance/studyapp.db-shm
 	@$(MAKE) --no-print-directory db
 
+# worksteal: a worker that runs out of tests takes the rest of the other's queue, so the
+# long tests (input fuzzing, browser journeys) do not leave one core idle at the end.
 test: $(VENV)/.stamp-dev translations
-	$(BIN)/python -m pytest -n auto --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal --cov --cov-report=term $(PYTEST_ARGS)
 	$(BIN)/coverage report --include='studyapp/clinical/*' --fail-under=100 >/dev/null \
 		|| { $(BIN)/coverage report --include='studyapp/clinical/*'; \
 		     echo "studyapp/clinical/ must have 100% branch coverage"; exit 1; }
 	@$(BIN)/python -m tests.validation_map
+
+# Every test on both engines with coverage measured on both (docs/testing.md).
+test-all:
+	@test -n "$(TEST_DATABASE_URL)" || { echo "set TEST_DATABASE_URL to a PostgreSQL database"; exit 1; }
+	@STUDYAPP_COVER_EVERY_ENGINE=1 $(MAKE) --no-print-directory test
 
 unit: $(VENV)/.stamp-dev translations
 	$(BIN)/python -m pytest tests/unit -q

@@ -33,6 +33,7 @@ from studyapp.subjects import checklist, history, runin
 from studyapp.subjects.models import ENROLLED, SCREEN_FAILED, SCREENING, Subject
 from studyapp.visits import dose_plan
 from studyapp.visits.dosing import steps_of
+from tests.conftest import TemplateSpec
 
 
 def count(model, *where):
@@ -49,9 +50,26 @@ def who(table, field):
     return set(db.session.scalars(rows))
 
 
+#: The clock when each demo template finished loading, and the clock it should be back on.
+RELEASED: dict[str, tuple[datetime, datetime]] = {}
+
+
+@pytest.fixture
+def database_template(site_clock):
+    """The demo study, loaded once per engine and site date (it is dated back from the site's
+    today) and cloned for each test: every test gets its own copy, as if it had loaded it."""
+    day = site_today().isoformat()
+
+    def load(app):
+        load_demo()
+        RELEASED[day] = (utcnow(), site_clock or datetime.now(UTC))  # the clock after loading
+
+    return TemplateSpec(f"demo-{day}", load)
+
+
 @pytest.fixture
 def demo(app):
-    users = load_demo()
+    users = load_demo()  # the second load on the copy: adds nothing, returns the accounts
     db.session.expire_all()
     return {user.username: user for user in users}
 
@@ -142,6 +160,8 @@ def test_the_demo_trail_verifies_and_names_who_did_each_step(app, demo):
 def test_loading_releases_the_clock(demo, site_clock):
     """Back to the run's clock (pinned by --clock, else the system's) after the demo's dates."""
     assert abs(utcnow() - (site_clock or datetime.now(UTC))) < timedelta(minutes=5)
+    after_load, expected = RELEASED[site_today().isoformat()]  # the load this copy is of
+    assert abs(after_load - expected) < timedelta(minutes=5)
 
 
 @pytest.mark.site_midnight
