@@ -164,7 +164,7 @@ def register_blueprints(app: Flask) -> None:
     from studyapp.safety import ae_views, sae_views  # noqa: F401 - routes of the safety bp
     from studyapp.safety.views import bp as safety_bp
     from studyapp.subjects.views import bp as subjects_bp
-    from studyapp.visits.views import bp as visits_bp
+    from studyapp.visits.blueprint import bp as visits_bp
 
     for bp in (main_bp, auth_bp, admin_bp, audit_bp, subjects_bp, visits_bp, safety_bp):
         app.register_blueprint(bp)

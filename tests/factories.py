@@ -263,7 +263,7 @@ def save_cbc(
     from datetime import time
 
     from studyapp.protocol.loader import get_protocol
-    from studyapp.visits import labs
+    from studyapp.visits.labs import service as labs
 
     typed = {}
     for testcd, value in values.items():
@@ -287,14 +287,15 @@ def give_dose(actor: User, subject: Any, visitnum: str, on: Any) -> Any:
     """A draft dose record of the visit given on ``on`` (what an IRR follows)."""
     from datetime import time
 
-    from studyapp.visits import dose_save, dosing
+    from studyapp.visits.dosing import checks as dose_checks
+    from studyapp.visits.dosing import service as dosing
 
     with acting_as(actor), transaction():
-        return dose_save.save(
+        return dosing.save(
             actor,
             subject.id,
             visitnum,
-            dosing.DoseEntry(
+            dose_checks.DoseEntry(
                 ec_date=on,
                 start_time=time(9, 30),
                 stop_time=time(14, 0),

@@ -31,8 +31,10 @@ from studyapp.safety import events, report_data, sae, tasks
 from studyapp.safety.events import AeEntry
 from studyapp.safety.models import FOLLOW_UP, INITIAL, NOT_AE, RECORDED_AE, AdverseEvent, SaeReport
 from studyapp.subjects.models import Subject
-from studyapp.visits import calendar, labs, medications
+from studyapp.visits.labs import service as labs
+from studyapp.visits.medications import service as medications
 from studyapp.visits.models import CONCOMITANT, Visit
+from studyapp.visits.schedule import service as schedule
 
 #: An entry's defaults: not serious, study drug not changed.
 BLANK = AeEntry(
@@ -188,7 +190,7 @@ def _hypertension(inv: User, subject: Subject, day1: date) -> None:
         ongoing=True,
         indication="Worsening hypertension",
     )
-    visitnum = calendar.visitnum_text(get_protocol().visit("FU85").visitnum)
+    visitnum = schedule.visitnum_text(get_protocol().visit("FU85").visitnum)
     medications.add(inv, subject.id, visitnum, amlodipine, confirmed=True)
 
 
@@ -255,7 +257,7 @@ def _admission_labs(inv: User, subject: Subject, day1: date) -> None:
     visit = db.session.scalars(
         select(Visit).where(
             Visit.subject_id == subject.id,
-            Visit.code == calendar.unscheduled_code(),
+            Visit.code == schedule.unscheduled_code(),
             Visit.visit_date == onset,
         )
     ).one()

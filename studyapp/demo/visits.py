@@ -21,8 +21,14 @@ from studyapp.clinical.dosing import InfusionPlan, dose_mg, infusion_plan
 from studyapp.clinical.schedule import date_of_day
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.models import Subject
-from studyapp.visits import bleeding, calendar, dose_save, dosing, labs, medications, vitals
+from studyapp.visits.bleeding import service as bleeding
 from studyapp.visits.dose_plan import irr_history
+from studyapp.visits.dosing import checks as dose_checks
+from studyapp.visits.dosing import service as dosing
+from studyapp.visits.labs import service as labs
+from studyapp.visits.medications import service as medications
+from studyapp.visits.schedule import service as schedule
+from studyapp.visits.vitals import service as vitals
 
 
 @dataclass(frozen=True)
@@ -159,7 +165,7 @@ def _screening_vitals(inv: User, subject: Subject, course: Course) -> None:
 
 def _enter_visit(inv: User, subject: Subject, course: Course, code: str, on: date) -> None:
     visit = get_protocol().visit(code)
-    num = calendar.visitnum_text(visit.visitnum)
+    num = schedule.visitnum_text(visit.visitnum)
     with acting_as(inv):
         if {"VS", "WEIGHT"} & set(visit.forms):
             _vitals(inv, subject, course, num, visit.forms, on)
@@ -238,20 +244,20 @@ def _dose(
     planned = dose_mg(Decimal(weight), rule.mg_per_kg, rule.rounding_mg)
     plan = _infusion(subject, int(Decimal(num)))
     start, stop = _times(plan)
-    entry = dosing.DoseEntry(
+    entry = dose_checks.DoseEntry(
         ec_date=on,
         start_time=start,
         stop_time=_later(stop, pause.minutes) if pause else stop,
         given_dose=planned,
         given_volume=planned / rule.concentration_mg_per_ml,
         premed_time=time(8, 15),
-        premeds={dosing.PREMED_COLUMNS[k]: Decimal(v) for k, v in PREMEDS.items()},
-        steps=[dosing.RateStepEntry(at, rate) for at, rate in _rates(plan, start, pause)],
+        premeds={dose_checks.PREMED_COLUMNS[k]: Decimal(v) for k, v in PREMEDS.items()},
+        steps=[dose_checks.RateStepEntry(at, rate) for at, rate in _rates(plan, start, pause)],
         interrupted=pause is not None,
         interruption_minutes=pause.minutes if pause else None,
         interruption_reason=pause.reason if pause else None,
     )
-    dose_save.save(inv, subject.id, num, entry, visit_date=on, confirmed=True)
+    dosing.save(inv, subject.id, num, entry, visit_date=on, confirmed=True)
 
 
 def _infusion(subject: Subject, number: int) -> InfusionPlan:
@@ -292,7 +298,7 @@ def _later(at: time, minutes: int) -> time:
 def _enter_rescue(inv: User, subject: Subject, rescue: Rescue, on: date) -> None:
     """A rescue therapy: an unscheduled visit on the day it started, entered when it ended."""
     with acting_as(inv):
-        visit = calendar.add_unscheduled(inv, subject.id, on, rescue.indication)
+        visit = schedule.add_unscheduled(inv, subject.id, on, rescue.indication)
         end = (on + timedelta(days=rescue.days - 1)).isoformat()
         medications.add(
             inv,

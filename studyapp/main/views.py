@@ -19,7 +19,7 @@ def home() -> Any:
     from studyapp.db import site_today
     from studyapp.permissions import ACTION_LABELS, PERMISSIONS, Action, Role
     from studyapp.safety import sae, tasks
-    from studyapp.visits.calendar import work_list
+    from studyapp.visits.schedule.tracker import work_list
 
     allowed = PERMISSIONS[Role(current_user.role)]
     labels = [str(ACTION_LABELS[a]) for a in Action if a in allowed]

@@ -40,7 +40,7 @@ from studyapp.safety.models import (
 from studyapp.subjects.guards import get_subject, invalid
 from studyapp.subjects.models import Subject
 from studyapp.versioning import check_version
-from studyapp.visits.calendar import require_enrolled
+from studyapp.visits.schedule.service import require_enrolled
 from studyapp.visits.summary import doses as doses  # the infusions an IRR can follow
 
 

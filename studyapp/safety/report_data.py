@@ -22,9 +22,9 @@ from studyapp.safety.events import doses
 from studyapp.safety.models import CRITERIA, SaeReport
 from studyapp.safety.sae import Sae
 from studyapp.subjects.labels import label
-from studyapp.visits import medications
-from studyapp.visits.lab_findings import disease_test
-from studyapp.visits.lab_readings import unit_text
+from studyapp.visits.labs.findings import disease_test
+from studyapp.visits.labs.readings import unit_text
+from studyapp.visits.medications import service as medications
 from studyapp.visits.models import LabPanel, LabResult
 from studyapp.web.filters import localtime
 

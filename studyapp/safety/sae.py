@@ -30,7 +30,7 @@ from studyapp.safety.events import episode
 from studyapp.safety.models import FOLLOW_UP, INITIAL, AdverseEvent, SaeReport
 from studyapp.subjects.guards import get_subject, invalid
 from studyapp.subjects.models import Subject
-from studyapp.visits import crf
+from studyapp.visits import context as crf
 
 #: Report kinds a user can draft: the initial SAE report, a follow-up, the SUSAR reports.
 KINDS = (INITIAL, FOLLOW_UP, "SUSAR_FATAL", "SUSAR_FATAL_FOLLOWUP", "SUSAR")

@@ -34,8 +34,8 @@ from studyapp.safety.models import NOT_AE, RECORDED_AE, AdverseEvent, LabAeDecis
 from studyapp.subjects.guards import invalid
 from studyapp.subjects.models import Subject
 from studyapp.visits import summary
-from studyapp.visits.lab_findings import disease_test
-from studyapp.visits.lab_readings import unit_text
+from studyapp.visits.labs.findings import disease_test
+from studyapp.visits.labs.readings import unit_text
 from studyapp.visits.models import LabPanel, LabResult, Visit
 
 

@@ -25,9 +25,10 @@ from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.protocol.model import VisitDef
 from studyapp.safety.models import AdverseEvent
-from studyapp.visits import crf, vitals
-from studyapp.visits.calendar import CalendarRow, visitnum_text
+from studyapp.visits import context as crf
 from studyapp.visits.models import DoseAdministration, Visit, VitalSigns
+from studyapp.visits.schedule.service import CalendarRow, visitnum_text
+from studyapp.visits.vitals import service as vitals
 
 #: Why no planned dose can be computed.
 NO_WEIGHT, NO_REFERENCE = "no_weight", "no_reference"

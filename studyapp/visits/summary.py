@@ -27,7 +27,6 @@ from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.reports import charts, svg
 from studyapp.subjects.models import Subject
-from studyapp.visits.calendar import require_enrolled
 from studyapp.visits.models import (
     RESCUE,
     BleedingAssessment,
@@ -38,6 +37,7 @@ from studyapp.visits.models import (
     Visit,
     VitalSigns,
 )
+from studyapp.visits.schedule.service import require_enrolled
 
 
 @dataclass(frozen=True)

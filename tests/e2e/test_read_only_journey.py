@@ -19,7 +19,7 @@ from studyapp.audit.context import acting_as
 from studyapp.auth.models import User
 from studyapp.db import freeze_clock
 from studyapp.extensions import db
-from studyapp.visits import vitals
+from studyapp.visits.vitals import service as vitals
 from tests import factories
 from tests.e2e.conftest import sign_in
 

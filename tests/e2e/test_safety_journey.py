@@ -29,7 +29,9 @@ from studyapp.auth.models import User
 from studyapp.db import freeze_clock, site_zone, utcnow
 from studyapp.extensions import db
 from studyapp.transaction import transaction
-from studyapp.visits import dose_save, dosing, vitals
+from studyapp.visits.dosing import checks as dose_checks
+from studyapp.visits.dosing import service as dosing
+from studyapp.visits.vitals import service as vitals
 from tests import factories
 from tests.e2e.conftest import sign_in
 
@@ -81,11 +83,11 @@ def seeded(live_app) -> Seeded:
                 vitals.VitalsEntry(day1, time(0, 30), measures),
                 visit_date=day1,
             )
-            dose_save.save(
+            dosing.save(
                 inv,
                 subject.id,
                 "1",
-                dosing.DoseEntry(
+                dose_checks.DoseEntry(
                     ec_date=day1,
                     start_time=time(0, 45),
                     stop_time=time(5, 0),

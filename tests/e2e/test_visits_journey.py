@@ -23,7 +23,11 @@ from studyapp.auth.models import User
 from studyapp.db import freeze_clock
 from studyapp.extensions import db
 from studyapp.transaction import transaction
-from studyapp.visits import bleeding, dose_save, dosing, labs, vitals
+from studyapp.visits.bleeding import service as bleeding
+from studyapp.visits.dosing import checks as dose_checks
+from studyapp.visits.dosing import service as dosing
+from studyapp.visits.labs import service as labs
+from studyapp.visits.vitals import service as vitals
 from tests import factories
 from tests.e2e.conftest import sign_in
 
@@ -48,11 +52,11 @@ def _enter_dose_visit(user: User, subject_id: int, num: str, on: datetime.date, 
             completing=False,
         )
         bleeding.save(user, subject_id, num, bleeding.BleedingEntry(on, 0, {}))
-        dose_save.save(
+        dosing.save(
             user,
             subject_id,
             num,
-            dosing.DoseEntry(
+            dose_checks.DoseEntry(
                 ec_date=on,
                 start_time=time(9, 30),
                 stop_time=time(14, 0),

@@ -24,7 +24,12 @@ from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import events
 from studyapp.transaction import transaction
-from studyapp.visits import bleeding, dose_save, dosing, labs, medications, vitals
+from studyapp.visits.bleeding import service as bleeding
+from studyapp.visits.dosing import checks as dose_checks
+from studyapp.visits.dosing import service as dosing
+from studyapp.visits.labs import service as labs
+from studyapp.visits.medications import service as medications
+from studyapp.visits.vitals import service as vitals
 from tests import factories
 from tests.formdata import form_data
 
@@ -67,7 +72,7 @@ def _save_dose(inv: Any, subject: Any, edit: bool = False, **kw: Any) -> Any:
     if not edit:
         weight = vitals.VitalsEntry(DAY1, None, {"weight": Decimal("58.3")})
         vitals.save(inv, subject.id, "1", weight, visit_date=DAY1, completing=False)
-    entry = dosing.DoseEntry(
+    entry = dose_checks.DoseEntry(
         ec_date=DAY1,
         start_time=time(9, 30),
         stop_time=time(14, 30) if edit else time(14, 0),
@@ -76,7 +81,7 @@ def _save_dose(inv: Any, subject: Any, edit: bool = False, **kw: Any) -> Any:
         interrupted=False,
         premed_time=time(8, 15),
     )
-    return dose_save.save(inv, subject.id, "1", entry, visit_date=DAY1, completing=False, **kw)
+    return dosing.save(inv, subject.id, "1", entry, visit_date=DAY1, completing=False, **kw)
 
 
 def _medication(indication: str) -> medications.MedicationEntry:

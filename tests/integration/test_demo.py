@@ -32,7 +32,7 @@ from studyapp.signatures.models import Signature
 from studyapp.subjects import checklist, history, runin
 from studyapp.subjects.models import ENROLLED, SCREEN_FAILED, SCREENING, Subject
 from studyapp.visits import dose_plan
-from studyapp.visits.dosing import steps_of
+from studyapp.visits.dosing.checks import steps_of
 from tests.conftest import TemplateSpec
 
 
@@ -166,8 +166,9 @@ def test_loading_releases_the_clock(demo, site_clock):
 
 @pytest.mark.site_midnight
 def test_the_demo_visits_give_responders_a_non_responder_a_rescue_and_an_overdue_visit(demo):
-    from studyapp.visits import calendar, summary
+    from studyapp.visits import summary
     from studyapp.visits.models import RESCUE, DoseAdministration, Medication
+    from studyapp.visits.schedule import service as schedule
 
     today = site_today()
     enrolled = subjects(Subject.status == ENROLLED)
@@ -187,7 +188,7 @@ def test_the_demo_visits_give_responders_a_non_responder_a_rescue_and_an_overdue
     statuses = [
         (s.subject_number, r.code, r.status)
         for s in enrolled
-        for r in calendar.calendar(s, today)
+        for r in schedule.calendar(s, today)
         if r.status in ("overdue", "due")
     ]
     assert ("ITP-004", "D22", "overdue") in statuses

@@ -30,8 +30,8 @@ from studyapp.db import freeze_clock
 from studyapp.extensions import db
 from studyapp.safety.models import AdverseEvent
 from studyapp.subjects.models import PriorTherapy, Subject
-from studyapp.visits import vitals
 from studyapp.visits.models import LabResult, Medication, Visit, VitalSigns
+from studyapp.visits.vitals import service as vitals
 from studyapp.web import submissions
 from tests import factories
 from tests.factories import AuthActions, csrf_token

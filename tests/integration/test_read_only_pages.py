@@ -18,7 +18,12 @@ from studyapp.audit import acting_as
 from studyapp.db import freeze_clock
 from studyapp.extensions import db
 from studyapp.safety import sae
-from studyapp.visits import bleeding, dose_save, dosing, labs, medications, vitals
+from studyapp.visits.bleeding import service as bleeding
+from studyapp.visits.dosing import checks as dose_checks
+from studyapp.visits.dosing import service as dosing
+from studyapp.visits.labs import service as labs
+from studyapp.visits.medications import service as medications
+from studyapp.visits.vitals import service as vitals
 from tests import factories
 
 DAY1 = date(2026, 3, 2)
@@ -80,11 +85,11 @@ def stored(app, users):
             entry = labs.LabEntry(screening, time(7, 45), {testcd: (Decimal(value), unit)})
             labs.save(inv, subject.id, "0", form, entry, visit_date=screening, confirmed=True)
     with acting_as(inv):
-        dose = dose_save.save(
+        dose = dosing.save(
             inv,
             subject.id,
             "1",
-            dosing.DoseEntry(
+            dose_checks.DoseEntry(
                 ec_date=DAY1,
                 start_time=time(9, 30),
                 stop_time=time(14, 0),
@@ -94,8 +99,8 @@ def stored(app, users):
                 premed_time=time(8, 15),
                 premeds={"premed_methylpred": Decimal(80), "premed_paracetamol": Decimal(650)},
                 steps=[
-                    dosing.RateStepEntry(time(9, 30), Decimal(50)),
-                    dosing.RateStepEntry(time(10, 30), Decimal(100)),
+                    dose_checks.RateStepEntry(time(9, 30), Decimal(50)),
+                    dose_checks.RateStepEntry(time(10, 30), Decimal(100)),
                 ],
             ),
             completing=False,

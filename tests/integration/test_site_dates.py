@@ -20,8 +20,8 @@ from studyapp.db import freeze_clock, site_today, utcnow
 from studyapp.demo.loader import DEMO_MARK, DEMO_TOTP_SECRET
 from studyapp.extensions import db
 from studyapp.subjects.models import Subject
-from studyapp.visits import calendar
 from studyapp.visits.models import Visit
+from studyapp.visits.schedule import service as schedule
 from tests import factories
 from tests.factories import csrf_token
 
@@ -70,7 +70,7 @@ def test_the_visit_due_on_the_sites_today_is_due_and_dated_today(app, client, us
     freeze_clock(datetime.combine(day1 - timedelta(days=1), time(1, 0), UTC))
     subject = factories.make_enrolled(users["investigator"], day1, screened=day1 - timedelta(1))
     freeze_clock(None)  # back to the clock under test
-    statuses = {r.code: r.status for r in calendar.calendar(subject, site_today())}
+    statuses = {r.code: r.status for r in schedule.calendar(subject, site_today())}
     assert (statuses["D15"], statuses["D22"]) == ("due", "upcoming")
     auth.login("inv.user")
     page = f"/subjects/{subject.id}/visits/3"

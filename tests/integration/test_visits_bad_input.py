@@ -71,7 +71,7 @@ def test_a_huge_dose_with_every_other_field_valid_is_refused_not_overflowed(
     from decimal import Decimal
 
     from studyapp.audit.context import acting_as
-    from studyapp.visits import vitals
+    from studyapp.visits.vitals import service as vitals
 
     inv = users["investigator"]
     with acting_as(inv), transaction():

@@ -84,14 +84,14 @@ def test_vitals_saved_edited_with_reason_and_audited(client, users, auth, subjec
 
 
 def _statuses(subject, today):
-    from studyapp.visits import calendar
+    from studyapp.visits.schedule import service as schedule
 
-    return {r.code: r.status for r in calendar.calendar(subject, today)}
+    return {r.code: r.status for r in schedule.calendar(subject, today)}
 
 
 def test_statuses_on_fixed_dates(app, users, subject):
     from studyapp.audit.context import acting_as
-    from studyapp.visits import calendar
+    from studyapp.visits.schedule import service as schedule
 
     inv = users["investigator"]
     assert _statuses(subject, date(2026, 3, 2))["D1"] == "due"
@@ -100,9 +100,9 @@ def test_statuses_on_fixed_dates(app, users, subject):
     assert _statuses(subject, date(2026, 3, 10))["D8"] == "due"  # window closes Day 9
     assert _statuses(subject, date(2026, 3, 11))["D8"] == "overdue"
     with acting_as(inv), transaction():
-        calendar.record_visit_date(inv, subject.id, "1", date(2026, 3, 2))
-        calendar.record_visit_date(inv, subject.id, "2", date(2026, 3, 11))  # Day 10
-        calendar.mark_not_done(inv_or_crc(users), subject.id, "3", "patient hospitalised elsewhere")
+        schedule.record_visit_date(inv, subject.id, "1", date(2026, 3, 2))
+        schedule.record_visit_date(inv, subject.id, "2", date(2026, 3, 11))  # Day 10
+        schedule.mark_not_done(inv_or_crc(users), subject.id, "3", "patient hospitalised elsewhere")
     on = date(2026, 3, 16)
     statuses = _statuses(subject, on)
     assert statuses["D1"] == "done"
@@ -192,11 +192,11 @@ def test_unscheduled_visit_numbered_after_the_previous_planned_visit(client, use
 
 def test_tracker_counts_and_filters(client, users, auth, subject):
     from studyapp.audit.context import acting_as
-    from studyapp.visits import calendar
+    from studyapp.visits.schedule import service as schedule
 
     inv = users["investigator"]
     with acting_as(inv), transaction():
-        calendar.record_visit_date(inv, subject.id, "1", date(2026, 3, 2))
+        schedule.record_visit_date(inv, subject.id, "1", date(2026, 3, 2))
     # Day 15 (2026-03-16): D8 overdue since 03-10 (this week), D15 due.
     auth.login("crc.user")
     page = client.get("/visits/tracker")
@@ -340,11 +340,11 @@ def test_html_typed_in_a_reason_comes_back_escaped(client, users, auth, subject)
 @pytest.mark.req("GCP-01")
 def test_a_form_entered_days_after_the_visit_is_flagged_late(client, users, auth, subject):
     from studyapp.audit.context import acting_as
-    from studyapp.visits import calendar
+    from studyapp.visits.schedule import service as schedule
 
     inv = users["investigator"]
     with acting_as(inv), transaction():
-        calendar.record_visit_date(inv, subject.id, "2", date(2026, 3, 9))
+        schedule.record_visit_date(inv, subject.id, "2", date(2026, 3, 9))
     auth.login("inv.user")
     path = f"/subjects/{subject.id}/visits/2/vitals"
     data = {
@@ -362,7 +362,7 @@ def test_a_form_entered_days_after_the_visit_is_flagged_late(client, users, auth
     record = db.session.scalar(select(VitalSigns))
     assert record.vs_date == date(2026, 3, 9)  # the clinical date stays as entered
     with acting_as(inv), transaction():
-        calendar.record_visit_date(inv, subject.id, "3", date(2026, 3, 16))
+        schedule.record_visit_date(inv, subject.id, "3", date(2026, 3, 16))
     on_time = post(
         client, f"/subjects/{subject.id}/visits/3/vitals", {**data, "vs_date": "2026-03-16"}
     )

@@ -14,8 +14,8 @@ from studyapp.db import freeze_clock
 from studyapp.extensions import db
 from studyapp.subjects import runin
 from studyapp.transaction import transaction
-from studyapp.visits import vitals
 from studyapp.visits.models import DoseAdministration, InfusionRateStep
+from studyapp.visits.vitals import service as vitals
 from tests import factories
 from tests.factories import PASSWORD, csrf_token
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from studyapp.audit.models import AuditLog
 from studyapp.db import freeze_clock
 from studyapp.extensions import db
-from studyapp.visits import lab_findings, lab_readings
+from studyapp.visits.labs import findings as lab_findings
+from studyapp.visits.labs import readings as lab_readings
 from studyapp.visits.models import LabPanel, LabResult
 from tests import factories
 from tests.factories import csrf_token

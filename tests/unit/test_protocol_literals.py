@@ -36,11 +36,11 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
         frozenset({"ALT", "AST", "BILI", "CREAT"}),
         "binds each screening lab of the eligibility criteria to its Subject column",
     ),
-    "visits/dosing.py": (
+    "visits/dosing/checks.py": (
         frozenset({"METHYLPRED", "PARACETAMOL", "ANTIHISTAMINE"}),
         "binds each protocol premedication to its DoseAdministration column",
     ),
-    "visits/vitals.py": (
+    "visits/vitals/service.py": (
         frozenset({"VS", "WEIGHT", "HEIGHT", "SYSBP", "DIABP", "PULSE", "TEMP"}),
         "binds each vital sign and form code to its VitalSigns column",
     ),
@@ -52,18 +52,18 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
         frozenset({"CM"}),
         "the medication form's status is the subject's, not a visit's",
     ),
-    "visits/lab_readings.py": (
+    "visits/labs/readings.py": (
         frozenset({"CBC", "CHEM", "IG"}),
         "binds each lab form code to the protocol's lab category",
     ),
-    "visits/views.py": (frozenset({"VS"}), "the vital-signs page names its own form code"),
-    "visits/bleeding_views.py": (frozenset({"BLEED"}), "the bleeding page names its form code"),
-    "visits/dose_views.py": (
+    "visits/vitals/views.py": (frozenset({"VS"}), "the vital-signs page names its own form code"),
+    "visits/bleeding/views.py": (frozenset({"BLEED"}), "the bleeding page names its form code"),
+    "visits/dosing/views.py": (
         frozenset({"EC", "WEIGHT"}),
         "the dosing page names its form code and links to the weight form",
     ),
-    "visits/medication_views.py": (frozenset({"CM"}), "the medication page names its form"),
-    "visits/labs_views.py": (frozenset({"AE"}), "the lab page links to the AE form"),
+    "visits/medications/views.py": (frozenset({"CM"}), "the medication page names its form"),
+    "visits/labs/views.py": (frozenset({"AE"}), "the lab page links to the AE form"),
 }
 
 
@@ -117,9 +117,9 @@ def test_the_guard_catches_a_service_that_spells_a_code() -> None:
     """The guard is not vacuous: PLAT in a service, a visit code in a view, are caught."""
     values = protocol_values()
     source = 'LIMIT = 14\nTEST = "PLAT"\n\ndef f(v):\n    return v.code == "D8"\n'
-    assert offences("visits/labs.py", source, values) == [
-        "visits/labs.py:2: 'PLAT' (lab test code)",
-        "visits/labs.py:5: 'D8' (visit code)",
+    assert offences("visits/labs/service.py", source, values) == [
+        "visits/labs/service.py:2: 'PLAT' (lab test code)",
+        "visits/labs/service.py:5: 'D8' (visit code)",
     ]
     assert offences("visits/summary.py", 'X = "PLAT"\n', values) == [
         "visits/summary.py:1: 'PLAT' (lab test code)"

@@ -8,36 +8,22 @@ from typing import Any
 
 from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import TextAreaField
-from wtforms.validators import InputRequired, Length
 
 from studyapp.crf.forms import choices, completing
 from studyapp.db import site_today
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.labels import label
-from studyapp.visits import crf
-from studyapp.visits import medications as service
-from studyapp.visits.forms import MedicationForm
+from studyapp.visits import context
+from studyapp.visits.medications import service
+from studyapp.visits.medications.forms import MedicationForm, RemoveMedicationForm
 from studyapp.visits.models import CONCOMITANT, ROUTES, Medication
 from studyapp.visits.pages import SUBJECT, VISIT, bp, next_url, num
 from studyapp.web import submissions
 from studyapp.web.form_page import submit
-from studyapp.web.forms import VersionedForm
 
 MEDICATION = SUBJECT + "/medications/<int(max=2147483647):med_id>"
-
-
-class RemoveMedicationForm(VersionedForm):
-    reason = TextAreaField(
-        _l("Reason for removal"),
-        validators=[
-            InputRequired(message=_l("Give a reason for removing this medication.")),
-            Length(max=500),
-        ],
-    )
 
 
 def _medication_form(obj: Any = None, *, formdata: bool = True) -> MedicationForm:
@@ -85,7 +71,7 @@ def _after_add(subject_id: int, visitnum: str, forms: tuple[str, ...]) -> str:
 @bp.route(VISIT + "/medications", methods=["GET", "POST"], endpoint="medications")
 @login_required
 def medications_page(subject_id: int, visitnum: str) -> Any:
-    ctx = crf.load(current_user, subject_id, visitnum)
+    ctx = context.load(current_user, subject_id, visitnum)
     if request.method == "POST":
         require(current_user, Action.ENTER_DATA)
     form = _medication_form()

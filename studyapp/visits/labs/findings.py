@@ -23,7 +23,7 @@ from studyapp.formatting import plain_number
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.models import Subject
 from studyapp.visits import summary
-from studyapp.visits.lab_readings import Reading, unit_text
+from studyapp.visits.labs.readings import Reading, unit_text
 from studyapp.visits.models import LabPanel, LabResult, Visit
 
 

@@ -3,7 +3,7 @@
 The given dose is compared with the planned one (``dose_plan``; a deviation beyond the
 protocol's tolerance needs a reason); infusion times, rate changes (up to ``RATE_STEP_ROWS``),
 interruptions and premedications are checked against the protocol's infusion and premedication
-rules (DOMAIN.md section 3). ``check`` runs every check; ``dose_save`` stores the dose.
+rules (DOMAIN.md section 3). ``check`` runs every check; ``dosing.service`` stores the dose.
 """
 
 from __future__ import annotations

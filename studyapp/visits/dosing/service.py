@@ -23,9 +23,9 @@ from studyapp.crf.save import FormWrite, Submission, save_record
 from studyapp.crf.status import status_for
 from studyapp.extensions import db
 from studyapp.subjects import runin
-from studyapp.visits import crf
+from studyapp.visits import context
 from studyapp.visits.dose_plan import DoseSetting, PlannedDose, for_visit, setting
-from studyapp.visits.dosing import (
+from studyapp.visits.dosing.checks import (
     DOSE_UNIT,
     RATE_UNIT,
     VOLUME_UNIT,
@@ -68,7 +68,7 @@ def save(
     Conflict (nothing saved) when the run-in gate forbids a new dose; ValidationFailed or
     NeedsConfirmation from the edit checks; StaleVersion for an older version.
     """
-    ctx = crf.open_for_entry(actor, subject_id, visitnum, visit_date)
+    ctx = context.open_for_entry(actor, subject_id, visitnum, visit_date)
     dose = setting(ctx, part, entry.split if part == 1 else None)
     record = for_visit(ctx.visit, part)
     two = for_visit(ctx.visit, 2) if part == 1 else None
@@ -81,7 +81,7 @@ def save(
     write = FormWrite(
         load=lambda: record,
         check=checks_of,
-        create=lambda: crf.new_record(
+        create=lambda: context.new_record(
             DoseAdministration, ctx, dose_number=dose.dose_number, part=part
         ),
         apply=lambda target, _found: _write(ctx, target, entry, dose, reason),
@@ -91,7 +91,7 @@ def save(
 
 
 def _write(
-    ctx: crf.VisitContext,
+    ctx: context.VisitContext,
     record: DoseAdministration,
     entry: DoseEntry,
     dose: DoseSetting,
@@ -175,12 +175,12 @@ def _apply_steps(
     return changed
 
 
-def _apply_split(ctx: crf.VisitContext, dose: DoseSetting, reason: str | None) -> None:
+def _apply_split(ctx: context.VisitContext, dose: DoseSetting, reason: str | None) -> None:
     """Create (or restore) the part 2 row of a split first dose, or remove it."""
     two = for_visit(ctx.visit, 2, deleted=True)
     if dose.split and (two is None or two.deleted_at is not None):
         if two is None:
-            two = crf.new_record(DoseAdministration, ctx, dose_number=dose.dose_number, part=2)
+            two = context.new_record(DoseAdministration, ctx, dose_number=dose.dose_number, part=2)
         two.deleted_at, two.delete_reason = None, None
         _apply_plan(two, dose.plan)
         two.status = status_for(False)

@@ -26,9 +26,9 @@ from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.guards import get_subject
 from studyapp.subjects.models import Subject
-from studyapp.visits import crf
-from studyapp.visits.calendar import require_enrolled
+from studyapp.visits import context
 from studyapp.visits.models import CONCOMITANT, RESCUE, ROUTES, Medication, Visit
+from studyapp.visits.schedule.service import require_enrolled
 
 CATEGORIES = (CONCOMITANT, RESCUE)
 #: Free-text fields, checked for direct identifiers (PRV-02).
@@ -241,12 +241,12 @@ def add(
     confirmed: bool = False,
 ) -> Medication:
     """Record a medication at a visit (the visit is dated first if it has no date yet)."""
-    ctx = crf.open_for_entry(actor, subject_id, visitnum, visit_date)
+    ctx = context.open_for_entry(actor, subject_id, visitnum, visit_date)
     entry = _clean(entry)
     write: FormWrite[Medication] = FormWrite(
         load=lambda: None,
         check=lambda checks: _check(entry, require_enrolled(ctx.subject), checks),
-        create=lambda: crf.new_record(Medication, ctx),
+        create=lambda: context.new_record(Medication, ctx),
         apply=lambda record, _found: _apply(record, entry),
     )
     return save_record(actor, write, Submission(completing=completing, confirmed=confirmed))

@@ -16,7 +16,7 @@ from studyapp.crf.checks import EditChecks
 from studyapp.crf.save import FormWrite, Submission, save_record
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
-from studyapp.visits import crf
+from studyapp.visits import context
 from studyapp.visits.models import Visit, VitalSigns
 
 #: Form field -> protocol vital sign code (limits, unit and decimals come from the protocol).
@@ -83,9 +83,9 @@ def latest_height(subject_id: int, exclude_visit: int | None = None) -> Decimal 
     return db.session.scalars(query).first()
 
 
-def _check(entry: VitalsEntry, ctx: crf.VisitContext, checks: EditChecks) -> None:
+def _check(entry: VitalsEntry, ctx: context.VisitContext, checks: EditChecks) -> None:
     protocol = get_protocol()
-    crf.date_checks(checks, "vs_date", entry.vs_date, ctx, _("Measurement date"))
+    context.date_checks(checks, "vs_date", entry.vs_date, ctx, _("Measurement date"))
     wanted = needed(ctx.row.forms)
     for field, code in MEASURES.items():
         value = entry.values.get(field)
@@ -111,17 +111,17 @@ def save(
     confirmed: bool = False,
 ) -> VitalSigns:
     """Save the visit's vital signs; BMI is computed from the weight and the latest height."""
-    ctx = crf.open_for_entry(actor, subject_id, visitnum, visit_date)
+    ctx = context.open_for_entry(actor, subject_id, visitnum, visit_date)
     write = FormWrite(
         load=lambda: for_visit(ctx.visit),
         check=lambda checks: _check(entry, ctx, checks),
-        create=lambda: crf.new_record(VitalSigns, ctx),
+        create=lambda: context.new_record(VitalSigns, ctx),
         apply=lambda record, _found: _apply(record, entry, ctx),
     )
     return save_record(actor, write, Submission(version, reason, completing, confirmed))
 
 
-def _apply(record: VitalSigns, entry: VitalsEntry, ctx: crf.VisitContext) -> None:
+def _apply(record: VitalSigns, entry: VitalsEntry, ctx: context.VisitContext) -> None:
     protocol = get_protocol()
     earlier_height = latest_height(ctx.subject.id, exclude_visit=ctx.visit.id)
     record.vs_date, record.vs_time = entry.vs_date, entry.vs_time

@@ -4,11 +4,11 @@ One ``LabPanel`` per visit and form (CBC, CHEM, IG) holds the sample date and th
 ``LabResult`` per test keeps the value and unit as entered (LBORRES/LBORRESU) and the value
 converted to the SI unit (LBSTRESN/LBSTRESU), the normal range in force for the subject's sex on
 the sample date (LBSTNRLO/HI), the flag (LBNRIND) and the CTCAE v5.0 grade (LBTOXGR), as read by
-``lab_readings``; a blank value means the test was not done.
+``labs.readings``; a blank value means the test was not done.
 
-This module holds the form's pages, its save and the live preview of a value as it is typed. A
-grade at or above ``safety.ae_task_min_grade`` asks the investigator to record an adverse event
-or say why it is not one (``lab_findings``).
+This module holds the form's save and the live preview of a value as it is typed (the pages
+are ``labs.views``). A grade at or above ``safety.ae_task_min_grade`` asks the investigator to
+record an adverse event or say why it is not one (``labs.findings``).
 """
 
 from __future__ import annotations
@@ -29,10 +29,9 @@ from studyapp.errors import NotFound, ValidationFailed
 from studyapp.extensions import db
 from studyapp.formatting import plain_number
 from studyapp.protocol.model import LabTestDef
-from studyapp.visits import crf
-from studyapp.visits.calendar import CalendarRow
-from studyapp.visits.lab_findings import ae_prompts, finding_of
-from studyapp.visits.lab_readings import (
+from studyapp.visits import context
+from studyapp.visits.labs.findings import ae_prompts, finding_of
+from studyapp.visits.labs.readings import (
     Reading,
     check_value,
     interpret,
@@ -41,6 +40,7 @@ from studyapp.visits.lab_readings import (
     value_field,
 )
 from studyapp.visits.models import LabPanel, LabResult, Visit
+from studyapp.visits.schedule.service import CalendarRow
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class Preview:
 class LabPage:
     """A lab form of a visit: its tests, the saved panel and results by test code."""
 
-    ctx: crf.VisitContext
+    ctx: context.VisitContext
     form: str
     tests: tuple[LabTestDef, ...]
     panel: LabPanel | None
@@ -107,7 +107,7 @@ def results_of(panel: LabPanel | None) -> dict[str, LabResult]:
 def page(actor: User, subject_id: int, visitnum: str, form: str) -> LabPage:
     """A lab form of a visit for reading (the visit must list the form)."""
     tests = tests_for(form)
-    ctx = crf.load(actor, subject_id, visitnum)
+    ctx = context.load(actor, subject_id, visitnum)
     _require_form(ctx.row, form)
     panel = panel_for(ctx.visit, form)
     return LabPage(ctx, form, tests, panel, results_of(panel))
@@ -131,7 +131,7 @@ def _stale_values(lab: LabPage) -> dict[str, str | None]:
 
 
 def _check(lab: LabPage, entry: LabEntry, checks: EditChecks) -> dict[str, Decimal | None]:
-    crf.date_checks(checks, "lb_date", entry.lb_date, lab.ctx, _("Sample date"))
+    context.date_checks(checks, "lb_date", entry.lb_date, lab.ctx, _("Sample date"))
     si_values = {
         t.testcd: check_value(checks, t, *entry.values.get(t.testcd, (None, None)))
         for t in lab.tests
@@ -161,14 +161,14 @@ def save(
     results change, the panel is touched so that its version moves (optimistic lock).
     """
     tests = tests_for(form)
-    ctx = crf.open_for_entry(actor, subject_id, visitnum, visit_date)
+    ctx = context.open_for_entry(actor, subject_id, visitnum, visit_date)
     _require_form(ctx.row, form)
     panel = panel_for(ctx.visit, form)
     lab = LabPage(ctx, form, tests, panel, results_of(panel))
     write = FormWrite(
         load=lambda: lab.panel,
         check=lambda checks: _check(lab, entry, checks),
-        create=lambda: crf.new_record(LabPanel, ctx, form=form),
+        create=lambda: context.new_record(LabPanel, ctx, form=form),
         apply=lambda record, si_values: _write(lab, record, entry, si_values),
         stale_values=lambda _record: _stale_values(lab),
     )

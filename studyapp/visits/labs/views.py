@@ -2,54 +2,26 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from flask import flash, jsonify, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import StringField, TimeField
-from wtforms.validators import InputRequired, Length, Optional
 
 from studyapp.crf import registry
-from studyapp.crf.forms import DATE_HINT, CrfForm, choices
 from studyapp.db import site_today
 from studyapp.errors import DomainError, ValidationFailed
 from studyapp.formatting import plain_number
 from studyapp.permissions import Action, require
 from studyapp.subjects.labels import label
-from studyapp.visits import lab_findings, lab_readings, labs
-from studyapp.visits.forms import TIME_HINT, decimal
+from studyapp.visits.labs import findings as lab_findings
+from studyapp.visits.labs import readings as lab_readings
+from studyapp.visits.labs import service as labs
+from studyapp.visits.labs.forms import PreviewQuery, lab_form
 from studyapp.visits.pages import VISIT, bp, next_url, render_crf, save_options
-from studyapp.web.fields import SelectField
 from studyapp.web.form_page import submit
-from studyapp.web.forms import IsoDateField
 
 LAB_PAGE = VISIT + "/labs/<any(CBC,CHEM,IG):form>"
-
-
-@functools.cache
-def lab_form(form: str) -> type[CrfForm]:
-    """The form class of a lab form: sample date/time, then a value and a unit per test.
-
-    Units are not validated by WTForms: the service refuses a unit the protocol does not
-    accept (a tampered select) with a message next to the field, as it does for the API.
-    """
-    fields: dict[str, Any] = {
-        "lb_date": IsoDateField(_l("Sample date"), validators=[Optional()], description=DATE_HINT),
-        "lb_time": TimeField(_l("Sample time"), validators=[Optional()], description=TIME_HINT),
-    }
-    for test in lab_readings.tests_for(form):
-        fields[lab_readings.value_field(test.testcd)] = decimal(test.name)
-        fields[lab_readings.unit_field(test.testcd)] = SelectField(
-            _l("Unit of %(test)s", test=test.name),
-            choices=choices([(unit, unit) for unit in lab_readings.unit_choices(test)]),
-            default=test.si_unit,
-            validate_choice=False,
-        )
-    return type(f"LabForm{form}", (CrfForm,), fields)
 
 
 def _fill(form: Any, lab: labs.LabPage) -> None:
@@ -161,18 +133,6 @@ def labs_page(subject_id: int, visitnum: str, form: str) -> Any:
             "visits.labs_preview", subject_id=subject_id, visitnum=visitnum, form=form
         ),
     )
-
-
-class PreviewQuery(FlaskForm):
-    """The query of the live preview: one value as typed (same parsing as the form)."""
-
-    class Meta:
-        csrf = False
-
-    testcd = StringField(validators=[InputRequired(_l("Give the test.")), Length(max=8)])
-    value = decimal(_l("Value"))
-    unit = StringField(validators=[Optional(), Length(max=12)])
-    on = IsoDateField(validators=[Optional()])
 
 
 @bp.route(LAB_PAGE + "/preview", endpoint="labs_preview")

@@ -21,8 +21,8 @@ from studyapp.permissions import Action, require
 from studyapp.subjects.guards import get_subject, invalid
 from studyapp.subjects.models import Subject
 from studyapp.versioning import check_version as check_version  # safety/sae.py reads it here
-from studyapp.visits import calendar
 from studyapp.visits.models import Visit
+from studyapp.visits.schedule import service as schedule
 
 T = TypeVar("T")
 
@@ -30,7 +30,7 @@ T = TypeVar("T")
 @dataclass
 class VisitContext:
     subject: Subject
-    row: calendar.CalendarRow
+    row: schedule.CalendarRow
     visit: Visit
 
 
@@ -38,8 +38,8 @@ def load(actor: User, subject_id: int, visitnum: str) -> VisitContext:
     """The subject and calendar line of a visit form (read access)."""
     require(actor, Action.VIEW_STUDY_DATA)
     subject = get_subject(actor, subject_id)
-    calendar.require_enrolled(subject)
-    row = calendar.find_row(subject, visitnum, site_today())
+    schedule.require_enrolled(subject)
+    row = schedule.find_row(subject, visitnum, site_today())
     return (
         VisitContext(subject, row, row.visit)
         if row.visit
@@ -55,17 +55,17 @@ def open_for_entry(
     """The visit a form saves into; an undated visit takes *visit_date* (required then)."""
     require(actor, Action.ENTER_DATA)
     subject = get_subject(actor, subject_id)
-    calendar.require_enrolled(subject)
-    row = calendar.find_row(subject, visitnum, site_today())
+    schedule.require_enrolled(subject)
+    row = schedule.find_row(subject, visitnum, site_today())
     if row.visit is not None and row.visit.not_done:
         raise Conflict(_("This visit was declared not done; undo that first."))
-    visit = calendar.ensure_visit(subject, row)
+    visit = schedule.ensure_visit(subject, row)
     if visit.visit_date is None:
         if visit_date is None and row.day is not None and row.day < 1:
             visit_date = subject.screening_date
         if visit_date is None:
             raise invalid("visit_date", _("Give the visit date first."))
-        calendar.check_visit_date(subject, visit_date)
+        schedule.check_visit_date(subject, visit_date)
         visit.visit_date = visit_date
     return VisitContext(subject, row, visit)
 

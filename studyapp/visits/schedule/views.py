@@ -1,8 +1,4 @@
-"""Visit pages: the subject's casebook, a visit and its forms, the schedule, the tracker.
-
-The form pages (labs, bleeding, dosing, medications) join the same blueprint from their
-own modules.
-"""
+"""Visit pages: the subject's casebook, a visit and its forms, the schedule, the tracker."""
 
 from __future__ import annotations
 
@@ -16,23 +12,14 @@ from studyapp.crf import registry
 from studyapp.db import site_today
 from studyapp.permissions import Action, require
 from studyapp.subjects.pages import load_subject
-from studyapp.visits import (  # noqa: F401 - their routes join the blueprint
-    bleeding_views,
-    calendar,
-    crf,
-    dose_views,
-    forms,
-    labs_views,
-    medication_views,
-    summary,
-    vitals,
-)
+from studyapp.visits import context, summary
 from studyapp.visits.models import Visit
-from studyapp.visits.pages import SUBJECT, VISIT, bp, next_url, render_crf, save_options
+from studyapp.visits.pages import SUBJECT, VISIT, bp
+from studyapp.visits.schedule import forms
+from studyapp.visits.schedule import service as schedule
+from studyapp.visits.schedule import tracker as tracker_board
 from studyapp.web import submissions
 from studyapp.web.form_page import submit
-
-__all__ = ["bp"]
 
 
 @bp.route(SUBJECT + "/visits")
@@ -43,12 +30,12 @@ def overview(subject_id: int) -> Any:
     today = site_today()
     if subject.day1_date is None:
         return redirect(url_for("subjects.detail", subject_id=subject.id))
-    rows = calendar.calendar(subject, today)
+    rows = schedule.calendar(subject, today)
     return render_template(
         "visits/overview.html",
         subject=subject,
         rows=rows,
-        current=calendar.current_row(rows),
+        current=schedule.current_row(rows),
         info=summary.summary(subject, today),
         unscheduled=forms.UnscheduledForm(),
         today=today,
@@ -62,7 +49,7 @@ def due(subject_id: int) -> Any:
     subject = load_subject(subject_id)
     if subject.day1_date is None:
         return redirect(url_for("subjects.detail", subject_id=subject.id))
-    row = calendar.current_row(calendar.calendar(subject, site_today()))
+    row = schedule.current_row(schedule.calendar(subject, site_today()))
     if row is None:
         return redirect(url_for("visits.overview", subject_id=subject.id))
     return redirect(url_for("visits.visit", subject_id=subject.id, visitnum=row.visitnum))
@@ -71,14 +58,14 @@ def due(subject_id: int) -> Any:
 @bp.route(VISIT, methods=["GET", "POST"])
 @login_required
 def visit(subject_id: int, visitnum: str) -> Any:
-    ctx = crf.load(current_user, subject_id, visitnum)
+    ctx = context.load(current_user, subject_id, visitnum)
     form = forms.VisitDateForm()
     if request.method == "GET":
         form.visit_date.data = ctx.visit.visit_date or site_today()
         form.version.data = ctx.visit.version
     outcome = submit(
         form,
-        lambda: calendar.record_visit_date(
+        lambda: schedule.record_visit_date(
             current_user,
             subject_id,
             visitnum,
@@ -93,7 +80,7 @@ def visit(subject_id: int, visitnum: str) -> Any:
     return _visit_page(ctx, form, forms.NotDoneForm(), outcome.stale), outcome.status
 
 
-def _visit_page(ctx: crf.VisitContext, form: Any, not_done: Any, stale: Any = None) -> str:
+def _visit_page(ctx: context.VisitContext, form: Any, not_done: Any, stale: Any = None) -> str:
     return render_template(
         "visits/visit.html",
         subject=ctx.subject,
@@ -105,20 +92,20 @@ def _visit_page(ctx: crf.VisitContext, form: Any, not_done: Any, stale: Any = No
         statuses=summary.form_statuses(ctx.visit),
         late=summary.late_entries(ctx.visit),
         not_done=not_done,
-        day=calendar.day_of(ctx.subject, ctx.visit.visit_date),
+        day=schedule.day_of(ctx.subject, ctx.visit.visit_date),
     )
 
 
 @bp.route(VISIT + "/not-done", methods=["POST"])
 @login_required
 def not_done(subject_id: int, visitnum: str) -> Any:
-    return _declare(subject_id, visitnum, calendar.mark_not_done)
+    return _declare(subject_id, visitnum, schedule.mark_not_done)
 
 
 @bp.route(VISIT + "/undo-not-done", methods=["POST"])
 @login_required
 def undo_not_done(subject_id: int, visitnum: str) -> Any:
-    return _declare(subject_id, visitnum, calendar.undo_not_done)
+    return _declare(subject_id, visitnum, schedule.undo_not_done)
 
 
 def _declare(subject_id: int, visitnum: str, service: Callable[..., Any]) -> Any:
@@ -132,7 +119,7 @@ def _declare(subject_id: int, visitnum: str, service: Callable[..., Any]) -> Any
     )
     if outcome.redirect:
         return outcome.redirect
-    ctx = crf.load(current_user, subject_id, visitnum)
+    ctx = context.load(current_user, subject_id, visitnum)
     date_form = forms.VisitDateForm(formdata=None)
     date_form.visit_date.data = ctx.visit.visit_date or site_today()
     date_form.version.data = ctx.visit.version
@@ -151,7 +138,7 @@ def unscheduled(subject_id: int) -> Any:
         Visit,
         lambda made: url_for("visits.visit", subject_id=subject.id, visitnum=made.visitnum),
         lambda: created.append(
-            calendar.add_unscheduled(current_user, subject.id, form.on.data, form.reason.data or "")
+            schedule.add_unscheduled(current_user, subject.id, form.on.data, form.reason.data or "")
         ),
     )
     outcome = submit(
@@ -164,56 +151,18 @@ def unscheduled(subject_id: int) -> Any:
     return render_template("visits/unscheduled.html", subject=subject, form=form), outcome.status
 
 
-@bp.route(VISIT + "/vitals", methods=["GET", "POST"], endpoint="vitals")
-@login_required
-def vitals_form(subject_id: int, visitnum: str) -> Any:
-    ctx = crf.load(current_user, subject_id, visitnum)
-    record = vitals.for_visit(ctx.visit)
-    form = forms.VitalsForm(obj=record if request.method == "GET" else None)
-    if request.method == "GET":
-        if record is None:
-            form.vs_date.data = ctx.visit.visit_date or site_today()
-        form.visit_date.data = ctx.visit.visit_date or site_today()
-    outcome = submit(
-        form,
-        lambda: vitals.save(
-            current_user,
-            subject_id,
-            visitnum,
-            vitals.VitalsEntry(
-                form.vs_date.data,
-                form.vs_time.data,
-                {name: form[name].data for name in vitals.MEASURES},
-            ),
-            **save_options(form),
-        ),
-        lambda _saved: next_url(subject_id, visitnum, ctx.row.forms, "VS"),
-    )
-    if outcome.redirect:
-        return outcome.redirect
-    return render_crf(
-        "visits/vitals.html",
-        ctx,
-        record,
-        form,
-        outcome,
-        needed=vitals.needed(ctx.row.forms),
-        height=vitals.latest_height(ctx.subject.id),
-    )
-
-
 @bp.route("/visits/tracker")
 @login_required
 def tracker() -> Any:
     """All enrolled subjects by visit: due, overdue, missed, done, out of window."""
     wanted = request.args.get("show", "all")
-    if wanted not in calendar.TRACKER_FILTERS:
+    if wanted not in tracker_board.TRACKER_FILTERS:
         abort(400)
     today = site_today()
     return render_template(
         "visits/tracker.html",
-        board=calendar.tracker(current_user, today, wanted),
+        board=tracker_board.tracker(current_user, today, wanted),
         wanted=wanted,
-        filters=calendar.TRACKER_FILTERS,
+        filters=tracker_board.TRACKER_FILTERS,
         today=today,
     )

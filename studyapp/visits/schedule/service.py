@@ -1,4 +1,7 @@
-"""The visit calendar of a subject and the study-wide visit tracker.
+"""The visit calendar of a subject: its planned and recorded visits, their dates and statuses.
+
+Also the visit date, a visit declared not done and an unscheduled visit; the study-wide
+tracker built on these calendars is ``schedule.tracker``.
 
 Target dates, windows and statuses come from ``clinical.schedule`` and the protocol file;
 this module only joins them with the visits recorded in the database.
@@ -7,7 +10,7 @@ this module only joins them with the visits recorded in the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -16,7 +19,6 @@ from sqlalchemy import select
 from studyapp.audit import set_reason
 from studyapp.auth.models import User
 from studyapp.clinical.schedule import (
-    STATUSES,
     PlannedVisit,
     study_day,
     visit_plan,
@@ -304,81 +306,3 @@ def day_of(subject: Subject, on: date | None) -> int | None:
     if subject.day1_date is None or on is None:
         return None
     return study_day(subject.day1_date, on)
-
-
-# -- the study-wide tracker -------------------------------------------------------------------
-
-TRACKER_FILTERS = ("all", "due", "overdue", "overdue_week", "out_of_window", "missed")
-
-
-@dataclass(frozen=True)
-class TrackerLine:
-    subject: Subject
-    cells: dict[str, CalendarRow]
-
-
-@dataclass(frozen=True)
-class Tracker:
-    codes: list[tuple[str, str]]  # (code, name) of the planned visits, in order
-    lines: list[TrackerLine]
-    counts: dict[str, int]
-
-
-def _matches(row: CalendarRow, wanted: str, today: date) -> bool:
-    if wanted == "overdue_week":
-        return (
-            row.status == "overdue"
-            and row.latest is not None
-            and (row.latest >= today - timedelta(days=7))
-        )
-    if wanted == "out_of_window":
-        return row.status == "done_out_of_window"
-    return row.status == wanted
-
-
-def tracker(actor: User, today: date, wanted: str = "all") -> Tracker:
-    """All enrolled subjects by planned visit, with counts of each status across the study.
-
-    ``overdue_week`` keeps the visits whose window closed in the last 7 days and have no data.
-    """
-    require(actor, Action.VIEW_STUDY_DATA)
-    subjects = list(
-        db.session.scalars(
-            select(Subject)
-            .where(Subject.status == ENROLLED, Subject.deleted_at.is_(None))
-            .order_by(Subject.subject_number)
-        )
-    )
-    recorded: dict[int, list[Visit]] = {s.id: [] for s in subjects}
-    for visit in db.session.scalars(  # one query for the whole study, not one per subject
-        select(Visit).where(Visit.subject_id.in_(recorded), Visit.deleted_at.is_(None))
-    ):
-        recorded[visit.subject_id].append(visit)
-    codes = [(v.code, v.name) for v in get_protocol().visits if v.day is not None]
-    counts = dict.fromkeys((*STATUSES, NOT_EXPECTED, "overdue_week"), 0)
-    lines = []
-    for subject in subjects:
-        if subject.day1_date is None:
-            continue
-        rows = [r for r in calendar(subject, today, recorded[subject.id]) if r.planned]
-        for row in rows:
-            counts[row.status] += 1
-            counts["overdue_week"] += _matches(row, "overdue_week", today)
-        if wanted != "all" and not any(_matches(r, wanted, today) for r in rows):
-            continue
-        cells = {r.code: r for r in rows if wanted == "all" or _matches(r, wanted, today)}
-        lines.append(TrackerLine(subject, cells))
-    return Tracker(codes, lines, counts)
-
-
-def work_list(actor: User, today: date) -> list[tuple[Subject, CalendarRow]]:
-    """Every planned visit due or overdue today, oldest window first (the home page list)."""
-    board = tracker(actor, today)
-    rows = [
-        (line.subject, row)
-        for line in board.lines
-        for row in line.cells.values()
-        if row.status in ("due", "overdue")
-    ]
-    rows.sort(key=lambda pair: (pair[1].latest or today, pair[0].subject_number or ""))
-    return rows

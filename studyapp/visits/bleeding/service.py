@@ -22,7 +22,7 @@ from studyapp.crf.save import FormWrite, Submission, save_record
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.protocol.model import BLEEDING_DOMAINS, WHO_MAX_GRADE, BleedingItemDef
-from studyapp.visits import crf
+from studyapp.visits import context
 from studyapp.visits.models import BleedingAssessment, BleedingItem, Visit
 
 #: WHO grade from which bleeding is "clinically significant": no longer a petechial finding.
@@ -81,9 +81,9 @@ def _valid_grade(value: int | None, top: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= top
 
 
-def _check(entry: BleedingEntry, ctx: crf.VisitContext, checks: EditChecks) -> dict[str, int]:
+def _check(entry: BleedingEntry, ctx: context.VisitContext, checks: EditChecks) -> dict[str, int]:
     """Findings of the form; the item grades to store (valid ones, missing items as 0)."""
-    crf.date_checks(checks, "assessed_date", entry.assessed_date, ctx, _("Assessment date"))
+    context.date_checks(checks, "assessed_date", entry.assessed_date, ctx, _("Assessment date"))
     checks.required("who_grade", entry.who_grade)
     if entry.who_grade is not None and not _valid_grade(entry.who_grade, WHO_MAX_GRADE):
         checks.error("who_grade", _("Choose a WHO grade from 0 to %(n)d.", n=WHO_MAX_GRADE))
@@ -143,11 +143,11 @@ def save(
 
     The assessment's version guards the items too; the 409 page shows the stored grades.
     """
-    ctx = crf.open_for_entry(actor, subject_id, visitnum, visit_date)
+    ctx = context.open_for_entry(actor, subject_id, visitnum, visit_date)
     write = FormWrite(
         load=lambda: for_visit(ctx.visit),
         check=lambda checks: _check(entry, ctx, checks),
-        create=lambda: crf.new_record(BleedingAssessment, ctx),
+        create=lambda: context.new_record(BleedingAssessment, ctx),
         apply=lambda record, grades: _apply(record, entry, grades),
         stale_values=lambda record: {item_field(c): g for c, g in grades_of(record).items()},
     )

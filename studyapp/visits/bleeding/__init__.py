@@ -1,0 +1,1 @@
+"""Bleeding assessment (XB): the service, the form and the page."""

@@ -1,0 +1,93 @@
+"""The study-wide visit tracker: every enrolled subject's calendar side by side, and the
+home page's list of visits due or overdue today."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from studyapp.auth.models import User
+from studyapp.clinical.schedule import STATUSES
+from studyapp.extensions import db
+from studyapp.permissions import Action, require
+from studyapp.protocol.loader import get_protocol
+from studyapp.subjects.models import ENROLLED, Subject
+from studyapp.visits.models import Visit
+from studyapp.visits.schedule.service import NOT_EXPECTED, CalendarRow, calendar
+
+TRACKER_FILTERS = ("all", "due", "overdue", "overdue_week", "out_of_window", "missed")
+
+
+@dataclass(frozen=True)
+class TrackerLine:
+    subject: Subject
+    cells: dict[str, CalendarRow]
+
+
+@dataclass(frozen=True)
+class Tracker:
+    codes: list[tuple[str, str]]  # (code, name) of the planned visits, in order
+    lines: list[TrackerLine]
+    counts: dict[str, int]
+
+
+def _matches(row: CalendarRow, wanted: str, today: date) -> bool:
+    if wanted == "overdue_week":
+        return (
+            row.status == "overdue"
+            and row.latest is not None
+            and (row.latest >= today - timedelta(days=7))
+        )
+    if wanted == "out_of_window":
+        return row.status == "done_out_of_window"
+    return row.status == wanted
+
+
+def tracker(actor: User, today: date, wanted: str = "all") -> Tracker:
+    """All enrolled subjects by planned visit, with counts of each status across the study.
+
+    ``overdue_week`` keeps the visits whose window closed in the last 7 days and have no data.
+    """
+    require(actor, Action.VIEW_STUDY_DATA)
+    subjects = list(
+        db.session.scalars(
+            select(Subject)
+            .where(Subject.status == ENROLLED, Subject.deleted_at.is_(None))
+            .order_by(Subject.subject_number)
+        )
+    )
+    recorded: dict[int, list[Visit]] = {s.id: [] for s in subjects}
+    for visit in db.session.scalars(  # one query for the whole study, not one per subject
+        select(Visit).where(Visit.subject_id.in_(recorded), Visit.deleted_at.is_(None))
+    ):
+        recorded[visit.subject_id].append(visit)
+    codes = [(v.code, v.name) for v in get_protocol().visits if v.day is not None]
+    counts = dict.fromkeys((*STATUSES, NOT_EXPECTED, "overdue_week"), 0)
+    lines = []
+    for subject in subjects:
+        if subject.day1_date is None:
+            continue
+        rows = [r for r in calendar(subject, today, recorded[subject.id]) if r.planned]
+        for row in rows:
+            counts[row.status] += 1
+            counts["overdue_week"] += _matches(row, "overdue_week", today)
+        if wanted != "all" and not any(_matches(r, wanted, today) for r in rows):
+            continue
+        cells = {r.code: r for r in rows if wanted == "all" or _matches(r, wanted, today)}
+        lines.append(TrackerLine(subject, cells))
+    return Tracker(codes, lines, counts)
+
+
+def work_list(actor: User, today: date) -> list[tuple[Subject, CalendarRow]]:
+    """Every planned visit due or overdue today, oldest window first (the home page list)."""
+    board = tracker(actor, today)
+    rows = [
+        (line.subject, row)
+        for line in board.lines
+        for row in line.cells.values()
+        if row.status in ("due", "overdue")
+    ]
+    rows.sort(key=lambda pair: (pair[1].latest or today, pair[0].subject_number or ""))
+    return rows

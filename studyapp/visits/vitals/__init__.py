@@ -1,0 +1,1 @@
+"""Vital signs (VS): the service, the form and the page."""
