@@ -304,15 +304,14 @@ def _check_new_grade(record: AdverseEvent, grade: int | None) -> int:
 def _entry_from(record: AdverseEvent, grade: int, on: date, expected: bool | None) -> AeEntry:
     """The new record's entry: the old one's, starting *on* with *grade*; grade 5 is death."""
     fatal = grade == 5
-    old = entry_of(record)
     return dataclasses.replace(
-        old,
+        entry_of(record),
         start_date=on.isoformat(),
         grade=grade,
         aeout=codelists.FATAL if fatal else codelists.NOT_RECOVERED,
         ongoing=not fatal,
         end_date=on.isoformat() if fatal else None,
-        criteria=old.criteria | ({codelists.DEATH_CRITERION} if fatal else set()),
+        criteria=entry_of(record).criteria | ({codelists.DEATH_CRITERION} if fatal else set()),
         serious=True if fatal else record.aeser,
         aware_at=(record.aware_at or utcnow()) if fatal else record.aware_at,
         expected=record.expected if expected is None else expected,

@@ -8,7 +8,12 @@ A view builds its form, calls ``submit`` with the service call, and either redir
 - NeedsConfirmation: 422, the warnings next to their fields and a "confirm" box;
 - StaleVersion: 409, ``outcome.stale`` holds the other user's values for the page;
 - Conflict: 409, its message above the form;
+- a *kept* refusal (a failed signature or code counted toward the lockout, an undelivered
+  code e-mail): committed first (``keep_refusal``), then told with its own status;
 - PermissionDenied and NotFound are not caught: the error handlers answer 403 and 404.
+
+A button that answers with a redirect either way (saved or refused, flashed) calls
+``attempt``: the service's result, or its refusal with nothing of it kept.
 
 Every refusal rolls the session back before the page is rendered, so the page never shows
 unsaved values of the records it reads as if they were saved. The request edge commits a
