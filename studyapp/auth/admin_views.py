@@ -10,11 +10,9 @@ from flask_login import current_user, login_required
 
 from studyapp.auth import admin, forms, mail
 from studyapp.auth.models import User
-from studyapp.errors import StaleVersion, ValidationFailed
 from studyapp.permissions import Action, require
-from studyapp.transaction import discard, keep_refusal
 from studyapp.web import submissions
-from studyapp.web.form_page import attach_errors
+from studyapp.web.form_page import submit
 from studyapp.web.forms import ReasonForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/users")
@@ -32,7 +30,8 @@ def users() -> Any:
 def new_user() -> Any:
     require(current_user, Action.MANAGE_USERS)
     form = forms.NewUserForm()
-    if form.validate_on_submit():
+
+    def create() -> Any:
         data = admin.NewUser(
             username=form.username.data or "",
             full_name=form.full_name.data or "",
@@ -40,23 +39,25 @@ def new_user() -> Any:
             role=form.role.data or "",
             identity_verification=form.identity_verification.data or "",
         )
-        try:
-            user, issued = submissions.once(
-                form,
-                User,
-                lambda made: url_for("admin.edit_user", user_id=made.id),
-                lambda: admin.create_user(current_user, data),
-            )()
-        except ValidationFailed as exc:
-            attach_errors(form, exc)
-        except mail.MailFailed as exc:
-            keep_refusal()  # the failed delivery stays in the trail; no account was made
-            form.form_errors.append(exc.message)
-            return render_template("admin/user_form.html", form=form, user=None), exc.status
-        else:
-            return _code_page(user, issued, new=True)
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/user_form.html", form=form, user=None), status
+        return submissions.once(
+            form,
+            User,
+            lambda made: url_for("admin.edit_user", user_id=made.id),
+            lambda: admin.create_user(current_user, data),
+        )()
+
+    # a failed delivery stays in the trail (kept); no account was made
+    outcome = submit(
+        form,
+        create,
+        lambda made: _code_page(*made, new=True),
+        saved_message=False,
+        kept=(mail.MailFailed,),
+    )
+    return outcome.redirect or (
+        render_template("admin/user_form.html", form=form, user=None),
+        outcome.status,
+    )
 
 
 def _code_page(user: Any, issued: admin.IssuedCode, new: bool) -> Any:
@@ -70,48 +71,49 @@ def _code_page(user: Any, issued: admin.IssuedCode, new: bool) -> Any:
 def edit_user(user_id: int) -> Any:
     user = admin.get_user(current_user, user_id)
     form = forms.EditUserForm(obj=user)
-    stale = None
-    if form.validate_on_submit():
-        edit = admin.UserEdit(form.full_name.data or "", form.email.data, form.role.data or "")
-        try:
-            admin.update_user(
-                current_user, user_id, form.version.data, edit, form.reason.data or ""
-            )
-        except StaleVersion as exc:
-            stale = exc
-        except ValidationFailed as exc:
-            attach_errors(form, exc)
-        else:
-            flash(_("Account %(name)s saved.", name=user.username), "success")
-            return redirect(url_for("admin.users"))
-    if stale is not None:
-        return render_template("admin/user_form.html", form=form, user=user, stale=stale), 409
-    status = 422 if form.is_submitted() else 200
+    outcome = submit(
+        form,
+        lambda: admin.update_user(
+            current_user,
+            user_id,
+            form.version.data,
+            admin.UserEdit(form.full_name.data or "", form.email.data, form.role.data or ""),
+            form.reason.data or "",
+        ),
+        lambda _saved: url_for("admin.users"),
+        saved_message=_("Account %(name)s saved.", name=user.username),
+    )
+    if outcome.redirect:
+        return outcome.redirect
+    if outcome.stale is not None:
+        page = render_template("admin/user_form.html", form=form, user=user, stale=outcome.stale)
+        return page, 409
     return render_template(
         "admin/user_form.html", form=form, user=user, reason_form=ReasonForm(formdata=None)
-    ), status
+    ), outcome.status
 
 
 def _reason_action(user_id: int, act: Any, done: str) -> Any:
+    """A button with a reason: answered with a redirect, saved or refused (flashed)."""
     user = admin.get_user(current_user, user_id)
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            result = act(form.reason.data or "")
-        except ValidationFailed as exc:
-            discard()  # refused: the redirect must not commit what the service began
-            flash(exc.message, "error")
-            return redirect(url_for("admin.edit_user", user_id=user_id))
-        except mail.MailFailed as exc:
-            keep_refusal()  # the failed delivery stays in the trail; no code exists
-            flash(exc.message, "error")
-            return redirect(url_for("admin.edit_user", user_id=user_id))
-        if isinstance(result, admin.IssuedCode):
-            return _code_page(user, result, new=False)
-        flash(done, "success")
-        return redirect(url_for("admin.users"))
-    flash(_("Give a reason."), "error")
-    return redirect(url_for("admin.edit_user", user_id=user_id))
+    back = url_for("admin.edit_user", user_id=user_id)
+    # a failed code e-mail stays in the trail (kept); no code exists
+    outcome = submit(
+        form,
+        lambda: act(form.reason.data or ""),
+        lambda result: (
+            _code_page(user, result, new=False)
+            if isinstance(result, admin.IssuedCode)
+            else url_for("admin.users")
+        ),
+        saved_message=done,
+        kept=(mail.MailFailed,),
+    )
+    if outcome.redirect:
+        return outcome.redirect
+    flash(outcome.refusal.message if outcome.refusal else _("Give a reason."), "error")
+    return redirect(back)
 
 
 @bp.route("/<int(max=2147483647):user_id>/deactivate", methods=["POST"])

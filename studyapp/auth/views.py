@@ -29,11 +29,10 @@ from markupsafe import Markup
 from studyapp.auth import forms, services
 from studyapp.auth.models import User
 from studyapp.db import utcnow
-from studyapp.errors import ValidationFailed
 from studyapp.extensions import db, limiter
 from studyapp.transaction import keep_refusal
 from studyapp.web.filters import localtime
-from studyapp.web.form_page import attach_errors
+from studyapp.web.form_page import submit
 from studyapp.web.hooks import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -133,45 +132,45 @@ def logout() -> Any:
 @login_required
 def change_password() -> Any:
     form = forms.ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(
-                current_user, form.current.data or "", form.new.data or "", form.confirm.data or ""
-            )
-        except ValidationFailed as exc:
-            attach_errors(form, exc)
-        else:
-            login_user(current_user._get_current_object())  # the epoch moved: new cookie
-            flash(_("Password changed. Other sessions of yours have ended."), "success")
-            return redirect(url_for("main.home"))
-    status = 422 if form.is_submitted() else 200
+
+    def changed(_result: None) -> str:
+        login_user(current_user._get_current_object())  # the epoch moved: new cookie
+        return url_for("main.home")
+
+    outcome = submit(
+        form,
+        lambda: services.change_password(
+            current_user, form.current.data or "", form.new.data or "", form.confirm.data or ""
+        ),
+        changed,
+        saved_message=_("Password changed. Other sessions of yours have ended."),
+    )
+    if outcome.redirect:
+        return outcome.redirect
     origin = services.code_origin(current_user)
     notice = _code_notice(*origin) if origin else None
-    return render_template("auth/change_password.html", form=form, code_notice=notice), status
+    page = render_template("auth/change_password.html", form=form, code_notice=notice)
+    return page, outcome.status
 
 
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def reset_with_code() -> Any:
     form = forms.ResetWithCodeForm()
-    if form.validate_on_submit():
-        try:
-            services.set_password_with_code(
-                form.username.data or "",
-                form.code.data or "",
-                form.new.data or "",
-                form.confirm.data or "",
-            )
-        except services.LoginFailed as exc:
-            keep_refusal()
-            return render_template("auth/reset.html", form=form, error=exc.message), 401
-        except ValidationFailed as exc:
-            attach_errors(form, exc)
-        else:
-            flash(_("Your password is set. Sign in with it."), "success")
-            return redirect(url_for("auth.login"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/reset.html", form=form), status
+    # a wrong code counts toward the lockout (kept) and answers 401 on the form
+    outcome = submit(
+        form,
+        lambda: services.set_password_with_code(
+            form.username.data or "",
+            form.code.data or "",
+            form.new.data or "",
+            form.confirm.data or "",
+        ),
+        lambda _user: url_for("auth.login"),
+        saved_message=_("Your password is set. Sign in with it."),
+        kept=(services.LoginFailed,),
+    )
+    return outcome.redirect or (render_template("auth/reset.html", form=form), outcome.status)
 
 
 @bp.route("/account/second-factor", methods=["GET", "POST"])
@@ -183,18 +182,17 @@ def totp_setup() -> Any:
         if not current_user.totp_enabled:
             services.begin_totp_setup(current_user)
         return redirect(url_for("auth.totp_setup"))
-    if form.validate_on_submit():
-        try:
-            services.confirm_totp_setup(current_user, form.code.data or "")
-        except ValidationFailed as exc:
-            attach_errors(form, exc)
-        else:
-            flash(_("Second factor enabled."), "success")
-            return redirect(url_for("main.home"))
-    status = 422 if form.is_submitted() else 200
+    outcome = submit(
+        form,
+        lambda: services.confirm_totp_setup(current_user, form.code.data or ""),
+        lambda _result: url_for("main.home"),
+        saved_message=_("Second factor enabled."),
+    )
+    if outcome.redirect:
+        return outcome.redirect
     pending = current_user.totp_secret and not current_user.totp_enabled
     qr = _qr_svg(services.totp_uri(current_user)) if pending else None
-    return render_template("auth/totp_setup.html", form=form, qr=qr), status
+    return render_template("auth/totp_setup.html", form=form, qr=qr), outcome.status
 
 
 @bp.route("/language", methods=["POST"])

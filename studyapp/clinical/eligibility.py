@@ -149,31 +149,41 @@ def evaluate(
     """
     out = []
     for criterion in criteria:
-        base = {
-            "code": criterion.code,
-            "kind": criterion.kind,
-            "text": criterion.text,
-            "check": criterion.check,
-        }
         if not _applies(criterion, screening_date):
-            out.append(
-                CriterionResult(
-                    **base,
-                    outcome="not_applicable",
-                    satisfied=None,
-                    note="not in force on the screening date",
-                )
-            )
+            out.append(_not_in_force(criterion))
         elif criterion.check == "investigator":
-            answer = answers.get(criterion.code)
-            outcome = "unanswered" if answer is None else ("met" if answer else "not_met")
-            out.append(
-                CriterionResult(**base, outcome=outcome, satisfied=_satisfied(criterion, outcome))
-            )
+            out.append(_investigator(criterion, answers.get(criterion.code)))
         else:
             limit = (limits or {}).get(str(criterion.field))
             out.append(_machine(criterion, observations.get(str(criterion.field)), limit))
     return out
+
+
+def _described(criterion: EligibilityCriterion) -> dict[str, str]:
+    """What every result repeats of its criterion."""
+    return {
+        "code": criterion.code,
+        "kind": criterion.kind,
+        "text": criterion.text,
+        "check": criterion.check,
+    }
+
+
+def _not_in_force(criterion: EligibilityCriterion) -> CriterionResult:
+    return CriterionResult(
+        **_described(criterion),
+        outcome="not_applicable",
+        satisfied=None,
+        note="not in force on the screening date",
+    )
+
+
+def _investigator(criterion: EligibilityCriterion, answer: bool | None) -> CriterionResult:
+    """The investigator's answer: unanswered, or whether the condition holds."""
+    outcome = "unanswered" if answer is None else ("met" if answer else "not_met")
+    return CriterionResult(
+        **_described(criterion), outcome=outcome, satisfied=_satisfied(criterion, outcome)
+    )
 
 
 def is_eligible(results: Sequence[CriterionResult]) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
-from studyapp.clinical.ctcae_tables import TABLES, Cut
+from studyapp.clinical.ctcae_tables import TABLES, Cut, GradeTable
 from studyapp.clinical.units import Number, convert, si_unit
 from studyapp.protocol.model import RunInRule, SafetyRule
 
@@ -79,27 +79,39 @@ def lab_grade(
     if table is None:
         raise ValueError(f"no CTCAE v5.0 lab grading for {testcd!r}; graded: {', '.join(TABLES)}")
     x = _to_si(testcd, value, unit, "value")
+    refs = _references(testcd, unit, lln, uln, baseline)
+    for cut in _cuts_for(table, refs, testcd, baseline):
+        ref = _basis(cut, refs, testcd)
+        if ref is not None and _matches(x, cut, ref):
+            return cut.grade
+    return None
+
+
+def _references(
+    testcd: str, unit: str, lln: Number | None, uln: Number | None, baseline: Number | None
+) -> dict[str, Decimal | None]:
+    """LLN, ULN and baseline in the SI unit, by the names the cuts use; LLN <= ULN."""
     refs = {
         "LLN": _ref_to_si(testcd, lln, unit, "lln"),
         "ULN": _ref_to_si(testcd, uln, unit, "uln"),
         "BL": _ref_to_si(testcd, baseline, unit, "baseline"),
     }
-    low, high, base = refs["LLN"], refs["ULN"], refs["BL"]
+    low, high = refs["LLN"], refs["ULN"]
     if low is not None and high is not None and low > high:
         raise ValueError(f"{testcd}: lln {lln} is above uln {uln}")
-    cuts = table.cuts
-    if table.abnormal_baseline is not None and base is not None:
-        if high is None:
-            raise ValueError(
-                f"{testcd}: uln is needed to tell whether baseline {baseline} is normal"
-            )
-        if base > high:
-            cuts = table.abnormal_baseline
-    for cut in cuts:
-        ref = _basis(cut, refs, testcd)
-        if ref is not None and _matches(x, cut, ref):
-            return cut.grade
-    return None
+    return refs
+
+
+def _cuts_for(
+    table: GradeTable, refs: dict[str, Decimal | None], testcd: str, baseline: Number | None
+) -> tuple[Cut, ...]:
+    """The "baseline abnormal" criteria when the test has them and baseline is above ULN."""
+    high, base = refs["ULN"], refs["BL"]
+    if table.abnormal_baseline is None or base is None:
+        return table.cuts
+    if high is None:
+        raise ValueError(f"{testcd}: uln is needed to tell whether baseline {baseline} is normal")
+    return table.abnormal_baseline if base > high else table.cuts
 
 
 def is_serious(

@@ -158,25 +158,12 @@ def assess(
     day 0, or a non-boolean bleeding flag. Input order of *counts* does not matter.
     """
     _check_inputs(baseline_plt, counts, rescue_days)
-    baseline = to_decimal(baseline_plt, "baseline_plt")
-    classified = [
-        CountAssessment(c.day, c.plt, c.bleeding, classify(c, baseline, rescue_days, rule))
-        for c in counts
-    ]
-    assessed = tuple(sorted(classified, key=lambda c: (c.day, _RANK[c.level], c.plt, c.bleeding)))
+    assessed = _assessed_counts(baseline_plt, counts, rescue_days, rule)
     onset = _confirmed_onset(assessed, "R", rule.confirmation_days)
     cr_onset = _confirmed_onset(assessed, "CR", rule.confirmation_days)
     best = "CR" if cr_onset is not None else "R" if onset is not None else "NR"
-    loss = None if onset is None else _loss_day(assessed, onset, "R", rule.loss_confirmation_days)
-    cr_loss = (
-        None
-        if cr_onset is None
-        else _loss_day(assessed, cr_onset, "CR", rule.loss_confirmation_days)
-    )
-    duration: int | None = None
-    if onset is not None:
-        end = loss if loss is not None else max(c.day for c in assessed if _RANK[c.level] >= 1)
-        duration = end - onset
+    loss = _loss_after(assessed, onset, "R", rule.loss_confirmation_days)
+    cr_loss = _loss_after(assessed, cr_onset, "CR", rule.loss_confirmation_days)
     return ResponseAssessment(
         best_response=best,
         time_to_response_days=None if onset is None else onset - 1,
@@ -185,7 +172,39 @@ def assess(
         loss_of_response=loss is not None,
         loss_of_response_day=loss,
         loss_of_cr=cr_loss is not None,
-        duration_of_response_days=duration,
+        duration_of_response_days=_duration(assessed, onset, loss),
         duration_censored=onset is not None and loss is None,
         counts=assessed,
     )
+
+
+def _assessed_counts(
+    baseline_plt: float,
+    counts: Sequence[PlateletCount],
+    rescue_days: Sequence[int],
+    rule: ResponseRule,
+) -> tuple[CountAssessment, ...]:
+    """Each count classified, in day order (ties in a fixed order, so input order is moot)."""
+    baseline = to_decimal(baseline_plt, "baseline_plt")
+    classified = [
+        CountAssessment(c.day, c.plt, c.bleeding, classify(c, baseline, rescue_days, rule))
+        for c in counts
+    ]
+    return tuple(sorted(classified, key=lambda c: (c.day, _RANK[c.level], c.plt, c.bleeding)))
+
+
+def _loss_after(
+    assessed: Sequence[CountAssessment], onset: int | None, level: str, days: int
+) -> int | None:
+    """The confirmed loss of *level* after its onset; None without onset or loss."""
+    return None if onset is None else _loss_day(assessed, onset, level, days)
+
+
+def _duration(
+    assessed: Sequence[CountAssessment], onset: int | None, loss: int | None
+) -> int | None:
+    """Days from onset to the loss, or (censored) to the last count still responding."""
+    if onset is None:
+        return None
+    end = loss if loss is not None else max(c.day for c in assessed if _RANK[c.level] >= 1)
+    return end - onset

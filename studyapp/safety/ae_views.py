@@ -170,27 +170,20 @@ def event_new(subject_id: int) -> Any:
     _dose_choices(form, subject)
     if request.method == "GET":
         _prefill(form, subject)
-    saved: list[AdverseEvent] = []
     add = submissions.once(
         form,
         AdverseEvent,
         lambda made: _after_new(subject.id, made),
-        lambda: saved.append(
-            events.add(
-                current_user,
-                subject.id,
-                _entry(form),
-                completing=completing(),
-                confirmed=form.confirm.data,
-                for_result=_result_param(),
-            )
+        lambda: events.add(
+            current_user,
+            subject.id,
+            _entry(form),
+            completing=completing(),
+            confirmed=form.confirm.data,
+            for_result=_result_param(),
         ),
     )
-    outcome = submit(
-        form,
-        add,
-        lambda _saved: _after_new(subject.id, saved[0]),
-    )
+    outcome = submit(form, add, lambda made: _after_new(subject.id, made))
     if outcome.redirect:
         return outcome.redirect
     return render_template(

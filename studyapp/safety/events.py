@@ -277,25 +277,9 @@ def change_grade(
     subject, record = get(actor, subject_id, ae_id)
     may_change(actor, record, Action.RECORD_SAFETY)
     check_version(record, version)
-    if not record.ongoing:
-        raise Conflict(_("Only an ongoing event changes grade; this one has ended."))
-    if grade is None or not 1 <= grade <= 5:
-        raise invalid("grade", _("The CTCAE grade is 1 to 5."))
-    if grade == record.grade:
-        raise invalid("grade", _("That is the current grade: choose the new one."))
+    grade = _check_new_grade(record, grade)
     on = _check_change_date(record, on)
-    new_entry = dataclasses.replace(
-        entry_of(record),
-        start_date=on.isoformat(),
-        grade=grade,
-        aeout=codelists.FATAL if grade == 5 else codelists.NOT_RECOVERED,
-        ongoing=grade != 5,
-        end_date=on.isoformat() if grade == 5 else None,
-        criteria=entry_of(record).criteria | ({codelists.DEATH_CRITERION} if grade == 5 else set()),
-        serious=True if grade == 5 else record.aeser,
-        aware_at=(record.aware_at or utcnow()) if grade == 5 else record.aware_at,
-        expected=record.expected if expected is None else expected,
-    )
+    new_entry = _entry_from(record, grade, on, expected)
     improving = record.grade is not None and grade < record.grade
     new = add(actor, subject.id, new_entry, completing=True, confirmed=True, previous=record)
     set_reason(_("Grade changed from %(a)s to %(b)d on %(d)s", a=record.grade, b=grade, d=on))
@@ -304,6 +288,34 @@ def change_grade(
     record.aeout = codelists.RECOVERING if improving else codelists.NOT_RECOVERED
     db.session.flush()
     return new
+
+
+def _check_new_grade(record: AdverseEvent, grade: int | None) -> int:
+    """Only an ongoing event changes grade, and only to another CTCAE grade."""
+    if not record.ongoing:
+        raise Conflict(_("Only an ongoing event changes grade; this one has ended."))
+    if grade is None or not 1 <= grade <= 5:
+        raise invalid("grade", _("The CTCAE grade is 1 to 5."))
+    if grade == record.grade:
+        raise invalid("grade", _("That is the current grade: choose the new one."))
+    return grade
+
+
+def _entry_from(record: AdverseEvent, grade: int, on: date, expected: bool | None) -> AeEntry:
+    """The new record's entry: the old one's, starting *on* with *grade*; grade 5 is death."""
+    fatal = grade == 5
+    return dataclasses.replace(
+        entry_of(record),
+        start_date=on.isoformat(),
+        grade=grade,
+        aeout=codelists.FATAL if fatal else codelists.NOT_RECOVERED,
+        ongoing=not fatal,
+        end_date=on.isoformat() if fatal else None,
+        criteria=entry_of(record).criteria | ({codelists.DEATH_CRITERION} if fatal else set()),
+        serious=True if fatal else record.aeser,
+        aware_at=(record.aware_at or utcnow()) if fatal else record.aware_at,
+        expected=record.expected if expected is None else expected,
+    )
 
 
 def _check_change_date(record: AdverseEvent, on: date | None) -> date:

@@ -136,9 +136,7 @@ def build(sae: Sae, report: SaeReport, actor: User) -> SaeReportData:
     the user who submits it, or for a draft's preview the user who drafted it."""
     protocol = get_protocol()
     subject = sae.subject
-    kind = label("report_kind", report.kind)
-    if report.number:
-        kind = f"{kind} {report.number}"
+    kind = _kind_text(report)
     return SaeReportData(
         title=_("Serious adverse event report: %(k)s", k=kind),
         study=f"{protocol.id}: {protocol.title}",
@@ -157,24 +155,36 @@ def build(sae: Sae, report: SaeReport, actor: User) -> SaeReportData:
         doses=dose_rows(sae),
         signed_by=_("Reporter: %(name)s", name=actor.full_name),
         generated_at=_("Generated %(t)s (site time)", t=localtime(utcnow())),
-        labels={
-            "event": _("Event"),
-            "narrative": _("Narrative"),
-            "labs": _(
-                "Platelet counts and abnormal laboratory values, %(a)d days before to %(b)d "
-                "days after onset",
-                a=get_protocol().safety.sae_lab_window_days,
-                b=get_protocol().safety.sae_lab_window_days,
-            ),
-            "meds": _("Concomitant medications"),
-            "doses": _("Study drug administrations"),
-            "none": _("None recorded"),
-            "page": _("Page %(n)d"),
-            "study": _("Study"),
-            "site": _("Site"),
-            "subject": _("Subject"),
-            "sex": _("Sex"),
-            "age": _("Age"),
-            "report_kind": _("Report"),
-        },
+        labels=_labels(),
     )
+
+
+def _kind_text(report: SaeReport) -> str:
+    """The report's kind as printed, with its number for a follow-up ("Follow-up 2")."""
+    kind = label("report_kind", report.kind)
+    return f"{kind} {report.number}" if report.number else kind
+
+
+def _labels() -> dict[str, str]:
+    """The PDF's headings and captions, in the user's language."""
+    window = get_protocol().safety.sae_lab_window_days
+    return {
+        "event": _("Event"),
+        "narrative": _("Narrative"),
+        "labs": _(
+            "Platelet counts and abnormal laboratory values, %(a)d days before to %(b)d "
+            "days after onset",
+            a=window,
+            b=window,
+        ),
+        "meds": _("Concomitant medications"),
+        "doses": _("Study drug administrations"),
+        "none": _("None recorded"),
+        "page": _("Page %(n)d"),
+        "study": _("Study"),
+        "site": _("Site"),
+        "subject": _("Subject"),
+        "sex": _("Sex"),
+        "age": _("Age"),
+        "report_kind": _("Report"),
+    }

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from studyapp.auth.models import User
 from studyapp.crf.forms import choices
-from studyapp.errors import Conflict, StaleVersion, ValidationFailed
 from studyapp.extensions import db
 from studyapp.permissions import Action, require
 from studyapp.reports.sae_pdf import render
@@ -22,7 +21,7 @@ from studyapp.safety.models import FOLLOW_UP, SaeReport
 from studyapp.safety.views import bp
 from studyapp.subjects.labels import label
 from studyapp.web import submissions
-from studyapp.web.form_page import attach_errors
+from studyapp.web.form_page import submit
 
 SAE = AE + "/sae"
 REPORT = SAE + "/reports/<int(max=2147483647):report_id>"
@@ -60,25 +59,23 @@ def _page(item: sae.Sae, form: ReportForm, status: int = 200) -> Any:
 def sae_page(subject_id: int, ae_id: int) -> Any:
     item = sae.sae_of(current_user, subject_id, ae_id)
     form = _new_form(item)
-    if request.method == "POST":
-        require(current_user, Action.RECORD_SAFETY)
-        if form.validate_on_submit():
-            try:
-                report = submissions.once(
-                    form,
-                    SaeReport,
-                    lambda made: _report_url(item, made),
-                    lambda: sae.save_report(
-                        current_user, item, kind=form.kind.data, narrative=form.narrative.data
-                    ),
-                )()
-            except ValidationFailed as exc:
-                attach_errors(form, exc)
-            else:
-                flash(_("Report drafted: check the PDF, then submit it."), "success")
-                return redirect(_report_url(item, report))
-        return _page(item, form, 422)
-    return _page(item, form)
+    if request.method != "POST":
+        return _page(item, form)
+    require(current_user, Action.RECORD_SAFETY)
+    outcome = submit(
+        form,
+        submissions.once(
+            form,
+            SaeReport,
+            lambda made: _report_url(item, made),
+            lambda: sae.save_report(
+                current_user, item, kind=form.kind.data, narrative=form.narrative.data
+            ),
+        ),
+        lambda report: _report_url(item, report),
+        saved_message=_("Report drafted: check the PDF, then submit it."),
+    )
+    return outcome.redirect or _page(item, form, outcome.status)
 
 
 def _report_url(item: sae.Sae, report: SaeReport) -> str:
@@ -90,7 +87,7 @@ def _report_url(item: sae.Sae, report: SaeReport) -> str:
     )
 
 
-def _report_page(item: sae.Sae, report: SaeReport, form: Any, submit: Any, status: int) -> Any:
+def _report_page(item: sae.Sae, report: SaeReport, form: Any, submit_form: Any, status: int) -> Any:
     return render_template(
         "safety/sae_report.html",
         item=item,
@@ -98,7 +95,7 @@ def _report_page(item: sae.Sae, report: SaeReport, form: Any, submit: Any, statu
         record=item.record,
         report=report,
         form=form,
-        submit=submit,
+        submit=submit_form,
     ), status
 
 
@@ -114,36 +111,30 @@ def sae_report(subject_id: int, ae_id: int, report_id: int) -> Any:
         else ReportForm(formdata=None, obj=report)
     )
     form.kind.choices = _kinds(item)
-    submit = SubmitForm(prefix="sub", formdata=None)
-    submit.version.data = report.version
-    status = 200
-    if request.method == "POST":
-        require(current_user, Action.RECORD_SAFETY)
-        status = 422
-        if form.validate_on_submit():
-            try:
-                sae.save_report(
-                    current_user,
-                    item,
-                    kind=form.kind.data,
-                    narrative=form.narrative.data,
-                    report=report,
-                    version=form.version.data,
-                    reason=form.reason.data,
-                )
-            except StaleVersion as exc:
-                db.session.rollback()
-                form.form_errors.append(exc.message)
-                status = 409
-            except ValidationFailed as exc:
-                attach_errors(form, exc)
-            except Conflict as exc:
-                db.session.rollback()
-                form.form_errors.append(exc.message)
-            else:
-                flash(_("Saved."), "success")
-                return redirect(_report_url(item, report))
-    return _report_page(item, report, form, submit, status)
+    submit_form = SubmitForm(prefix="sub", formdata=None)
+    submit_form.version.data = report.version
+    if request.method != "POST":
+        return _report_page(item, report, form, submit_form, 200)
+    require(current_user, Action.RECORD_SAFETY)
+    outcome = submit(
+        form,
+        lambda: sae.save_report(
+            current_user,
+            item,
+            kind=form.kind.data,
+            narrative=form.narrative.data,
+            report=report,
+            version=form.version.data,
+            reason=form.reason.data,
+        ),
+        lambda _saved: _report_url(item, report),
+    )
+    if outcome.redirect:
+        return outcome.redirect
+    if outcome.stale is not None:  # said above the form; the typed narrative is kept
+        form.form_errors.append(outcome.stale.message)
+        return _report_page(item, report, form, submit_form, 409)
+    return _report_page(item, report, form, submit_form, 422)  # a submitted report too
 
 
 @bp.route(REPORT + "/submit", methods=["POST"], endpoint="sae_submit")
@@ -153,20 +144,23 @@ def sae_submit(subject_id: int, ae_id: int, report_id: int) -> Any:
     require(current_user, Action.RECORD_SAFETY)
     item = sae.sae_of(current_user, subject_id, ae_id)
     report = sae.get_report(item, report_id)
-    submit = SubmitForm(prefix="sub")
+    submit_form = SubmitForm(prefix="sub")
     form = ReportForm(formdata=None, obj=report)
     form.kind.choices = _kinds(item)
-    if submit.validate_on_submit():
-        pdf = render(report_data.build(item, report, current_user))
-        try:
-            sae.submit(current_user, report, pdf, version=submit.version.data)
-        except Conflict as exc:
-            db.session.rollback()
-            submit.form_errors.append(exc.message)
-            return _report_page(item, report, form, submit, 409)
-        flash(_("Report submitted; its PDF is kept with the SAE."), "success")
-        return redirect(url_for("safety.sae_page", subject_id=subject_id, ae_id=ae_id))
-    return _report_page(item, report, form, submit, 422)
+    outcome = submit(
+        submit_form,
+        lambda: sae.submit(
+            current_user,
+            report,
+            render(report_data.build(item, report, current_user)),
+            version=submit_form.version.data,
+        ),
+        lambda _sent: url_for("safety.sae_page", subject_id=subject_id, ae_id=ae_id),
+        saved_message=_("Report submitted; its PDF is kept with the SAE."),
+    )
+    if outcome.stale is not None:  # a stale version is said like any other conflict
+        submit_form.form_errors.append(outcome.stale.message)
+    return outcome.redirect or _report_page(item, report, form, submit_form, outcome.status)
 
 
 @bp.route(REPORT + "/report.pdf", endpoint="sae_pdf")

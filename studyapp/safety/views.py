@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from studyapp.crf.forms import choices
-from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
@@ -21,7 +20,7 @@ from studyapp.safety.forms import TaskForm
 from studyapp.safety.models import AdverseEvent
 from studyapp.subjects.labels import label
 from studyapp.subjects.models import ENROLLED, Subject
-from studyapp.web.form_page import attach_errors
+from studyapp.web.form_page import submit
 from studyapp.web.forms import query_int
 from studyapp.web.hooks import safe_next
 
@@ -168,23 +167,20 @@ def task_answer(result_id: int) -> Any:
     task = tasks.get_task(current_user, result_id)
     form = TaskForm(prefix=f"t{result_id}")
     form.ae_id.choices = _ae_choices(task.subject_id)
-    if form.validate_on_submit():
-        try:
-            tasks.answer(
-                current_user,
-                result_id,
-                decision=form.decision.data,
-                ae_id=form.ae_id.data,
-                reason=form.reason.data,
-            )
-        except ValidationFailed as exc:
-            attach_errors(form, exc)
-        except Conflict as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-        else:
-            flash(_("Task closed."), "success")
-            return redirect(safe_next(request.form.get("next")) or url_for("safety.task_list"))
+    outcome = submit(
+        form,
+        lambda: tasks.answer(
+            current_user,
+            result_id,
+            decision=form.decision.data,
+            ae_id=form.ae_id.data,
+            reason=form.reason.data,
+        ),
+        lambda _closed: safe_next(request.form.get("next")) or url_for("safety.task_list"),
+        saved_message=_("Task closed."),
+    )
+    if outcome.redirect:
+        return outcome.redirect
     found = tasks.open_tasks(current_user)
     forms = _task_forms(found)
     forms[result_id] = form

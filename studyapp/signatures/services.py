@@ -66,11 +66,7 @@ def sign(
     pass None for the later ones. Raises ValidationFailed with field messages.
     """
     require(actor, Action.SIGN)
-    errors: dict[str, list[str]] = {}
-    if username is not None and username.strip().lower() != actor.username:
-        errors["username"] = [_("This is not your username.")]
-    if not passwords.verify_password(actor.password_hash, password) or is_locked(actor):
-        errors.setdefault("password", [_("The password is not correct.")])
+    errors = _credential_errors(actor, password, username)
     if errors:
         db.session.rollback()  # nothing the caller prepared is written with a failed signature
         log_event(Event("signature_failed", table_name, row_id, new_value=meaning))
@@ -91,6 +87,19 @@ def sign(
     db.session.add(signature)
     db.session.flush()
     return signature
+
+
+def _credential_errors(actor: User, password: str, username: str | None) -> dict[str, list[str]]:
+    """What is wrong with the re-authentication, by field; empty when it holds.
+
+    A locked account's password is "not correct" too, so a lock is not revealed.
+    """
+    errors: dict[str, list[str]] = {}
+    if username is not None and username.strip().lower() != actor.username:
+        errors["username"] = [_("This is not your username.")]
+    if not passwords.verify_password(actor.password_hash, password) or is_locked(actor):
+        errors.setdefault("password", [_("The password is not correct.")])
+    return errors
 
 
 def is_current(signature: Signature | None, content: Mapping[str, Any]) -> bool:

@@ -91,37 +91,46 @@ def observations(subject: Subject, day1: date | None = None) -> dict[str, rules.
         "CM.PRIOR_CORTICOSTEROID": obs(codelists.CORTICOSTEROID in kinds),
         "CM.PRIOR_SECOND_LINE_COUNT": obs(Decimal(sum(k in SECOND_LINE for k in kinds))),
         "CM.PRIOR_ANTI_CD38": obs(codelists.ANTI_CD38 in kinds),
-        "LB.HCG": obs(None, none_reason=_("male"))
-        if subject.sex == "M"
-        else (
-            obs(None, none_reason=_("not of childbearing potential"))
-            if subject.pregnancy_test == "NOT_APPLICABLE"
-            else obs(subject.pregnancy_test)
-        ),
-        "MH.ITP_DURATION_MONTHS": obs(
-            None
-            if not subject.itp_diagnosis_date
-            else Decimal(
-                partial_dates.months_between(
-                    partial_dates.earliest(subject.itp_diagnosis_date), subject.screening_date
-                )
-            )
-        ),
+        "LB.HCG": _pregnancy_test(subject),
+        "MH.ITP_DURATION_MONTHS": obs(_itp_months(subject)),
         "LB.PLAT": obs(
             subject.platelet_count,
             day=None if subject.platelet_date is None else study_day(ref, subject.platelet_date),
         ),
-        "CM.DAYS_SINCE_EMERGENCY_TX": obs(None, none_reason=_("none given"))
-        if subject.no_emergency_tx
-        else obs(
-            None
-            if subject.last_emergency_tx_stop is None
-            else Decimal((ref - subject.last_emergency_tx_stop).days)
-        ),
+        "CM.DAYS_SINCE_EMERGENCY_TX": _days_since_emergency(subject, ref),
     }
     for field, (_testcd, attr) in LAB_FIELDS.items():
         out[field] = obs(getattr(subject, attr))
     return out
+
+
+def _pregnancy_test(subject: Subject) -> rules.Observation:
+    """The test's result, or why there is none (a man, no childbearing potential)."""
+    if subject.sex == "M":
+        return rules.Observation(None, none_reason=_("male"))
+    if subject.pregnancy_test == "NOT_APPLICABLE":
+        return rules.Observation(None, none_reason=_("not of childbearing potential"))
+    return rules.Observation(subject.pregnancy_test)
+
+
+def _itp_months(subject: Subject) -> Decimal | None:
+    """Months from the (earliest possible) ITP diagnosis to screening; None if unknown."""
+    if not subject.itp_diagnosis_date:
+        return None
+    return Decimal(
+        partial_dates.months_between(
+            partial_dates.earliest(subject.itp_diagnosis_date), subject.screening_date
+        )
+    )
+
+
+def _days_since_emergency(subject: Subject, ref: date) -> rules.Observation:
+    """Days from the last emergency treatment to *ref*; "none given" if there was none."""
+    if subject.no_emergency_tx:
+        return rules.Observation(None, none_reason=_("none given"))
+    if subject.last_emergency_tx_stop is None:
+        return rules.Observation(None)
+    return rules.Observation(Decimal((ref - subject.last_emergency_tx_stop).days))
 
 
 def limits(subject: Subject) -> dict[str, Decimal]:

@@ -13,8 +13,8 @@ from studyapp.extensions import db
 from studyapp.subjects import forms, history, labels
 from studyapp.subjects.models import MedicalHistory, PriorTherapy
 from studyapp.subjects.pages import bp, load_subject, run_form, status_of
-from studyapp.transaction import discard
 from studyapp.web import submissions
+from studyapp.web.form_page import attempt
 
 
 def _therapy_forms(formdata: bool = True) -> tuple[Any, Any]:
@@ -124,11 +124,11 @@ def remove_therapy(subject_id: int, row_id: int) -> Any:
     if row is None or row.subject_id != subject.id:
         abort(404)
     reason = request.form.get("reason", "")
-    try:
-        history.remove_history_row(current_user, row, reason)
-    except ValidationFailed as exc:
-        discard()  # refused: the redirect must not commit what the service began
-        flash(exc.message, "error")
+    _done, refusal = attempt(
+        lambda: history.remove_history_row(current_user, row, reason), refusals=(ValidationFailed,)
+    )
+    if refusal is not None:  # nothing of it is committed by the redirect
+        flash(refusal.message, "error")
     else:
         flash(_("Prior therapy removed (kept in the audit trail)."), "success")
     return redirect(url_for("subjects.therapies", subject_id=subject.id))

@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, session
+from flask import Blueprint, session
 from flask_login import current_user
 
-from studyapp.errors import Conflict, ValidationFailed
-from studyapp.extensions import db
 from studyapp.signatures.services import SignatureRefused
 from studyapp.subjects import labels
 from studyapp.subjects.guards import get_subject
-from studyapp.transaction import keep_refusal
-from studyapp.web.form_page import attach_errors
+from studyapp.web.form_page import submit
 
 bp = Blueprint("subjects", __name__, url_prefix="/subjects")
 
@@ -32,26 +29,22 @@ def signature_username(form: Any) -> str | None:
     return None
 
 
+#: The refusals a signing page commits before its error answer (the lockout count).
+_KEPT = (SignatureRefused,)
+
+
 def run_form(form: Any, action: Callable[[], Any], done: str, target: str) -> Any | None:
-    """Validate, call the service, flash and redirect; None (re-render) on a field error."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        action()
-    except SignatureRefused as exc:
-        keep_refusal()  # the failed signature counts toward the lockout (SEC-04)
-        attach_errors(form, exc)
-        return None
-    except ValidationFailed as exc:
-        attach_errors(form, exc)
-        return None
-    except Conflict as exc:  # a sequencing rule: said on the page, not as an error page
-        db.session.rollback()
-        form.form_errors.append(exc.message)
-        form.conflict = True
-        return None
-    flash(done, "success")
-    return redirect(target)
+    """Validate, call the service, flash *done* and redirect; None (re-render) if refused.
+
+    A thin use of ``submit``: a failed signature counts toward the lockout (SEC-04), and
+    a conflict (a sequencing rule, a stale version) is said on the page, not as an error
+    page; ``status_of`` then gives the page's status.
+    """
+    outcome = submit(form, action, lambda _result: target, saved_message=done, kept=_KEPT)
+    if outcome.stale is not None:
+        form.form_errors.append(outcome.stale.message)
+    form.conflict = outcome.status == 409
+    return outcome.redirect
 
 
 def status_of(form: Any) -> int:

@@ -216,6 +216,20 @@ def enrol(actor: User, subject_id: int, *, day1: date) -> Subject:
             )
         )
     today = site_today()
+    _check_day1_window(subject, day1, today)
+    _check_eligible_on(subject, day1)
+    subject.run_in = runin.admit(day1, today)
+    subject.subject_number = _next_subject_number()
+    set_reason("enrolment")
+    subject.status = ENROLLED
+    subject.day1_date = day1
+    subject.enrolled_at = utcnow()
+    db.session.flush()
+    return subject
+
+
+def _check_day1_window(subject: Subject, day1: date, today: date) -> None:
+    """Day 1 is not in the past and falls within the screening window."""
     if day1 < today:
         raise invalid("day1", _("Day 1 cannot be in the past."))
     if day1 > screening_deadline(subject):
@@ -226,6 +240,10 @@ def enrol(actor: User, subject_id: int, *, day1: date) -> Subject:
                 d=screening_deadline(subject),
             ),
         )
+
+
+def _check_eligible_on(subject: Subject, day1: date) -> None:
+    """Every criterion must still hold with the planned Day 1 (windows count from it)."""
     planned = rules.evaluate(
         get_protocol().eligibility,
         observations(subject, day1),
@@ -233,31 +251,29 @@ def enrol(actor: User, subject_id: int, *, day1: date) -> Subject:
         screening_date=subject.screening_date,
         limits=limits(subject),
     )
-    if not rules.is_eligible(planned):
-        problems = [
-            f"{r.code} {r.note or r.threshold}"
-            for r in planned
-            if r.satisfied is not True and r.outcome != "not_applicable"
-        ]
-        raise invalid(
-            "day1",
-            _(
-                "With Day 1 on %(d)s not every criterion holds: %(p)s",
-                d=day1,
-                p="; ".join(problems),
-            ),
-        )
-    subject.run_in = runin.admit(day1, today)
+    if rules.is_eligible(planned):
+        return
+    problems = [
+        f"{r.code} {r.note or r.threshold}"
+        for r in planned
+        if r.satisfied is not True and r.outcome != "not_applicable"
+    ]
+    raise invalid(
+        "day1",
+        _(
+            "With Day 1 on %(d)s not every criterion holds: %(p)s",
+            d=day1,
+            p="; ".join(problems),
+        ),
+    )
+
+
+def _next_subject_number() -> str:
+    """The site's next subject number, from the one sequence (never reused)."""
     site = get_protocol().site
-    subject.subject_number = sequences.formatted(
+    return sequences.formatted(
         site.subject_prefix, site.subject_number_width, sequences.next_value(sequences.SUBJECT)
     )
-    set_reason("enrolment")
-    subject.status = ENROLLED
-    subject.day1_date = day1
-    subject.enrolled_at = utcnow()
-    db.session.flush()
-    return subject
 
 
 def record_disposition(

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from studyapp.auth.models import User
 from studyapp.db import site_today
-from studyapp.errors import Conflict, StaleVersion, ValidationFailed
 from studyapp.extensions import db
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
@@ -34,7 +33,7 @@ from studyapp.subjects import (
 from studyapp.subjects.models import DISPOSITIONS, SCREENING_FIELDS, Subject
 from studyapp.subjects.pages import bp, load_subject, run_form, status_of
 from studyapp.web import submissions
-from studyapp.web.form_page import attach_errors
+from studyapp.web.form_page import submit
 
 __all__ = ["bp"]
 
@@ -76,34 +75,30 @@ def screen() -> Any:
     form = forms.ScreeningForm()
     if request.method == "GET" and not form.screening_date.data:
         form.screening_date.data = site_today()
-    created: list[Any] = []
 
-    def act() -> None:
-        created.append(
-            services.register_screening(
-                current_user,
-                services.Screening(
-                    screening_date=form.screening_date.data,
-                    sex=form.sex.data or "",
-                    age_years=form.age_years.data or 0,
-                    birth_year=form.birth_year.data,
-                    initials=form.initials.data,
-                ),
-            )
+    def act() -> Subject:
+        return services.register_screening(
+            current_user,
+            services.Screening(
+                screening_date=form.screening_date.data,
+                sex=form.sex.data or "",
+                age_years=form.age_years.data or 0,
+                birth_year=form.birth_year.data,
+                initials=form.initials.data,
+            ),
         )
 
-    if form.validate_on_submit():
-        try:
-            submissions.once(form, Subject, _detail_url, act)()
-        except ValidationFailed as exc:
-            attach_errors(form, exc)
-        else:
-            subject = created[0]
-            flash(
-                _("Registered %(n)s in the screening log.", n=subject.screening_number), "success"
-            )
-            return redirect(url_for("subjects.detail", subject_id=subject.id))
-    return render_template("subjects/screen.html", form=form), status_of(form)
+    def registered(subject: Subject) -> str:
+        flash(_("Registered %(n)s in the screening log.", n=subject.screening_number), "success")
+        return _detail_url(subject)
+
+    outcome = submit(
+        form, submissions.once(form, Subject, _detail_url, act), registered, saved_message=False
+    )
+    return outcome.redirect or (
+        render_template("subjects/screen.html", form=form),
+        outcome.status,
+    )
 
 
 @bp.route("/<int(max=2147483647):subject_id>")
@@ -180,36 +175,33 @@ def consent(subject_id: int) -> Any:
 def screening_data(subject_id: int) -> Any:
     subject = load_subject(subject_id)
     form = forms.ScreeningDataForm(obj=subject if request.method == "GET" else None)
-    stale = None
-    if form.validate_on_submit():
+
+    def save() -> None:
         values = {name: form[name].data for name in SCREENING_FIELDS}
         values["pregnancy_test"] = values["pregnancy_test"] or None
         values["itp_diagnosis_date"] = (values["itp_diagnosis_date"] or "").strip() or None
-        try:
-            services.save_screening_data(
-                current_user, subject.id, values, version=form.version.data, reason=form.reason.data
-            )
-        except StaleVersion as exc:
-            db.session.rollback()
-            stale = exc
-        except ValidationFailed as exc:
-            attach_errors(form, exc)
-        except Conflict as exc:  # e.g. no consent yet: said on the form, typed values kept
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-            form.conflict = True
-        else:
-            flash(_("Screening values saved."), "success")
-            return redirect(url_for("subjects.detail", subject_id=subject.id))
+        services.save_screening_data(
+            current_user, subject.id, values, version=form.version.data, reason=form.reason.data
+        )
+
+    # a conflict (e.g. no consent yet) is said on the form, the typed values kept
+    outcome = submit(
+        form,
+        save,
+        lambda _saved: url_for("subjects.detail", subject_id=subject.id),
+        saved_message=_("Screening values saved."),
+    )
+    if outcome.redirect:
+        return outcome.redirect
     saved_before = any(getattr(subject, name) is not None for name in SCREENING_FIELDS)
     template = render_template(
         "subjects/screening_data.html",
         form=form,
         subject=subject,
-        stale=stale,
+        stale=outcome.stale,
         saved_before=saved_before,
     )
-    return template, 409 if stale else status_of(form)
+    return template, outcome.status
 
 
 @bp.route("/<int(max=2147483647):subject_id>/enrol", methods=["GET", "POST"])

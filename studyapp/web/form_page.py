@@ -8,7 +8,12 @@ A view builds its form, calls ``submit`` with the service call, and either redir
 - NeedsConfirmation: 422, the warnings next to their fields and a "confirm" box;
 - StaleVersion: 409, ``outcome.stale`` holds the other user's values for the page;
 - Conflict: 409, its message above the form;
+- a *kept* refusal (a failed signature or code counted toward the lockout, an undelivered
+  code e-mail): committed first (``keep_refusal``), then told with its own status;
 - PermissionDenied and NotFound are not caught: the error handlers answer 403 and 404.
+
+A button that answers with a redirect either way (saved or refused, flashed) calls
+``attempt``: the service's result, or its refusal with nothing of it kept.
 
 Every refusal rolls the session back before the page is rendered, so the page never shows
 unsaved values of the records it reads as if they were saved. The request edge commits a
@@ -23,34 +28,49 @@ from typing import Any
 from flask import flash, redirect
 from flask_babel import gettext as _
 
-from studyapp.errors import Conflict, NeedsConfirmation, StaleVersion, ValidationFailed
+from studyapp.errors import (
+    Conflict,
+    DomainError,
+    NeedsConfirmation,
+    StaleVersion,
+    ValidationFailed,
+)
 from studyapp.extensions import db
+from studyapp.transaction import keep_refusal
 
 
 class Outcome:
-    """What happened to a submitted form: saved (redirect), or why not (status code)."""
+    """What happened to a submitted form: saved (an answer), or why not (status code)."""
 
     def __init__(self) -> None:
+        #: The answer of a saved form: a redirect, or the page ``done`` made.
         self.redirect: Any = None
         #: The 409 of a stale version, with the stored values (``current``) for the page.
         self.stale: StaleVersion | None = None
-        #: 200 for a page that was not submitted; 422 or 409 for a refusal.
+        #: The refusal the service raised, if any (its message is on the form).
+        self.refusal: DomainError | None = None
+        #: 200 for a page that was not submitted; 422, 409 (or a kept refusal's) otherwise.
         self.status = 200
 
 
 def submit(
     form: Any,
     action: Callable[[], Any],
-    done: Callable[[Any], str],
+    done: Callable[[Any], Any],
     *,
-    saved_message: bool = True,
+    saved_message: bool | str = True,
     stale_on_form: bool = False,
+    kept: tuple[type[DomainError], ...] = (),
 ) -> Outcome:
-    """Validate *form*, call *action* (the service) and redirect to ``done(result)``.
+    """Validate *form*, call *action* (the service) and answer with ``done(result)``.
 
-    *saved_message*: flash "Saved." on success (off when the action flashes its own).
+    ``done`` gives the address to redirect to, or a whole answer (a page shown once).
+    *saved_message*: flash "Saved." on success, or this text, or nothing (False or "").
     *stale_on_form*: a stale version is also told above the form and the form takes the
     stored version (a small side form of a page, such as a removal).
+    *kept*: refusals whose record is committed before the answer (``keep_refusal``), such
+    as a failed signature counted toward the lockout; they are told above the form (or
+    next to their fields) with their own status.
     """
     outcome = Outcome()
     if not form.is_submitted():
@@ -58,28 +78,52 @@ def submit(
     outcome.status = 422
     if not form.validate():
         return outcome
+    result, refusal = attempt(action, kept=kept)
+    if refusal is not None:
+        _tell(form, outcome, refusal, stale_on_form)
+        return outcome
+    if saved_message:
+        flash(_("Saved.") if saved_message is True else saved_message, "success")
+    answer = done(result)
+    outcome.redirect = redirect(answer) if isinstance(answer, str) else answer
+    return outcome
+
+
+def attempt(
+    action: Callable[[], Any],
+    *,
+    refusals: tuple[type[DomainError], ...] = (ValidationFailed, Conflict),
+    kept: tuple[type[DomainError], ...] = (),
+) -> tuple[Any, DomainError | None]:
+    """Call the service: its result, or the refusal it raised, with nothing of it saved.
+
+    A refusal is rolled back, so neither the page nor a redirect's commit keeps what the
+    service had begun; a *kept* one (a counted failure) is committed first. Other errors
+    (PermissionDenied, NotFound) pass on to the error handlers.
+    """
     try:
-        result = action()
-    except StaleVersion as exc:
+        return action(), None
+    except (*refusals, *kept) as exc:
+        if isinstance(exc, kept):
+            keep_refusal()
         db.session.rollback()
-        outcome.stale, outcome.status = exc, 409
+        return None, exc
+
+
+def _tell(form: Any, outcome: Outcome, exc: DomainError, stale_on_form: bool) -> None:
+    """The refusal on the page: next to its fields, or above the form, and its status."""
+    outcome.refusal, outcome.status = exc, exc.status
+    if isinstance(exc, StaleVersion):
+        outcome.stale = exc
         if stale_on_form:
             form.form_errors.append(exc.message)
             form.version.data = exc.version
-    except NeedsConfirmation as exc:
-        db.session.rollback()
+    elif isinstance(exc, NeedsConfirmation):
         _ask_confirmation(form, exc)
-    except ValidationFailed as exc:
+    elif isinstance(exc, ValidationFailed):
         attach_errors(form, exc)
-    except Conflict as exc:
-        db.session.rollback()
-        form.form_errors.append(exc.message)
-        outcome.status = 409
     else:
-        if saved_message:
-            flash(_("Saved."), "success")
-        outcome.redirect = redirect(done(result))
-    return outcome
+        form.form_errors.append(exc.message)
 
 
 def _ask_confirmation(form: Any, exc: NeedsConfirmation) -> None:
@@ -98,8 +142,6 @@ def attach_errors(form: Any, exc: ValidationFailed) -> None:
     The failed change is rolled back first, so the page never shows unsaved values of
     the records it reads as if they were saved (the form keeps what the user typed).
     """
-    from studyapp.extensions import db
-
     db.session.rollback()
     for name, messages in exc.field_errors.items():
         field = getattr(form, name, None)

@@ -204,6 +204,8 @@ def test_smtp_down_says_so_and_leaves_no_code_that_nobody_received(app, client, 
     assert "The code could not be sent" in refused.get_data(as_text=True)
     assert 'value="Dr Lin Tao"' in refused.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.username == "dr.lin")) is None
+    db.session.expire_all()
+    assert len(audit("code_mail_failed")) == 2  # kept although the answer is 503
 
 
 @pytest.mark.req("P11-17", "SEC-13")

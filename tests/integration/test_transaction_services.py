@@ -144,6 +144,21 @@ def test_a_failed_sign_in_is_counted_although_the_answer_is_401(client, users, a
     assert _read(database_url, 'SELECT failed_logins FROM "user" WHERE id = :i', i=uid) == [(1,)]
 
 
+@pytest.mark.req("SEC-04")
+def test_a_wrong_set_up_code_is_counted_although_the_answer_is_401(
+    client, users, auth, database_url
+):
+    phrase = "a long enough new passphrase 42"
+    answer = auth.post(
+        "/reset",
+        {"username": "inv.user", "code": "AAAA-BBBB-CCCC", "new": phrase, "confirm": phrase},
+    )
+    assert answer.status_code == 401
+    assert 'value="inv.user"' in answer.get_data(as_text=True)  # the typed username is kept
+    uid = users["investigator"].id
+    assert _read(database_url, 'SELECT failed_logins FROM "user" WHERE id = :i', i=uid) == [(1,)]
+
+
 def test_the_create_user_command_commits_its_account(app, database_url):
     runner = app.test_cli_runner()
     args = ["create-user", "--username", "first.dm", "--full-name", "First Manager"]

@@ -16,8 +16,10 @@ EDGES = {
     "transaction.py": "the mechanism: transaction(), commit_if() and keep_refusal()",
     "demo/loader.py": "the demo loader is an edge: each dated step commits as its request would",
     "auth/views.py": "sign-in: a refused attempt counts toward the lockout (keep_refusal)",
-    "auth/admin_views.py": "an undelivered code is recorded although the answer is 503",
-    "subjects/pages.py": "run_form: a refused signature counts toward the lockout",
+    "web/form_page.py": (
+        "submit(kept=...): a refused signature or code counts toward the lockout, an "
+        "undelivered code is recorded, although the answer is an error"
+    ),
 }
 
 CALLS = {"commit", "keep_refusal"}
