@@ -21,8 +21,8 @@ from studyapp.safety.models import ACTIONS, CRITERIA, OUTCOMES, AdverseEvent
 from studyapp.safety.views import bp
 from studyapp.subjects.guards import get_subject
 from studyapp.subjects.labels import label
+from studyapp.subjects.urls import SUBJECT
 from studyapp.visits.calendar import require_enrolled
-from studyapp.visits.pages import SUBJECT
 from studyapp.web import submissions
 from studyapp.web.form_page import submit
 from studyapp.web.forms import query_int

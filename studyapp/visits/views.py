@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from studyapp.crf import registry
 from studyapp.db import site_today
 from studyapp.permissions import Action, require
-from studyapp.subjects.pages import load_subject
+from studyapp.subjects.queries import load_subject
 from studyapp.visits import (  # noqa: F401 - their routes join the blueprint
     bleeding_views,
     calendar,

@@ -18,6 +18,7 @@ EDGES = {
     "auth/views.py": "sign-in: a refused attempt counts toward the lockout (keep_refusal)",
     "auth/admin_views.py": "an undelivered code is recorded although the answer is 503",
     "subjects/pages.py": "run_form: a refused signature counts toward the lockout",
+    "signatures/signing.py": "sign_page: a refused signature counts toward the lockout",
 }
 
 CALLS = {"commit", "keep_refusal"}
