@@ -161,7 +161,7 @@ def register_blueprints(app: Flask) -> None:
     from studyapp.auth.admin_views import bp as admin_bp
     from studyapp.auth.views import bp as auth_bp
     from studyapp.main.views import bp as main_bp
-    from studyapp.safety import ae_views, sae_views  # noqa: F401 - routes of the safety bp
+    from studyapp.safety import ae_views, runin_views, sae_views  # noqa: F401 - safety routes
     from studyapp.safety.views import bp as safety_bp
     from studyapp.subjects.views import bp as subjects_bp
     from studyapp.visits.blueprint import bp as visits_bp

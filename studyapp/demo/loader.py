@@ -25,6 +25,7 @@ from studyapp.demo.visits import COURSES, MORNING, Step
 from studyapp.extensions import db
 from studyapp.permissions import Role
 from studyapp.protocol.loader import get_protocol
+from studyapp.safety import runin as dlt_review
 from studyapp.subjects import checklist, history, runin, services
 from studyapp.subjects.history import Therapy
 from studyapp.subjects.models import Subject
@@ -344,7 +345,7 @@ class _Builder:
         self.day(offset)
         cohort = runin.run_in_subjects()
         with acting_as(self.inv):
-            runin.sign_review(
+            dlt_review.sign_review(
                 self.inv,
                 findings={s.id: (False, "") for s in cohort},
                 decision="continue",

@@ -21,7 +21,7 @@ from studyapp.safety.models import ACTIONS, CRITERIA, OUTCOMES, AdverseEvent
 from studyapp.safety.views import bp
 from studyapp.subjects.guards import get_subject
 from studyapp.subjects.labels import label
-from studyapp.visits.pages import SUBJECT
+from studyapp.subjects.urls import SUBJECT
 from studyapp.visits.schedule.service import require_enrolled
 from studyapp.web import submissions
 from studyapp.web.form_page import submit

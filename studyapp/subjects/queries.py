@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from flask_login import current_user
 from sqlalchemy import select
 
 from studyapp import codelists
 from studyapp.auth.models import User
 from studyapp.clinical.schedule import PlannedVisit, study_day, visit_plan
 from studyapp.extensions import db
+from studyapp.hooks import Hook
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
+from studyapp.subjects.guards import get_subject
 from studyapp.subjects.models import ENROLLED, SCREEN_FAILED, SCREENING, Subject
 from studyapp.subjects.services import screening_deadline
+
+#: SAEs with a report past its deadline (the dashboard lists them in red). Safety, which sits
+#: above subjects, answers (``studyapp.hooks``); subjects never imports safety.
+overdue_saes: Hook[[User], list[Any]] = Hook(
+    "subjects.queries.overdue_saes", "studyapp.safety.queries"
+)
 
 #: Sortable columns of the list, by name (an allowlist: SEC-09).
 SORTS = {
@@ -114,3 +124,12 @@ def counts(rows_: list[Row]) -> dict[str, int]:
     out["enrolled_total"] = sum(1 for r in rows_ if r.subject.subject_number)
     out["target"] = get_protocol().study.target_enrolment
     return out
+
+
+def load_subject(subject_id: int) -> Subject:
+    """The subject of a page, for the signed-in user (NotFound, PermissionDenied as refused).
+
+    A plain read, outside the subjects views, so other features' pages load their subject
+    without importing subjects' views (tests/unit/test_architecture.py).
+    """
+    return get_subject(current_user, subject_id)

@@ -1,45 +1,52 @@
-"""The safety run-in gate (DOMAIN.md section 2) and the signed DLT review.
+"""The safety run-in gate (DOMAIN.md section 2): who may be enrolled and dosed now.
 
 The first ``run_in.subjects`` enrolled subjects form the run-in cohort, dosed at least
 ``min_days_between_first_doses`` apart. Nobody else is enrolled or dosed until every
 run-in subject has finished the DLT window and the investigator has signed a DLT review
 whose decision the protocol's stop rule allows: continue (open), modify (expand the
 run-in cohort) or stop (halt).
+
+The gate belongs to enrolment (``services.enrol`` admits through it, the dosing form checks
+it); the DLT review itself, its signing and its page, belong to safety
+(``studyapp.safety.runin``). The gate reads the run-in subjects' DLT events from the adverse
+events through the ``dlt_events`` hook, which safety answers (``studyapp.hooks``): subjects
+never imports safety, which imports subjects.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from studyapp.auth.models import User
-from studyapp.clinical.grading import runin_decision
 from studyapp.clinical.schedule import date_of_day
+from studyapp.codelists import CONFIRMED
 from studyapp.db import site_today
 from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
-from studyapp.permissions import Action, require
-from studyapp.privacy import check_free_text
+from studyapp.hooks import Hook
 from studyapp.protocol.loader import get_protocol
-from studyapp.safety.models import CONFIRMED, REJECTED, AdverseEvent
-from studyapp.signatures import services as signatures
-from studyapp.subjects.labels import label
 from studyapp.subjects.models import ENROLLED, DltAssessment, DltReview, Subject
 
-MEANING = "Investigator sign-off of the safety run-in DLT review"
-#: Decisions the stop rule's outcome allows.
-ALLOWED = {
-    "open": ("continue", "stop"),
-    "expand": ("modify", "stop"),
-    "halt": ("stop",),
-    "pending": (),
-}
 ENROLLING = ("enrolling_run_in", "expanding", "open")
+
+
+class DltEvent(Protocol):
+    """An adverse event that is a candidate or confirmed DLT, as the gate and its page see it."""
+
+    id: int
+    label: str
+    term: str
+    dlt_decision: str | None
+
+
+#: Candidate or confirmed DLT records of the subjects (not removed, not rejected), by subject.
+dlt_events: Hook[[list[int]], dict[int, list[DltEvent]]] = Hook(
+    "subjects.runin.dlt_events", "studyapp.safety.queries"
+)
 
 
 @dataclass(frozen=True)
@@ -49,8 +56,8 @@ class RunInSubject:
     days_left: int
     dlt: bool | None  # from the latest signed review; None when not reviewed yet
     #: AE records the investigator confirmed as DLTs, and candidates not decided yet.
-    confirmed: tuple[AdverseEvent, ...] = ()
-    candidates: tuple[AdverseEvent, ...] = ()
+    confirmed: tuple[DltEvent, ...] = ()
+    candidates: tuple[DltEvent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,7 @@ class Gate:
         return sum(1 for s in self.subjects if s.confirmed)
 
     @property
-    def undecided(self) -> list[AdverseEvent]:
+    def undecided(self) -> list[DltEvent]:
         return [ae for s in self.subjects for ae in s.candidates]
 
 
@@ -105,26 +112,30 @@ def _findings(review: DltReview | None) -> dict[int, bool]:
     return {row.subject_id: row.dlt for row in rows}
 
 
-def dlt_events(subject_ids: list[int]) -> dict[int, list[AdverseEvent]]:
-    """Candidate or confirmed DLT records of the subjects (not removed, not rejected)."""
-    rows = db.session.scalars(
-        select(AdverseEvent)
-        .where(
-            AdverseEvent.subject_id.in_(subject_ids),
-            AdverseEvent.deleted_at.is_(None),
-            or_(AdverseEvent.dlt_candidate.is_(True), AdverseEvent.dlt_decision == CONFIRMED),
-        )
-        .order_by(AdverseEvent.id)
-    )
-    found: dict[int, list[AdverseEvent]] = {}
-    for row in rows:
-        if row.dlt_decision != REJECTED:
-            found.setdefault(row.subject_id, []).append(row)
-    return found
-
-
 def window_end(day1: date) -> date:
     return date_of_day(day1, get_protocol().run_in.dlt_window_last_day)
+
+
+def _members(cohort: list[Subject], found: dict[int, bool], today: date) -> list[RunInSubject]:
+    """The run-in subjects with their DLT window and their DLT events."""
+    events = dlt_events([s.id for s in cohort])
+    members = []
+    for s in cohort:
+        if not s.day1_date:
+            continue
+        mine = events.get(s.id, [])
+        end = window_end(s.day1_date)
+        members.append(
+            RunInSubject(
+                s,
+                end,
+                max(0, (end - today).days),
+                found.get(s.id),
+                tuple(e for e in mine if e.dlt_decision == CONFIRMED),
+                tuple(e for e in mine if e.dlt_decision is None),
+            )
+        )
+    return members
 
 
 def gate(today: date | None = None) -> Gate:
@@ -135,21 +146,8 @@ def gate(today: date | None = None) -> Gate:
     size = rule.subjects + (
         rule.expansion_subjects if review and review.decision == "modify" else 0
     )
-    found = _findings(review)
     cohort = [s for s in run_in_subjects() if s.day1_date]
-    events = dlt_events([s.id for s in cohort])
-    members = [
-        RunInSubject(
-            s,
-            window_end(s.day1_date),
-            max(0, (window_end(s.day1_date) - today).days),
-            found.get(s.id),
-            tuple(e for e in events.get(s.id, []) if e.dlt_decision == CONFIRMED),
-            tuple(e for e in events.get(s.id, []) if e.dlt_decision is None),
-        )
-        for s in cohort
-        if s.day1_date
-    ]
+    members = _members(cohort, _findings(review), today)
     common = {"cohort_size": size, "subjects": members, "review": review}
     stopping = _stopping(members, review, rule.halt_if_dlt_at_least, common)
     if stopping is not None:
@@ -165,18 +163,23 @@ def gate(today: date | None = None) -> Gate:
             None,
             **common,
         )
+    return _before_review(members, review, size, today, common)
+
+
+def _before_review(
+    members: list[RunInSubject],
+    review: DltReview | None,
+    size: int,
+    today: date,
+    common: dict[str, Any],
+) -> Gate:
+    """No deciding review yet: enrolling the cohort, waiting for the windows, or review due."""
     if len(members) < size:
         state = "expanding" if review else "enrolling_run_in"
-        return Gate(
-            state,
-            _(
-                "Enrolling the run-in cohort: %(n)d of %(size)d enrolled.",
-                n=len(members),
-                size=size,
-            ),
-            None,
-            **common,
+        enrolled = _(
+            "Enrolling the run-in cohort: %(n)d of %(size)d enrolled.", n=len(members), size=size
         )
+        return Gate(state, enrolled, None, **common)
     last_end = max(m.window_end for m in members)
     if today <= last_end:
         return Gate(
@@ -255,101 +258,3 @@ def check_can_dose(subject: Subject, today: date | None = None) -> None:
     state = gate(today)
     if not subject.run_in and state.state != "open":
         raise Conflict(state.message)
-
-
-def _check_against_events(state: Gate, findings: Mapping[int, tuple[bool, str]]) -> None:
-    """Candidate DLTs are decided first; a confirmed DLT is a Yes in the review."""
-    if state.undecided:
-        raise Conflict(
-            _(
-                "Confirm or reject the candidate DLTs first: %(s)s.",
-                s=", ".join(
-                    f"{m.subject.label} {ae.label}" for m in state.subjects for ae in m.candidates
-                ),
-            )
-        )
-    wrong = [
-        m.subject.label for m in state.subjects if m.confirmed and not findings[m.subject.id][0]
-    ]
-    if wrong:
-        raise ValidationFailed(
-            _(
-                "%(s)s: the investigator confirmed a DLT in the adverse events; answer Yes.",
-                s=", ".join(wrong),
-            )
-        )
-
-
-def sign_review(
-    actor: User,
-    *,
-    findings: Mapping[int, tuple[bool, str]],
-    decision: str,
-    comments: str,
-    password: str,
-    username: str | None,
-) -> DltReview:
-    """Record and sign the DLT review; the stop rule decides which decisions are allowed."""
-    require(actor, Action.REVIEW_DLT)
-    state = gate()
-    if state.state != "review_due":
-        raise Conflict(state.message)
-    cohort = run_in_subjects()
-    missing = [s.label for s in cohort if s.id not in findings]
-    if missing:
-        raise ValidationFailed(_("Answer DLT yes or no for %(s)s.", s=", ".join(missing)))
-    _check_against_events(state, findings)
-    check_free_text({"comments": comments} | {f"details-{k}": v[1] for k, v in findings.items()})
-    dlts = sum(1 for s in cohort if findings[s.id][0])
-    outcome = runin_decision(len(cohort), dlts, get_protocol().run_in)
-    if decision not in ALLOWED[outcome]:
-        raise ValidationFailed(
-            _("Check the form."),
-            field_errors={
-                "decision": [
-                    _(
-                        "With %(n)d DLT(s) in %(size)d subjects the protocol's rule gives '%(o)s': "
-                        "choose %(allowed)s.",
-                        n=dlts,
-                        size=len(cohort),
-                        o=label("rule", outcome),
-                        allowed=" / ".join(label("decision", d) for d in ALLOWED[outcome]),
-                    )
-                ]
-            },
-        )
-    review = DltReview(
-        cohort_size=len(cohort),
-        dlt_count=dlts,
-        rule_outcome=outcome,
-        decision=decision,
-        comments=comments.strip() or None,
-    )
-    db.session.add(review)
-    db.session.flush()
-    for subject in cohort:
-        dlt, details = findings[subject.id]
-        db.session.add(
-            DltAssessment(
-                review_id=review.id, subject_id=subject.id, dlt=dlt, details=details.strip() or None
-            )
-        )
-    content = {
-        "decision": decision,
-        "dlt_count": dlts,
-        "rule_outcome": outcome,
-        **{s.label: findings[s.id][0] for s in cohort},
-    }
-    signature = signatures.sign(
-        actor,
-        password=password,
-        username=username,
-        meaning=MEANING,
-        table_name="dlt_review",
-        row_id=str(review.id),
-        subject_id=None,
-        content=content,
-    )
-    review.signature_id = signature.id
-    db.session.flush()
-    return review

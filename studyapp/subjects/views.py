@@ -18,7 +18,6 @@ from studyapp.db import site_today
 from studyapp.extensions import db
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
-from studyapp.safety import sae
 from studyapp.subjects import (
     checklist,
     forms,
@@ -55,7 +54,7 @@ def dashboard() -> Any:
         rows=shown,
         counts=queries.counts(all_rows),
         gate=runin.gate(today),
-        overdue_saes=sae.overdue(current_user),
+        overdue_saes=queries.overdue_saes(current_user),
         phase=phase,
         sort=sort,
         desc=desc,

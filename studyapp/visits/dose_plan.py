@@ -22,9 +22,9 @@ from sqlalchemy import select
 from studyapp.clinical import dosing as rules
 from studyapp.errors import NotFound
 from studyapp.extensions import db
+from studyapp.hooks import Hook
 from studyapp.protocol.loader import get_protocol
 from studyapp.protocol.model import VisitDef
-from studyapp.safety.models import AdverseEvent
 from studyapp.visits import context as crf
 from studyapp.visits.models import DoseAdministration, Visit, VitalSigns
 from studyapp.visits.schedule.service import CalendarRow, visitnum_text
@@ -186,17 +186,15 @@ def setting(ctx: crf.VisitContext, part: int = 1, split: bool | None = None) -> 
     )
 
 
+#: Dose numbers below the given one that a recorded (not removed) infusion reaction followed.
+#: Adverse events are safety's, which sits above visits: safety answers (``studyapp.hooks``).
+irr_doses: Hook[[int, int], list[int]] = Hook(
+    "visits.dose_plan.irr_doses", "studyapp.safety.queries"
+)
+
+
 def irr_history(subject_id: int, number: int) -> tuple[bool, bool]:
     """(an IRR at any dose before *number*, an IRR at dose 1) from the recorded adverse
     events marked as infusion-related reactions (not removed) and the doses they followed."""
-    rows = db.session.scalars(
-        select(DoseAdministration.dose_number)
-        .join(AdverseEvent, AdverseEvent.dose_id == DoseAdministration.id)
-        .where(
-            AdverseEvent.subject_id == subject_id,
-            AdverseEvent.irr.is_(True),
-            AdverseEvent.deleted_at.is_(None),
-            DoseAdministration.dose_number < number,
-        )
-    ).all()
-    return bool(rows), 1 in rows
+    doses = irr_doses(subject_id, number)
+    return bool(doses), 1 in doses

@@ -20,6 +20,7 @@ from studyapp.db import site_today, site_zone, utcnow
 from studyapp.demo.loader import REPEAT_COUNT, demo_summary, load_demo
 from studyapp.extensions import db
 from studyapp.safety import events, overview, sae, tasks
+from studyapp.safety import runin as dlt_review
 from studyapp.safety.models import (
     FOLLOW_UP,
     INITIAL,
@@ -94,7 +95,7 @@ def test_the_run_in_is_complete_and_its_signed_review_opens_enrolment(demo):
     assert (review.decision, review.dlt_count, review.cohort_size) == ("continue", 0, 3)
     signature = db.session.get(Signature, review.signature_id)
     assert signature.user_id == demo["inv.zhang"].id
-    assert signature.meaning == runin.MEANING
+    assert signature.meaning == dlt_review.MEANING
     days1 = [m.subject.day1_date for m in state.subjects]
     assert all(later - earlier >= timedelta(days=7) for earlier, later in pairwise(days1))
     signed_on = signature.signed_at.astimezone(site_zone()).date()

@@ -9,6 +9,7 @@ import pytest
 from studyapp.audit import acting_as
 from studyapp.db import freeze_clock
 from studyapp.errors import Conflict, PermissionDenied, ValidationFailed
+from studyapp.safety import runin as dlt_review
 from studyapp.subjects import runin, services
 from tests import factories
 from tests.factories import PASSWORD
@@ -34,7 +35,7 @@ def cohort(app, users):
 
 def sign(inv, findings, decision, **kw):
     with acting_as(inv):
-        return runin.sign_review(
+        return dlt_review.sign_review(
             inv,
             findings=findings,
             decision=decision,
@@ -88,7 +89,7 @@ def test_a_signed_review_with_no_dlt_opens_enrolment(app, users, cohort):
     with pytest.raises(ValidationFailed, match="Answer DLT yes or no"):
         sign(inv, {cohort[0].id: (False, "")}, "continue")
     with pytest.raises(PermissionDenied):
-        runin.sign_review(
+        dlt_review.sign_review(
             users["coordinator"],
             findings={},
             decision="continue",
@@ -144,7 +145,7 @@ def test_a_failed_signature_writes_no_review(app, users, cohort):
     inv = users["investigator"]
     on(T0 + timedelta(days=42))
     with acting_as(inv), pytest.raises(ValidationFailed):
-        runin.sign_review(
+        dlt_review.sign_review(
             inv,
             findings={s.id: (False, "") for s in cohort},
             decision="continue",

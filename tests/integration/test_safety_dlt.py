@@ -15,6 +15,7 @@ from studyapp.db import freeze_clock
 from studyapp.errors import Conflict, PermissionDenied, ValidationFailed
 from studyapp.extensions import db
 from studyapp.safety import events
+from studyapp.safety import runin as dlt_review
 from studyapp.subjects import runin, services
 from studyapp.transaction import transaction
 from tests import factories
@@ -71,7 +72,7 @@ def decide(actor, record, decision, reason):
 
 def sign(inv, findings, decision):
     with acting_as(inv):
-        return runin.sign_review(
+        return dlt_review.sign_review(
             inv,
             findings=findings,
             decision=decision,

@@ -12,6 +12,7 @@ from studyapp.audit import acting_as
 from studyapp.audit.models import AuditLog
 from studyapp.db import freeze_clock
 from studyapp.extensions import db
+from studyapp.safety import runin as dlt_review
 from studyapp.subjects import runin
 from studyapp.transaction import transaction
 from studyapp.visits.models import DoseAdministration, InfusionRateStep
@@ -357,7 +358,7 @@ def test_the_run_in_gate_refuses_a_dose(client, auth, users):
     opened = t0 + timedelta(days=42)
     at(opened, 1)
     with acting_as(inv):
-        review = runin.sign_review(
+        review = dlt_review.sign_review(
             inv,
             findings={s.id: (False, "") for s in runin.run_in_subjects()},
             decision="continue",

@@ -20,6 +20,7 @@ EDGES = {
         "submit(kept=...): a refused signature or code counts toward the lockout, an "
         "undelivered code is recorded, although the answer is an error"
     ),
+    "signatures/signing.py": "sign_page: a refused signature counts toward the lockout",
 }
 
 CALLS = {"commit", "keep_refusal"}

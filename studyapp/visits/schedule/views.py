@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from studyapp.crf import registry
 from studyapp.db import site_today
 from studyapp.permissions import Action, require
-from studyapp.subjects.pages import load_subject
+from studyapp.subjects.queries import load_subject
 from studyapp.visits import context, summary
 from studyapp.visits.models import Visit
 from studyapp.visits.pages import SUBJECT, VISIT, bp
