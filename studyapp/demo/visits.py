@@ -22,9 +22,9 @@ from studyapp.clinical.schedule import date_of_day
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.models import Subject
 from studyapp.visits.bleeding import service as bleeding
-from studyapp.visits.dose_plan import irr_history
 from studyapp.visits.dosing import checks as dose_checks
 from studyapp.visits.dosing import service as dosing
+from studyapp.visits.dosing.plan import irr_history
 from studyapp.visits.labs import service as labs
 from studyapp.visits.medications import service as medications
 from studyapp.visits.schedule import service as schedule

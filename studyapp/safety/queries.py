@@ -20,7 +20,7 @@ from studyapp.safety import sae
 from studyapp.safety.models import AdverseEvent
 from studyapp.subjects import queries as subject_queries
 from studyapp.subjects import runin
-from studyapp.visits import dose_plan
+from studyapp.visits.dosing import plan as dose_plan
 from studyapp.visits.models import DoseAdministration
 
 

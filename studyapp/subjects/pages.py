@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, session
+from flask import Blueprint
 from flask_login import current_user
 
 from studyapp.signatures.services import SignatureRefused
@@ -14,20 +14,6 @@ from studyapp.subjects.guards import get_subject
 from studyapp.web.form_page import submit
 
 bp = Blueprint("subjects", __name__, url_prefix="/subjects")
-
-#: After a signature, later ones in the same session ask for the password only (P11-16).
-ESIGN_KEY = "esign_at"
-
-
-def signature_needs_username() -> bool:
-    return ESIGN_KEY not in session
-
-
-def signature_username(form: Any) -> str | None:
-    if signature_needs_username():
-        return form.username.data or ""
-    return None
-
 
 #: The refusals a signing page commits before its error answer (the lockout count).
 _KEPT = (SignatureRefused,)

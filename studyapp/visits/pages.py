@@ -11,6 +11,7 @@ from studyapp.crf import registry
 from studyapp.crf.forms import completing
 from studyapp.formatting import plain_number
 from studyapp.protocol.loader import get_protocol
+from studyapp.subjects.urls import SUBJECT
 from studyapp.web.form_page import Outcome
 
 bp = Blueprint("visits", __name__)
@@ -45,7 +46,6 @@ def _visit_helpers() -> dict[str, Any]:
     }
 
 
-SUBJECT = "/subjects/<int(max=2147483647):subject_id>"
 VISIT = SUBJECT + "/visits/<string(maxlength=10):visitnum>"
 
 

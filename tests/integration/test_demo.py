@@ -32,7 +32,7 @@ from studyapp.safety.models import (
 from studyapp.signatures.models import Signature
 from studyapp.subjects import checklist, history, runin
 from studyapp.subjects.models import ENROLLED, SCREEN_FAILED, SCREENING, Subject
-from studyapp.visits import dose_plan
+from studyapp.visits.dosing import plan as dose_plan
 from studyapp.visits.dosing.checks import steps_of
 from tests.conftest import TemplateSpec
 

@@ -38,7 +38,7 @@ def test_a_provider_that_does_not_answer_fails_loudly(monkeypatch) -> None:
 
 def test_safety_answers_the_hooks_of_subjects_and_visits() -> None:
     from studyapp.subjects import queries, runin
-    from studyapp.visits import dose_plan
+    from studyapp.visits.dosing import plan as dose_plan
 
     for hook in (runin.dlt_events, dose_plan.irr_doses, queries.overdue_saes):
         assert hook.provider == "studyapp.safety.queries"

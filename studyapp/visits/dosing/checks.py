@@ -1,6 +1,6 @@
 """The dosing form (EC and PREMED) of a dosing visit: what it submits and its edit checks.
 
-The given dose is compared with the planned one (``dose_plan``; a deviation beyond the
+The given dose is compared with the planned one (``dosing.plan``; a deviation beyond the
 protocol's tolerance needs a reason); infusion times, rate changes (up to ``RATE_STEP_ROWS``),
 interruptions and premedications are checked against the protocol's infusion and premedication
 rules (DOMAIN.md section 3). ``check`` runs every check; ``dosing.service`` stores the dose.
@@ -25,7 +25,7 @@ from studyapp.formatting import plain_number
 from studyapp.privacy import identifier_error
 from studyapp.protocol.loader import get_protocol
 from studyapp.protocol.model import PremedicationDef
-from studyapp.visits.dose_plan import NO_WEIGHT, DoseSetting, PlannedDose, dose_visits
+from studyapp.visits.dosing.plan import NO_WEIGHT, DoseSetting, PlannedDose, dose_visits
 from studyapp.visits.models import DoseAdministration, InfusionRateStep
 
 #: Protocol premedication code -> column of ``DoseAdministration`` (and form field).

@@ -1,6 +1,6 @@
 """Saving the dose of a dosing visit: the dose row, its rate changes and the split first dose.
 
-The plan is stored on the row as computed when saved (``dose_plan``); rate changes are
+The plan is stored on the row as computed when saved (``dosing.plan``); rate changes are
 ``InfusionRateStep`` rows and the dose row carries the version. A new dose is refused while the
 safety run-in gate forbids it (``runin.check_can_dose``).
 
@@ -24,7 +24,6 @@ from studyapp.crf.status import status_for
 from studyapp.extensions import db
 from studyapp.subjects import runin
 from studyapp.visits import context
-from studyapp.visits.dose_plan import DoseSetting, PlannedDose, for_visit, setting
 from studyapp.visits.dosing.checks import (
     DOSE_UNIT,
     RATE_UNIT,
@@ -38,6 +37,7 @@ from studyapp.visits.dosing.checks import (
     steps_of,
     stripped,
 )
+from studyapp.visits.dosing.plan import DoseSetting, PlannedDose, for_visit, setting
 from studyapp.visits.models import DoseAdministration, InfusionRateStep
 
 

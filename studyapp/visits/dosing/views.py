@@ -11,8 +11,9 @@ from studyapp.crf import registry
 from studyapp.db import site_today
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
-from studyapp.visits import context, dose_plan
+from studyapp.visits import context
 from studyapp.visits.dosing import checks as dose_checks
+from studyapp.visits.dosing import plan as dose_plan
 from studyapp.visits.dosing import service as dosing
 from studyapp.visits.dosing.forms import DoseForm, label_premeds
 from studyapp.visits.pages import VISIT, bp, next_url, render_crf, save_options

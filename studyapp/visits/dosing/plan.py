@@ -189,7 +189,7 @@ def setting(ctx: crf.VisitContext, part: int = 1, split: bool | None = None) -> 
 #: Dose numbers below the given one that a recorded (not removed) infusion reaction followed.
 #: Adverse events are safety's, which sits above visits: safety answers (``studyapp.hooks``).
 irr_doses: Hook[[int, int], list[int]] = Hook(
-    "visits.dose_plan.irr_doses", "studyapp.safety.queries"
+    "visits.dosing.plan.irr_doses", "studyapp.safety.queries"
 )
 
 
