@@ -57,6 +57,9 @@ def _safety_helpers() -> dict[str, Any]:
     return {
         "dlt_reason_text": dlt_reason_text,
         "sae_hours": rule.sae_sponsor_hours,
+        "susar_fatal_days": rule.susar_fatal_days,
+        "susar_followup_days": rule.susar_followup_extra_days,
+        "susar_other_days": rule.susar_other_days,
         "ae_task_grade": rule.ae_task_min_grade,
         "lab_days_before": rule.sae_lab_window_days,
         "lab_days_after": rule.sae_lab_window_days,

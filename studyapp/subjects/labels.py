@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from studyapp import codelists
+from studyapp.protocol.loader import get_protocol
 
 STATUS = {
     "screening": _l("screening"),
@@ -96,12 +97,28 @@ ACN = codelists.ACN.labels
 AE_OUTCOME = codelists.AE_OUTCOME.labels
 AEREL = codelists.AEREL.labels
 SERIOUSNESS = codelists.SERIOUSNESS.labels
+
+
+class _ProtocolDays:
+    """A label that names a reporting deadline: the days come from the protocol when shown."""
+
+    def __init__(self, text: object, setting: str) -> None:
+        self.text, self.setting = text, setting
+
+    def __str__(self) -> str:
+        return str(self.text) % {"d": getattr(get_protocol().safety, self.setting)}
+
+
 REPORT_KIND = {
     "SAE": _l("initial SAE report to the sponsor"),
     "FOLLOWUP": _l("follow-up report"),
-    "SUSAR_FATAL": _l("SUSAR, fatal or life-threatening: 7-day report"),
-    "SUSAR_FATAL_FOLLOWUP": _l("SUSAR 7-day report: follow-up"),
-    "SUSAR": _l("SUSAR: 15-day report"),
+    "SUSAR_FATAL": _ProtocolDays(
+        _l("SUSAR, fatal or life-threatening: %(d)s-day report"), "susar_fatal_days"
+    ),
+    "SUSAR_FATAL_FOLLOWUP": _ProtocolDays(
+        _l("SUSAR %(d)s-day report: follow-up"), "susar_fatal_days"
+    ),
+    "SUSAR": _ProtocolDays(_l("SUSAR: %(d)s-day report"), "susar_other_days"),
 }
 CLOCK = {
     "open": _l("running"),
