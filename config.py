@@ -7,6 +7,7 @@ Pick a class with ``STUDYAPP_CONFIG`` (development, testing, production) or pass
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,6 +49,13 @@ class Config:
     SITE_TIMEZONE = env("SITE_TIMEZONE", "Asia/Shanghai")
     #: A visit form first saved more than this many days after the visit is flagged late (GCP-01).
     LATE_ENTRY_DAYS = env_int("LATE_ENTRY_DAYS", 3)
+    #: Where report and export files wait for download (shared storage with several nodes).
+    EXPORT_DIR = env("EXPORT_DIR", "")
+    #: Hours a made file is kept for download.
+    EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+    #: Made in the request instead of a thread (Testing).
+    EXPORT_INLINE = False
+    EXPORT_RATE_LIMIT = env("EXPORT_RATE_LIMIT", "30 per hour")
     SITE_NAME = env("SITE_NAME", "studyapp")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -124,6 +132,9 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = env("TEST_SQLITE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_RATE_LIMIT = "1000 per minute"
+    EXPORT_RATE_LIMIT = "1000 per minute"
+    EXPORT_INLINE = True
+    EXPORT_DIR = env("TEST_EXPORT_DIR", str(Path(tempfile.gettempdir()) / "studyapp-test-exports"))
     #: The cheapest real argon2id hash, so a test spends no seconds hashing passwords.
     PASSWORD_HASH = {"time_cost": 1, "memory_cost": 64, "parallelism": 1}
 

@@ -160,13 +160,17 @@ def register_blueprints(app: Flask) -> None:
     from studyapp.audit.views import bp as audit_bp
     from studyapp.auth.admin_views import bp as admin_bp
     from studyapp.auth.views import bp as auth_bp
+    from studyapp.exports import catalogue, jobs  # noqa: F401 - the export job table
+    from studyapp.exports.views import bp as exports_bp
     from studyapp.main.views import bp as main_bp
     from studyapp.safety import ae_views, runin_views, sae_views  # noqa: F401 - safety routes
     from studyapp.safety.views import bp as safety_bp
     from studyapp.subjects.views import bp as subjects_bp
     from studyapp.visits.blueprint import bp as visits_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, audit_bp, subjects_bp, visits_bp, safety_bp):
+    catalogue.load()
+    blueprints = (main_bp, auth_bp, admin_bp, audit_bp, subjects_bp, visits_bp, safety_bp)
+    for bp in (*blueprints, exports_bp):
         app.register_blueprint(bp)
 
 

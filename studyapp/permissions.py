@@ -48,6 +48,7 @@ class Action(StrEnum):
     VERIFY_DATA = "verify_data"
     LOCK_DATA = "lock_data"
     EXPORT_DATA = "export_data"
+    VIEW_REPORTS = "view_reports"
     VIEW_AUDIT = "view_audit"
     ANCHOR_AUDIT = "anchor_audit"
     MANAGE_USERS = "manage_users"
@@ -69,6 +70,7 @@ ACTION_LABELS = {
     Action.VERIFY_DATA: _l("verify data against source (SDV)"),
     Action.LOCK_DATA: _l("lock data"),
     Action.EXPORT_DATA: _l("export data and reports"),
+    Action.VIEW_REPORTS: _l("make the study safety report and casebooks (PDF)"),
     Action.VIEW_AUDIT: _l("review the audit trail"),
     Action.ANCHOR_AUDIT: _l("write signed checkpoints of the audit trail"),
     Action.MANAGE_USERS: _l("manage user accounts and roles"),
@@ -87,6 +89,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.JUDGE_ELIGIBILITY,
             Action.SIGN,
             Action.ANSWER_QUERY,
+            Action.VIEW_REPORTS,
         }
     ),
     Role.COORDINATOR: frozenset(
@@ -107,10 +110,20 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.VERIFY_DATA,
             Action.LOCK_DATA,
             Action.EXPORT_DATA,
+            Action.VIEW_REPORTS,
             Action.VIEW_AUDIT,
         }
     ),
-    Role.DATA_MANAGER: frozenset({Action.MANAGE_USERS, Action.VIEW_AUDIT, Action.ANCHOR_AUDIT}),
+    Role.DATA_MANAGER: frozenset(
+        {
+            Action.VIEW_STUDY_DATA,
+            Action.EXPORT_DATA,
+            Action.VIEW_REPORTS,
+            Action.MANAGE_USERS,
+            Action.VIEW_AUDIT,
+            Action.ANCHOR_AUDIT,
+        }
+    ),
 }
 
 

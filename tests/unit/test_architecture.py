@@ -26,6 +26,7 @@ from tests.unit.test_clinical_purity import ALLOWED_PROJECT
 FEATURES = (
     "audit",
     "auth",
+    "exports",
     "main",
     "reports",
     "safety",

@@ -21,6 +21,10 @@ EDGES = {
         "undelivered code is recorded, although the answer is an error"
     ),
     "signatures/signing.py": "sign_page: a refused signature counts toward the lockout",
+    "exports/jobs.py": (
+        "an export job in a background thread is its own edge: it commits its progress and "
+        "its file's audit event, as a command would"
+    ),
 }
 
 CALLS = {"commit", "keep_refusal"}

@@ -24,6 +24,7 @@ EXPECTED = {
         "judge_eligibility",
         "sign",
         "answer_query",
+        "view_reports",
     },
     Role.COORDINATOR: {
         "view_study_data",
@@ -40,9 +41,17 @@ EXPECTED = {
         "verify_data",
         "lock_data",
         "export_data",
+        "view_reports",
         "view_audit",
     },
-    Role.DATA_MANAGER: {"manage_users", "view_audit", "anchor_audit"},
+    Role.DATA_MANAGER: {
+        "view_study_data",
+        "export_data",
+        "view_reports",
+        "manage_users",
+        "view_audit",
+        "anchor_audit",
+    },
 }
 
 
@@ -65,6 +74,9 @@ def test_only_investigators_sign_and_monitors_never_edit():
     assert signers == {Role.INVESTIGATOR}
     assert Action.ENTER_DATA not in PERMISSIONS[Role.MONITOR]
     assert PERMISSIONS[Role.DATA_MANAGER] <= {
+        Action.VIEW_STUDY_DATA,
+        Action.EXPORT_DATA,
+        Action.VIEW_REPORTS,
         Action.MANAGE_USERS,
         Action.VIEW_AUDIT,
         Action.ANCHOR_AUDIT,

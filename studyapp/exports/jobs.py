@@ -1,0 +1,197 @@
+"""Export jobs: a page asks for a file, the file is made in the background with its progress
+in the database, and the page offers it for download when it is ready.
+
+An edge like a command (it commits): the job row and its progress are bookkeeping, not study
+data; the file's audit event is written by ``runner.produce`` in the job's own transaction.
+Progress goes through a connection of its own, so the export's reads are not disturbed.
+
+Under Testing (``EXPORT_INLINE``) the job runs inside the request that starts it. Files live
+in ``EXPORT_DIR`` (default ``instance/exports``); with several app nodes that folder must be
+shared storage (docs/deployment.md). Files older than ``EXPORT_KEEP_HOURS`` are removed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from studyapp.audit.context import acting_as
+from studyapp.db import UTCDateTime, utcnow
+from studyapp.errors import DomainError
+from studyapp.exports import registry, runner
+from studyapp.extensions import db
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+#: Seconds between two progress writes of one job.
+PROGRESS_EVERY = 0.5
+
+
+class ExportJob(db.Model):  # type: ignore[name-defined]
+    """One requested file: its parameters, progress and result (bookkeeping)."""
+
+    __tablename__ = "export_job"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), nullable=False)
+    cutoff: Mapped[date | None] = mapped_column(Date)
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default=QUEUED)
+    done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    filename: Mapped[str | None] = mapped_column(String(200))
+    mimetype: Mapped[str | None] = mapped_column(String(100))
+    path: Mapped[str | None] = mapped_column(String(500))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def percent(self) -> int:
+        if self.status == DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+
+def export_dir() -> Path:
+    configured = current_app.config.get("EXPORT_DIR")
+    folder = Path(configured) if configured else Path(current_app.instance_path) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def create(actor: Any, kind: str, ctx: registry.ExportContext) -> ExportJob:
+    """Check the request (permission, subject, cut-off) and record the job (flushes)."""
+    runner.check(kind, actor, ctx)
+    job = ExportJob(
+        token=secrets.token_urlsafe(24),
+        kind=kind,
+        user_id=actor.id,
+        cutoff=ctx.cutoff,
+        subject_id=ctx.subject_id,
+        locale=ctx.locale,
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def find(actor: Any, token: str) -> ExportJob | None:
+    """A job of *actor*'s (a file is handed only to whom asked for it)."""
+    return db.session.scalar(
+        select(ExportJob).where(ExportJob.token == token, ExportJob.user_id == actor.id)
+    )
+
+
+def recent(actor: Any, limit: int = 10) -> list[ExportJob]:
+    query = select(ExportJob).where(ExportJob.user_id == actor.id)
+    return list(db.session.scalars(query.order_by(ExportJob.id.desc()).limit(limit)))
+
+
+def launch(job: ExportJob, response: Any) -> None:
+    """Run the job: now (Testing), or in a thread once the request has committed it and
+    sent *response* (the page that follows the job's progress)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config.get("EXPORT_INLINE"):
+        _run(job, inline=True)
+        return
+    job_id = job.id
+    response.call_on_close(
+        lambda: threading.Thread(target=_in_thread, args=(app, job_id), daemon=True).start()
+    )
+
+
+def _in_thread(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        job = db.session.get(ExportJob, job_id)
+        if job is not None:
+            _run(job, inline=False)
+            db.session.commit()
+        db.session.remove()
+
+
+def _progress(job_id: int) -> registry.Progress:
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_EVERY and done < total:
+            return
+        last[0] = now
+        with db.engine.begin() as conn:
+            conn.execute(
+                update(ExportJob).where(ExportJob.id == job_id).values(done=done, total=total)
+            )
+
+    return report
+
+
+def _run(job: ExportJob, inline: bool = True) -> None:
+    from studyapp.auth.models import User
+
+    purge()
+    job_id = job.id
+    actor = db.session.get(User, job.user_id)
+    out = export_dir() / f"{job.token}.part"
+    ctx = registry.ExportContext(
+        actor=actor,
+        cutoff=job.cutoff,
+        subject_id=job.subject_id,
+        locale=job.locale,
+        progress=registry.no_progress if inline else _progress(job_id),
+    )
+    job.status = RUNNING
+    if not inline:
+        db.session.commit()
+    try:
+        with acting_as(actor):
+            result = runner.produce(job.kind, ctx, out)
+    except Exception as error:  # a failed export is told on its page, not lost
+        if not isinstance(error, DomainError):
+            current_app.logger.exception("export job %s failed", job_id)
+        if not inline:
+            db.session.rollback()
+        out.unlink(missing_ok=True)
+        message = str(error) if isinstance(error, DomainError) else None
+        _fail(job_id, message or "The export failed; the error is in the server log.")
+        return
+    final = out.with_suffix("")
+    out.replace(final)
+    job.status, job.path, job.filename = DONE, str(final), result.filename
+    job.mimetype, job.sha256, job.size = result.mimetype, result.sha256, result.size
+    job.done = job.total = max(job.total, 1)
+    job.finished_at = utcnow()
+    db.session.flush()
+
+
+def _fail(job_id: int, message: str) -> None:
+    job = db.session.get(ExportJob, job_id)
+    if job is None:  # pragma: no cover - the row was committed before the run
+        return
+    job.status, job.error, job.finished_at = FAILED, message, utcnow()
+    db.session.flush()
+
+
+def purge() -> None:
+    """Remove files older than EXPORT_KEEP_HOURS (their jobs stay, marked expired)."""
+    hours = current_app.config.get("EXPORT_KEEP_HOURS", 24)
+    limit = time.time() - hours * 3600
+    for path in export_dir().glob("*"):
+        if path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+
+
+def expired(job: ExportJob) -> bool:
+    return job.status == DONE and (job.path is None or not Path(job.path).exists())
