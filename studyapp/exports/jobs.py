@@ -23,7 +23,8 @@ from flask import Flask, current_app
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from studyapp.audit.context import acting_as
+from studyapp import db as dbmod
+from studyapp.audit.context import EVENTS_KEY, acting_as, log_event
 from studyapp.db import UTCDateTime, utcnow
 from studyapp.errors import DomainError
 from studyapp.exports import registry, runner
@@ -108,9 +109,14 @@ def launch(job: ExportJob, response: Any) -> None:
         _run(job, inline=True)
         return
     job_id = job.id
-    response.call_on_close(
-        lambda: threading.Thread(target=_in_thread, args=(app, job_id), daemon=True).start()
-    )
+    response.call_on_close(lambda: spawn(_in_thread, app, job_id))
+
+
+def spawn(target: Any, *args: Any) -> threading.Thread:
+    """Start *target* in a daemon thread (the job outlives the request that asked for it)."""
+    thread = threading.Thread(target=target, args=args, daemon=True)
+    thread.start()
+    return thread
 
 
 def _in_thread(app: Flask, job_id: int) -> None:
@@ -152,12 +158,12 @@ def _run(job: ExportJob, inline: bool = True) -> None:
         locale=job.locale,
         progress=registry.no_progress if inline else _progress(job_id),
     )
+    kind = job.kind
     job.status = RUNNING
     if not inline:
         db.session.commit()
     try:
-        with acting_as(actor):
-            result = runner.produce(job.kind, ctx, out)
+        result = _produce(kind, ctx, out, inline)
     except Exception as error:  # a failed export is told on its page, not lost
         if not isinstance(error, DomainError):
             current_app.logger.exception("export job %s failed", job_id)
@@ -167,6 +173,7 @@ def _run(job: ExportJob, inline: bool = True) -> None:
         message = str(error) if isinstance(error, DomainError) else None
         _fail(job_id, message or "The export failed; the error is in the server log.")
         return
+    job = db.session.get(ExportJob, job_id) or job
     final = out.with_suffix("")
     out.replace(final)
     job.status, job.path, job.filename = DONE, str(final), result.filename
@@ -174,6 +181,25 @@ def _run(job: ExportJob, inline: bool = True) -> None:
     job.done = job.total = max(job.total, 1)
     job.finished_at = utcnow()
     db.session.flush()
+
+
+def _produce(kind: str, ctx: registry.ExportContext, out: Path, inline: bool) -> Any:
+    """The file, read in a transaction of its own in a thread: on SQLite a reading one, so a
+    long export never holds the write lock; its audit event is then written apart."""
+    if inline:
+        with acting_as(ctx.actor):
+            return runner.produce(kind, ctx, out)
+    token = dbmod.read_only.set(True)  # before any read: a reading transaction on SQLite
+    try:
+        with acting_as(ctx.actor):
+            result = runner.produce(kind, ctx, out)
+        events = db.session.info.pop(EVENTS_KEY, [])
+    finally:
+        db.session.rollback()
+        dbmod.read_only.reset(token)
+    for event in events:
+        log_event(event)
+    return result
 
 
 def _fail(job_id: int, message: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -110,3 +111,60 @@ def test_bad_cutoff_is_told_next_to_the_field(app, users, auth, kind, cutoff, me
 def test_unknown_kind_is_404(app, users, auth, kind):
     auth.login("mon.user")
     assert _ask(auth, kind="nope").status_code == 404
+
+
+def test_a_job_in_a_thread_reports_progress_and_is_audited_once(
+    app, users, auth, client, kind, monkeypatch
+):
+    """Outside Testing the file is made in a thread after the answer: progress is written
+    as it goes, and the file and its one audit row are there at the end."""
+    from studyapp.exports import jobs
+
+    seen = []
+
+    def write(ctx, out):
+        for n in range(3):
+            ctx.progress(n, 3)
+            seen.append(n)
+        out.write(b"made in a thread")
+        return {"lines": 3}
+
+    monkeypatch.setitem(registry.EXPORTS, "probe", replace(kind, write=write))
+    started = []
+    real_spawn = jobs.spawn
+    monkeypatch.setattr(jobs, "spawn", lambda *a: started.append(real_spawn(*a)))
+    monkeypatch.setitem(app.config, "EXPORT_INLINE", False)
+    auth.login("mon.user")
+    asked = _ask(auth)
+    asked.close()  # the thread starts once the answer is sent
+    db.session.rollback()  # in production the request's session ends with its context
+    for thread in started:
+        thread.join(timeout=30)
+    assert len(started) == 1
+    assert seen == [0, 1, 2]
+    db.session.rollback()
+    job = db.session.scalar(select(jobs.ExportJob))
+    assert job.status == jobs.DONE, job.error
+    assert (job.done, job.total) == (3, 3)
+    got = client.get(f"/reports/jobs/{job.token}/file")
+    assert got.data == b"made in a thread"
+    got.close()
+    rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "export")).all()
+    assert len(rows) == 1
+    assert rows[0].username == "mon.user"
+
+
+def test_a_failing_writer_is_told_on_the_job_page_and_audits_nothing(
+    app, users, auth, client, kind, monkeypatch
+):
+    def write(ctx, out):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(registry.EXPORTS, "probe", replace(kind, write=write))
+    auth.login("mon.user")
+    page = client.get(_ask(auth).headers["Location"])
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-testid="job-error"' in html
+    assert "disk on fire" not in html
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "export")) is None
