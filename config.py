@@ -53,6 +53,8 @@ class Config:
     EXPORT_DIR = env("EXPORT_DIR", "")
     #: Hours a made file is kept for download.
     EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+    #: Minutes after which a file still "being made" is told as interrupted.
+    EXPORT_STALE_MINUTES = env_int("EXPORT_STALE_MINUTES", 120)
     #: Made in the request instead of a thread (Testing).
     EXPORT_INLINE = False
     EXPORT_RATE_LIMIT = env("EXPORT_RATE_LIMIT", "30 per hour")

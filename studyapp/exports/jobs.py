@@ -15,7 +15,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +217,13 @@ def purge() -> None:
     for path in export_dir().glob("*"):
         if path.stat().st_mtime < limit:
             path.unlink(missing_ok=True)
+
+
+def interrupted(job: ExportJob) -> bool:
+    """A job still "being made" long after it was asked for: its node stopped meanwhile."""
+    minutes = current_app.config.get("EXPORT_STALE_MINUTES", 120)
+    started = job.created_at
+    return job.status in (QUEUED, RUNNING) and utcnow() - started > timedelta(minutes=minutes)
 
 
 def expired(job: ExportJob) -> bool:

@@ -44,6 +44,7 @@ def _index(form: ExportForm | None = None, status: int = 200) -> Any:
             today=site_today(),
             jobs=jobs.recent(current_user),
             sections=SECTIONS,
+            jobs_module=jobs,
         ),
         status,
     )
@@ -92,7 +93,11 @@ def job(token: str) -> Any:
         abort(404)
     export = registry.get(found.kind)
     return render_template(
-        "exports/job.html", job=found, export=export, expired=jobs.expired(found), jobs=jobs
+        "exports/job.html",
+        job=found,
+        export=export,
+        expired=jobs.expired(found),
+        jobs_module=jobs,
     )
 
 

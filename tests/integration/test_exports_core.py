@@ -168,3 +168,28 @@ def test_a_failing_writer_is_told_on_the_job_page_and_audits_nothing(
     assert 'data-testid="job-error"' in html
     assert "disk on fire" not in html
     assert db.session.scalar(select(AuditLog).where(AuditLog.action == "export")) is None
+
+
+def test_a_job_left_running_by_a_stopped_node_is_told_as_interrupted(
+    app, users, auth, client, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    from studyapp.db import freeze_clock
+    from studyapp.exports import jobs
+    from studyapp.transaction import transaction
+
+    monkeypatch.setitem(app.config, "EXPORT_STALE_MINUTES", 10)
+    freeze_clock(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
+    with transaction():
+        job = jobs.ExportJob(token="t" * 20, kind="csv", user_id=users["monitor"].id)
+        job.status = jobs.RUNNING
+        db.session.add(job)
+    auth.login("mon.user")
+    page = client.get("/reports/jobs/" + "t" * 20).get_data(as_text=True)
+    assert 'http-equiv="refresh"' in page
+    freeze_clock(datetime(2026, 3, 1, 8, 11, tzinfo=UTC))
+    page = client.get("/reports/jobs/" + "t" * 20).get_data(as_text=True)
+    assert 'data-testid="job-interrupted"' in page
+    assert 'http-equiv="refresh"' not in page
+    freeze_clock(None)
