@@ -298,9 +298,12 @@ def test_monitor_sees_not_entered_for_an_empty_form(client, auth, stored):
     assert 'data-testid="not-entered"' in html
 
 
-def test_data_manager_may_not_open_visit_forms(client, auth, stored):
+def test_data_manager_reads_visit_forms_without_controls(client, auth, stored):
+    """The data manager reads study data (to check and export it) and never edits it."""
     auth.login("dm.user", code=factories.totp_now())
-    assert client.get(pages(stored)["vitals"]).status_code == 403
+    answer = client.get(pages(stored)["vitals"])
+    assert answer.status_code == 200
+    assert controls(answer.get_data(as_text=True)) == []
 
 
 def test_monitor_reads_an_sae_draft_without_the_forms(client, auth, stored, users):
