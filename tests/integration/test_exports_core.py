@@ -193,3 +193,14 @@ def test_a_job_left_running_by_a_stopped_node_is_told_as_interrupted(
     assert 'data-testid="job-interrupted"' in page
     assert 'http-equiv="refresh"' not in page
     freeze_clock(None)
+
+
+@pytest.mark.req("SEC-12")
+def test_exports_are_rate_limited(app, users, auth, client, kind, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_RATE_LIMIT", "2 per minute")
+    auth.login("mon.user")
+    assert _ask(auth).status_code == 302
+    assert _ask(auth).status_code == 302
+    third = _ask(auth)
+    assert third.status_code == 429
+    assert int(third.headers["Retry-After"]) > 0
