@@ -131,7 +131,7 @@ def _step_axes(box: _Box, step: Decimal, categories: tuple[str, ...], words: Wor
     for i, category in enumerate(categories):
         x = box.x(i)
         shapes.append(Line(x, box.bottom, x, box.bottom + 4, kind="tick", stroke=INK))
-        if i % every == 0 or i == len(categories) - 1:
+        if (len(categories) - 1 - i) % every == 0:  # the last period always labelled
             shapes.append(_label(x, box.bottom + 18, category, "tick-label", "middle"))
     mid = (box.left + box.right) / 2
     shapes.append(_label(mid, box.bottom + 36, words.x_label, "axis-label", "middle"))
