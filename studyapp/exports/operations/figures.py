@@ -31,8 +31,8 @@ def enrolment_chart(report: Enrolment) -> Markup:
     words = bars.Words(
         title=_("Enrolment over time"),
         desc=_(
-            "By %(date)s: %(enrolled)d of %(target)d subjects enrolled, %(screened)d screened,"
-            " %(failed)d screen failures.",
+            "By %(date)s: %(enrolled)d of %(target)d subjects enrolled; screened: %(screened)d;"
+            " screen failures: %(failed)d.",
             date=report.as_of.isoformat(),
             enrolled=report.enrolled,
             target=report.target,
@@ -73,7 +73,8 @@ def compliance_chart(report: Compliance) -> Markup:
     return svg.to_svg(bars.stacked_bars(names, series, words), id_prefix="cmp")
 
 
-def missing_chart(report: list[VisitForms], as_of_text: str) -> Markup:
+def missing_chart(visits: list[VisitForms], as_of_text: str) -> Markup:
+    report = [v for v in visits if v.done]  # the visits nobody has done yet have no bar
     names = tuple(v.name for v in report)
     missing = tuple(sum(len(g.missing) for g in v.forms) for v in report)
     drafts = tuple(sum(len(g.in_progress) for g in v.forms) for v in report)
