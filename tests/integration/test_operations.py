@@ -19,6 +19,7 @@ from studyapp.exports.operations.compliance import compliance
 from studyapp.exports.operations.enrolment import enrolment
 from studyapp.exports.operations.missing import missing_forms
 from studyapp.extensions import db
+from studyapp.permissions import PERMISSIONS, Action, Role
 from studyapp.subjects import queries as dashboard
 from studyapp.subjects import services as subjects
 from studyapp.transaction import transaction
@@ -190,6 +191,21 @@ def test_a_bad_or_future_date_is_told(study, client, auth):
         page = client.get(f"{PAGE}?as_of={asked}")
         assert page.status_code == 422
         assert message in page.get_data(as_text=True)
+
+
+def test_a_role_without_study_data_gets_403_and_no_file(study, client, auth, monkeypatch):
+    """Every role views study data today; the page and its CSV still check it (P11-09)."""
+    auth.login("crc.user")
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    without = PERMISSIONS[Role.COORDINATOR] - {Action.VIEW_STUDY_DATA}
+    monkeypatch.setitem(PERMISSIONS, Role.COORDINATOR, without)
+    assert client.get(PAGE).status_code == 403
+    answer = client.post(
+        f"{PAGE}/csv", data={"csrf_token": token, "kind": "enrolment", "as_of": str(AS_OF)}
+    )
+    assert answer.status_code == 403
+    assert 'data-nav="operations"' not in client.get("/").get_data(as_text=True)
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "export")) is None
 
 
 def test_anonymous_is_sent_to_login(app, client):
