@@ -56,7 +56,7 @@ def _as_of(text: str | None) -> tuple[date, str | None]:
 
 def _page(as_of: date, error: str | None, status: int = 200) -> Any:
     enrol, visits = enrolment(as_of), compliance(current_user, as_of)
-    missing = missing_forms(current_user, as_of)
+    missing = missing_forms(current_user, as_of, visits.board)  # the same tracker
     return (
         render_template(
             "exports/operations.html",

@@ -19,7 +19,7 @@ from studyapp.crf import registry
 from studyapp.crf.status import IN_PROGRESS
 from studyapp.exports.operations.compliance import lines_as_of
 from studyapp.protocol.loader import get_protocol
-from studyapp.visits.schedule.tracker import tracker
+from studyapp.visits.schedule.tracker import Tracker, tracker
 from studyapp.visits.summary import study_form_statuses
 
 DONE = ("done", "done_out_of_window")
@@ -69,9 +69,11 @@ def _gaps(forms: tuple[str, ...]) -> tuple[list[FormGap], tuple[str, ...]]:
     return list(gaps.values()), tuple(skipped)
 
 
-def missing_forms(actor: Any, as_of: date) -> list[VisitForms]:
-    """Per planned visit, its required form pages and the done visits lacking each."""
-    board = tracker(actor, as_of)
+def missing_forms(actor: Any, as_of: date, board: Tracker | None = None) -> list[VisitForms]:
+    """Per planned visit, its required form pages and the done visits lacking each.
+
+    *board* is the tracker on *as_of* when the caller already has it."""
+    board = board or tracker(actor, as_of)
     lines = lines_as_of(board, as_of)
     statuses = study_form_statuses()
     out = []
