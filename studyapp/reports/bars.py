@@ -298,8 +298,7 @@ def stacked_bars(
     label_room = min(max((text_width(c) for c in categories), default=0.0) + 12, width * 0.35)
     left, right, top = 8 + label_room, width - 40, 54.0
     totals = [sum(s.values[i] for s in series) for i in range(len(categories))]
-    x_max, _step = nice_y(Decimal(max(totals, default=0)))
-    scale = (right - left) / float(x_max)
+    scale = (right - left) / max([*totals, 1])  # the longest bar spans the plot
     shapes = _header(words)
     for row, category in enumerate(categories):
         shapes += _bar_row(row, top + row * _ROW, left, scale, series, category, words.tip)

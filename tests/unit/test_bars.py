@@ -175,3 +175,9 @@ def test_every_shape_is_a_known_primitive():
         assert all(
             isinstance(s, Line | Polyline | Polygon | Circle | Rect | Text) for s in figure.shapes
         )
+
+
+def test_the_longest_bar_spans_the_plot():
+    figure = bars.stacked_bars(VISITS, (DONE, LATE, MISSED), WORDS, width=500)
+    segments = [s for s in figure.shapes if isinstance(s, Rect) and s.kind.startswith("segment-")]
+    assert max(s.x + s.width for s in segments) == pytest.approx(500 - 40)
