@@ -88,7 +88,8 @@ def enrolment(as_of: date) -> Enrolment:
         counts[_key(subject.screening_date)][2] += subject.status == SCREEN_FAILED
         enrolled = enrolled_on(subject)
         if enrolled is not None and enrolled <= as_of:
-            counts[_key(enrolled)][1] += 1
+            first = next(iter(counts))  # (an enrolment before any screening is bad data)
+            counts[max(_key(enrolled), first)][1] += 1
     months, totals = [], [0, 0, 0]
     for key, (screened, enrolled_n, failed) in counts.items():
         totals = [totals[0] + screened, totals[1] + enrolled_n, totals[2] + failed]
