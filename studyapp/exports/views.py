@@ -30,7 +30,7 @@ def _subjects() -> list[tuple[Any, str]]:
 
 
 def _index(form: ExportForm | None = None, status: int = 200) -> Any:
-    exports = _visible()
+    exports = [e for e in _visible() if e.group in ("report", "data")]  # not "operations"
     if not exports:
         require(current_user, Action.EXPORT_DATA)
     subjects = _subjects()
@@ -114,3 +114,6 @@ def download(token: str) -> Any:
     return send_file(
         found.path, mimetype=found.mimetype, as_attachment=True, download_name=found.filename
     )
+
+
+from studyapp.exports import operations_views  # noqa: E402, F401 - its routes join bp

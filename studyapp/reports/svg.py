@@ -1,4 +1,5 @@
-"""The SVG renderer of a chart: ``to_svg`` draws a ``charts.Chart`` as inline SVG.
+"""The SVG renderer of a chart: ``to_svg`` draws a ``charts.Chart`` (or a ``bars.Figure``, any
+``Drawing``) as inline SVG.
 
 Presentation attributes only (the CSP forbids inline styles), every text escaped, characters
 XML forbids dropped; the chart is labelled by its <title> and <desc> for assistive tech.
@@ -7,15 +8,33 @@ XML forbids dropped; the chart is labelled by its <title> and <desc> for assisti
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from markupsafe import Markup
 
-from studyapp.reports.charts import Chart
 from studyapp.reports.shapes import Circle, Line, Polygon, Polyline, Rect, Shape, Text
 
 _ID = re.compile(r"[A-Za-z][\w-]*")
 #: Characters XML 1.0 forbids (controls, lone surrogates, U+FFFE/F): dropped, never escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class Drawing(Protocol):
+    """What a renderer needs of a chart: its size, words and shapes (``charts.Chart``,
+    ``bars.Figure``)."""
+
+    @property
+    def width(self) -> float: ...
+    @property
+    def height(self) -> float: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def desc(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def shapes(self) -> tuple[Shape, ...]: ...
 
 
 def _clean(text: str) -> str:
@@ -66,7 +85,7 @@ def _element(shape: Shape) -> Markup:
     return Markup("<{0}{1}>{2}</{0}>").format(name, tag, body)
 
 
-def to_svg(chart: Chart, *, id_prefix: str = "plt") -> Markup:
+def to_svg(chart: Drawing, *, id_prefix: str = "plt") -> Markup:
     """Inline SVG: ``role="img"``, labelled by its <title> and <desc>; ids start *id_prefix*."""
     if not _ID.fullmatch(id_prefix):
         raise ValueError(f"id_prefix must be a letter then letters, digits, - or _: {id_prefix!r}")
