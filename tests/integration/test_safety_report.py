@@ -54,9 +54,7 @@ def text_of(reader: PdfReader) -> str:
 
 def enrolled() -> list[Subject]:
     return list(
-        db.session.scalars(
-            select(Subject).where(Subject.status == ENROLLED).order_by(Subject.id)
-        )
+        db.session.scalars(select(Subject).where(Subject.status == ENROLLED).order_by(Subject.id))
     )
 
 
@@ -106,7 +104,8 @@ def test_response_counts_equal_the_subject_page(app, users, tmp_path):
         assert cells(f"Best response {level}", f"{best[level]} ({share}%)") in text
     for subject, page in zip(dosed, pages, strict=True):
         if page.assessment:
-            assert cells(subject.label, plain_number(page.baseline), page.assessment.best_response) in text
+            row = (subject.label, plain_number(page.baseline), page.assessment.best_response)
+            assert cells(*row) in text
 
 
 def test_pages_are_numbered_n_of_m_with_header(app, users, tmp_path):
@@ -184,7 +183,8 @@ def test_chinese_report_embeds_the_truetype_font(app, users, tmp_path):
         for page in reader.pages
         for font in page["/Resources"]["/Font"].values()
     }
-    assert fonts and all(re.fullmatch(r"/[A-Z]{6}\+WenQuanYiMicroHei-\d+", f) for f in fonts)
+    assert fonts
+    assert all(re.fullmatch(r"/[A-Z]{6}\+WenQuanYiMicroHei-\d+", f) for f in fonts)
     font = next(iter(reader.pages[0]["/Resources"]["/Font"].values())).get_object()
     assert font["/Subtype"] == "/TrueType"
     assert "/FontFile2" in font["/FontDescriptor"]
@@ -222,6 +222,32 @@ def test_a_coordinator_is_refused(app, users, auth, client, tmp_path):
 
 def test_the_kind_is_registered_for_the_reports_page(app, users, auth, client):
     export = registry.get("safety_report")
-    assert export is not None and export.group == "report" and export.cutoff
+    assert export is not None
+    assert export.group == "report"
+    assert export.cutoff
     auth.login("mon.user")
     assert "Study safety report" in client.get("/reports/").get_data(as_text=True)
+
+
+def test_a_grade_change_after_the_cutoff_does_not_count_yet(app, users, tmp_path):
+    changed = next(e for e in overview.episodes() if len({r.grade for r in e.records}) > 1)
+    first, second = changed.records[0], changed.records[1]
+    cutoff = date.fromisoformat(second.start_date) - timedelta(days=1)
+    _result, reader = make(users, tmp_path, cutoff=cutoff)
+    text = text_of(reader)
+    by_grade = [1 if g == first.grade else 0 for g in overview.GRADES]
+    assert cells(changed.first.term, 1, 1, *by_grade) in text
+
+
+def test_the_monitor_makes_the_report_on_the_page(app, users, auth, client):
+    auth.login("mon.user")
+    asked = auth.post("/reports/", {"kind": "safety_report", "cutoff": ""}, page="/reports/")
+    assert asked.status_code == 302
+    html = client.get(asked.headers["Location"]).get_data(as_text=True)
+    link = html.split('data-testid="download"')[0].rsplit('href="', 1)[1].split('"')[0]
+    got = client.get(link)
+    assert got.status_code == 200
+    assert got.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(got.data))
+    got.close()
+    assert f"Page 1 of {len(reader.pages)}" in reader.pages[0].extract_text()

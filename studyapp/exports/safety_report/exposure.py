@@ -19,6 +19,9 @@ from studyapp.visits.models import DoseAdministration
 
 from .cutoff import Cut, SubjectAt, day_text, number
 
+#: Relative column widths of the deviations and interruptions listing.
+EVENT_WIDTHS = (1.6, 1.6, 2, 1.3, 1.3, 1.6, 1.6, 3)
+
 
 @dataclass(frozen=True)
 class Exposure:
@@ -122,6 +125,6 @@ def exposure_section(items: list[Exposure]) -> Section:
     blocks: list[Block] = [
         _summary_table(items),
         Para(_("Dose deviations and infusion interruptions"), "subheading"),
-        Table(header, _event_rows(items), (2, 2, 2, 1, 1, 1, 1, 3), empty=_("None recorded.")),
+        Table(header, _event_rows(items), EVENT_WIDTHS, _("None recorded.")),
     ]
     return Section(_("Exposure to study drug"), tuple(blocks))

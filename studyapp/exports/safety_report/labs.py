@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask_babel import gettext as _
 
@@ -63,13 +64,24 @@ def grade_rows(found: list[LabFinding]) -> tuple[tuple[str, ...], ...]:
     return tuple(rows)
 
 
+def visit_name(visitnum: str) -> str:
+    """The protocol's name of a visit number; an unscheduled visit (4.01) by the protocol's
+    unscheduled visit name and its number."""
+    number_ = Decimal(visitnum)
+    protocol = get_protocol()
+    for visit in protocol.visits:
+        if visit.visitnum == number_:
+            return visit.name
+    return f"{protocol.unscheduled_visit.name} ({visitnum})"
+
+
 def severe_rows(found: list[LabFinding]) -> tuple[tuple[str, ...], ...]:
     return tuple(
         (
             item.subject,
             item.finding.term,
             day_text(item.finding.on),
-            item.finding.visitnum,
+            visit_name(item.finding.visitnum),
             f"{number(item.finding.value)} {unit_text(item.finding.unit)}".strip(),
             str(item.finding.grade),
         )
