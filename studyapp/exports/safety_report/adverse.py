@@ -141,7 +141,8 @@ def sae_rows(actor: User, summary: overview.Overview, cut: Cut) -> Rows:
             continue
         sent = [r for r in item.reports if cut.moment(r.submitted_at)]
         for clock in sae.clocks(item.record, sent, cut.end):
-            submitted = min((r.submitted_at for r in sent if r.kind == clock.kind), default=None)
+            times = [r.submitted_at for r in sent if r.kind == clock.kind and r.submitted_at]
+            submitted = min(times, default=None)
             rows.append(
                 (
                     item.subject.label,

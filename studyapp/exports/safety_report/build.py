@@ -16,7 +16,7 @@ from studyapp.exports.registry import ExportContext
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.reports import safety_pdf
-from studyapp.reports.safety_pdf import Para, SafetyReportData, Section, Table
+from studyapp.reports.safety_pdf import Block, Para, SafetyReportData, Section, Table
 from studyapp.safety import overview
 
 from . import adverse, enrolment, exposure, labs, response
@@ -40,10 +40,8 @@ def title_rows(ctx: ExportContext, cut: Cut) -> tuple[tuple[str, str], ...]:
     )
 
 
-def ae_sections(actor: Any, cut: Cut, doses: dict[int, int]) -> tuple[overview.Overview, list]:
-    """The AE summary and the three listings; answers the overview they come from."""
-    summary = overview.summarise(adverse.episodes_at(cut))
-    summary_blocks = (
+def _summary_blocks(summary: overview.Overview) -> tuple[Block, ...]:
+    return (
         Para(_("Subjects and events (episodes) at their worst CTCAE grade."), "note"),
         Table((_("Worst grade"), _("Subjects"), _("Events")), adverse.grade_rows(summary)),
         Para(_("By system organ class and term"), "subheading"),
@@ -55,6 +53,11 @@ def ae_sections(actor: Any, cut: Cut, doses: dict[int, int]) -> tuple[overview.O
         ),
         Para(_("Subjects by worst grade for the term; events are episodes."), "note"),
     )
+
+
+def _listing_blocks(
+    actor: Any, summary: overview.Overview, cut: Cut, doses: dict[int, int]
+) -> tuple[Block, ...]:
     sae_header = (
         _("Subject"),
         _("AE no."),
@@ -67,7 +70,7 @@ def ae_sections(actor: Any, cut: Cut, doses: dict[int, int]) -> tuple[overview.O
     )
     irr_header = (*adverse.event_header()[:5], _("After"), _("Action taken"), _("Outcome"))
     none = _("None recorded.")
-    listings = (
+    return (
         Para(_("Adverse events of grade 3 or higher"), "subheading"),
         Table(adverse.event_header(), adverse.severe_rows(summary, cut), empty=none),
         Para(_("Serious adverse events and their reporting clocks"), "subheading"),
@@ -75,9 +78,19 @@ def ae_sections(actor: Any, cut: Cut, doses: dict[int, int]) -> tuple[overview.O
         Para(_("Infusion-related reactions"), "subheading"),
         Table(irr_header, adverse.irr_rows(summary, cut, doses), empty=none),
     )
+
+
+def ae_sections(
+    actor: Any, cut: Cut, doses: dict[int, int]
+) -> tuple[overview.Overview, list[Section]]:
+    """The AE summary and the three listings; answers the overview they come from."""
+    summary = overview.summarise(adverse.episodes_at(cut))
     return summary, [
-        Section(_("Adverse events by system organ class, term and worst grade"), summary_blocks),
-        Section(_("Listings of adverse events"), listings),
+        Section(
+            _("Adverse events by system organ class, term and worst grade"),
+            _summary_blocks(summary),
+        ),
+        Section(_("Listings of adverse events"), _listing_blocks(actor, summary, cut, doses)),
     ]
 
 

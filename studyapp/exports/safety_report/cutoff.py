@@ -50,7 +50,9 @@ class Cut:
     def after(self, iso: str | None) -> bool:
         """A (maybe partial) date that is wholly after the cut-off: ``2026-04`` is after
         2026-03-31, ``2026-03`` is not after 2026-03-10."""
-        return bool(iso) and iso > self.day.isoformat()[: len(iso or "")]
+        if not iso:
+            return False
+        return iso > self.day.isoformat()[: len(iso)]
 
     def moment(self, at: datetime | None) -> bool:
         """A UTC time at or before the end of the cut-off day."""
