@@ -29,6 +29,8 @@ from studyapp.exports.safety_report import build
 from studyapp.extensions import db
 from studyapp.formatting import plain_number
 from studyapp.safety import overview
+from studyapp.subjects import queries, runin
+from studyapp.subjects.labels import label
 from studyapp.subjects.models import ENROLLED, Subject
 from studyapp.visits import summary
 from tests.conftest import TemplateSpec
@@ -251,3 +253,30 @@ def test_the_monitor_makes_the_report_on_the_page(app, users, auth, client):
     reader = PdfReader(io.BytesIO(got.data))
     got.close()
     assert f"Page 1 of {len(reader.pages)}" in reader.pages[0].extract_text()
+
+
+def test_disposition_equals_the_dashboard_counts(app, users, tmp_path):
+    _result, reader = make(users, tmp_path)
+    text = text_of(reader)
+    counts = queries.counts(queries.rows(users["monitor"], site_today()))
+    enrolled_ = counts["enrolled_total"]
+    assert cells("Screened", counts["screened"]) in text
+    assert cells("Screen failed", counts["screen_failed"]) in text
+    assert cells("Enrolled", enrolled_) in text
+    for phase in ("in_treatment", "in_follow_up", "completed", "discontinued"):
+        share = (Decimal(counts[phase]) * 100 / enrolled_).quantize(Decimal("0.1"))
+        assert cells(label("status", phase), f"{counts[phase]} ({share}%)") in text
+
+
+def test_the_runin_section_shows_the_gate_and_its_signed_review(app, users, tmp_path):
+    _result, reader = make(users, tmp_path)
+    text = text_of(reader)
+    state = runin.gate(site_today())
+    assert state.review is not None
+    assert state.subjects
+    for member in state.subjects:
+        day1, end = member.subject.day1_date.isoformat(), member.window_end.isoformat()
+        finding = "Yes" if member.dlt else "No"
+        assert cells(member.subject.label, day1, end, finding) in text
+    assert cells("Decision", label("decision", state.review.decision)) in text
+    assert cells("Subjects with a DLT", state.review.dlt_count) in text

@@ -81,11 +81,10 @@ def _listing_blocks(
 
 
 def ae_sections(
-    actor: Any, cut: Cut, doses: dict[int, int]
-) -> tuple[overview.Overview, list[Section]]:
-    """The AE summary and the three listings; answers the overview they come from."""
-    summary = overview.summarise(adverse.episodes_at(cut))
-    return summary, [
+    actor: Any, cut: Cut, summary: overview.Overview, doses: dict[int, int]
+) -> list[Section]:
+    """The AE summary and the three listings."""
+    return [
         Section(
             _("Adverse events by system organ class, term and worst grade"),
             _summary_blocks(summary),
@@ -99,15 +98,16 @@ def gather(ctx: ExportContext) -> tuple[SafetyReportData, dict[str, int]]:
     require(ctx.actor, Action.VIEW_REPORTS)
     cut = Cut.of(ctx.cutoff)
     subjects = enrolment.subjects_at(cut)
+    summary = overview.summarise(adverse.episodes_at(cut))
+    known = {r.id for e in summary.episodes for r in e.records}
     ctx.progress(1, STEPS)
-    sections = [enrolment.disposition_section(subjects, cut), enrolment.runin_section(cut)]
+    sections = [enrolment.disposition_section(subjects, cut), enrolment.runin_section(cut, known)]
     ctx.progress(2, STEPS)
     doses = exposure.exposures(subjects, cut)
     sections.append(exposure.exposure_section(doses))
     numbers = {r.id: r.dose_number for e in doses for r in e.records}
     ctx.progress(3, STEPS)
-    summary, ae = ae_sections(ctx.actor, cut, numbers)
-    sections += ae
+    sections += ae_sections(ctx.actor, cut, summary, numbers)
     ctx.progress(4, STEPS)
     found = labs.lab_findings(subjects, cut)
     sections.append(labs.labs_section(found))

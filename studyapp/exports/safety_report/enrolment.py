@@ -69,14 +69,19 @@ def disposition_section(subjects: list[SubjectAt], cut: Cut) -> Section:
     return Section(_("Enrolment and disposition"), (table, note))
 
 
-def _member_row(member: runin.RunInSubject, reviewed: bool) -> tuple[str, ...]:
+def _events(events: tuple[runin.DltEvent, ...], known: set[int]) -> str:
+    """The DLT events among the AE records dated on or before the cut-off (*known*)."""
+    return ", ".join(f"{e.label} {e.term}" for e in events if e.id in known)
+
+
+def _member_row(member: runin.RunInSubject, reviewed: bool, known: set[int]) -> tuple[str, ...]:
     finding = "" if not reviewed else (_("Yes") if member.dlt else _("No"))
     return (
         member.subject.label,
         day_text(member.subject.day1_date),
         day_text(member.window_end),
-        ", ".join(f"{e.label} {e.term}" for e in member.confirmed),
-        ", ".join(f"{e.label} {e.term}" for e in member.candidates),
+        _events(member.confirmed, known),
+        _events(member.candidates, known),
         finding or _("not reviewed"),
     )
 
@@ -100,8 +105,9 @@ def _review_blocks(review: Any, cut: Cut) -> list[Block]:
     return blocks
 
 
-def runin_section(cut: Cut) -> Section:
-    """The run-in gate on the cut-off day: its state, the cohort and the signed review."""
+def runin_section(cut: Cut, known: set[int]) -> Section:
+    """The run-in gate on the cut-off day: its state, the cohort and the signed review;
+    *known* are the ids of the AE records dated on or before the cut-off."""
     state = runin.gate(cut.day)
     header = (
         _("Subject"),
@@ -112,7 +118,7 @@ def runin_section(cut: Cut) -> Section:
         _("DLT in the review"),
     )
     members = [m for m in state.subjects if cut.dated(m.subject.day1_date)]
-    rows = tuple(_member_row(m, state.review is not None) for m in members)
+    rows = tuple(_member_row(m, state.review is not None, known) for m in members)
     blocks: list[Block] = [
         Para(_("Run-in gate: %(s)s.", s=label("gate", state.state)), "body"),
         Para(state.message, "note"),
