@@ -28,11 +28,12 @@ from studyapp.exports.registry import ExportContext
 from studyapp.exports.safety_report import build
 from studyapp.extensions import db
 from studyapp.formatting import plain_number
-from studyapp.safety import overview
+from studyapp.safety import overview, sae
 from studyapp.subjects import queries, runin
 from studyapp.subjects.labels import label
 from studyapp.subjects.models import ENROLLED, Subject
 from studyapp.visits import summary
+from studyapp.visits.labs.findings import findings
 from tests.conftest import TemplateSpec
 
 
@@ -280,3 +281,31 @@ def test_the_runin_section_shows_the_gate_and_its_signed_review(app, users, tmp_
         assert cells(member.subject.label, day1, end, finding) in text
     assert cells("Decision", label("decision", state.review.decision)) in text
     assert cells("Subjects with a DLT", state.review.dlt_count) in text
+
+
+def test_sae_deadlines_equal_the_sae_clocks(app, users, tmp_path):
+    _result, reader = make(users, tmp_path)
+    text = text_of(reader)
+    items = sae.saes(users["monitor"])
+    assert items, "the demo has an SAE"
+    for item in items:
+        assert item.clocks
+        for clock in item.clocks:
+            local = clock.deadline.astimezone(site_zone())
+            assert f"{local:%Y-%m-%d %H:%M}" in text
+
+
+def test_lab_grades_equal_the_lab_findings(app, users, tmp_path):
+    _result, reader = make(users, tmp_path)
+    text = text_of(reader)
+    worst: dict[str, dict[int, int]] = {}
+    graded: Counter[str] = Counter()
+    for subject in enrolled():
+        for found in findings(subject.id, min_grade=1):
+            graded[found.term] += 1
+            mine = worst.setdefault(found.term, {})
+            mine[subject.id] = max(mine.get(subject.id, 0), found.grade)
+    assert worst, "the demo has graded lab results"
+    for term, by_subject in worst.items():
+        grades = [sum(1 for g in by_subject.values() if g == grade) for grade in (1, 2, 3, 4)]
+        assert cells(term, *grades, len(by_subject), graded[term]) in text
