@@ -19,6 +19,8 @@ from flask_babel import gettext as _
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from studyapp import codelists
+from studyapp.audit.context import acting_as
 from studyapp.audit.models import AuditLog
 from studyapp.db import site_today, site_zone
 from studyapp.demo.loader import load_demo
@@ -29,7 +31,7 @@ from studyapp.exports.safety_report import build
 from studyapp.extensions import db
 from studyapp.formatting import plain_number
 from studyapp.safety import overview, sae
-from studyapp.subjects import queries, runin
+from studyapp.subjects import queries, runin, services
 from studyapp.subjects.labels import label
 from studyapp.subjects.models import ENROLLED, Subject
 from studyapp.visits import summary
@@ -309,3 +311,23 @@ def test_lab_grades_equal_the_lab_findings(app, users, tmp_path):
     for term, by_subject in worst.items():
         grades = [sum(1 for g in by_subject.values() if g == grade) for grade in (1, 2, 3, 4)]
         assert cells(term, *grades, len(by_subject), graded[term]) in text
+
+
+def test_a_withdrawal_counts_with_its_reason_from_its_date(app, users, tmp_path):
+    subject = enrolled()[-1]
+    on = site_today() - timedelta(days=2)
+    with acting_as(users["investigator"]):
+        services.record_disposition(
+            users["investigator"], subject.id, decod="ADVERSE EVENT", on=on, reason="Rash"
+        )
+    label_ = str(codelists.DISPOSITION.labels["ADVERSE EVENT"])
+    _result, reader = make(users, tmp_path, cutoff=on)
+    text = text_of(reader)
+    enrolled_ = len(enrolled())
+    share = (Decimal(100) / enrolled_).quantize(Decimal("0.1"))
+    assert cells(label("status", "discontinued"), f"1 ({share}%)") in text
+    assert cells(f"- {label_} (ADVERSE EVENT)", f"1 ({share}%)") in text
+    _result, reader = make(users, tmp_path, cutoff=on - timedelta(days=1))
+    text = text_of(reader)
+    assert cells(label("status", "discontinued"), "0 (0.0%)") in text
+    assert cells(f"- {label_} (ADVERSE EVENT)", "0 (0.0%)") in text

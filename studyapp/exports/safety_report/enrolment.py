@@ -57,7 +57,7 @@ def disposition_rows(subjects: list[SubjectAt], cut: Cut) -> tuple[tuple[str, ..
     for code in codelists.DISPOSITION.codes:
         if code != codelists.COMPLETED:
             text = str(codelists.DISPOSITION.labels[code])
-            rows.append((f"    {text} ({code})", percent(reasons[code], enrolled)))
+            rows.append((f"- {text} ({code})", percent(reasons[code], enrolled)))
     return tuple(rows)
 
 
