@@ -31,6 +31,7 @@ from studyapp.exports.safety_report import build
 from studyapp.extensions import db
 from studyapp.formatting import plain_number
 from studyapp.safety import overview, sae
+from studyapp.signatures.models import Signature
 from studyapp.subjects import queries, runin, services
 from studyapp.subjects.labels import label
 from studyapp.subjects.models import ENROLLED, Subject
@@ -331,3 +332,13 @@ def test_a_withdrawal_counts_with_its_reason_from_its_date(app, users, tmp_path)
     text = text_of(reader)
     assert cells(label("status", "discontinued"), "0 (0.0%)") in text
     assert cells(f"- {label_} (ADVERSE EVENT)", "0 (0.0%)") in text
+
+
+def test_a_review_signed_after_the_cutoff_is_marked(app, users, tmp_path):
+    review = runin.latest_review()
+    signed = db.session.get(Signature, review.signature_id).signed_at
+    day = signed.astimezone(site_zone()).date()
+    _result, reader = make(users, tmp_path, cutoff=day - timedelta(days=1))
+    assert "This review was signed after the data cut-off." in text_of(reader)
+    _result, reader = make(users, tmp_path, cutoff=day)
+    assert "This review was signed after the data cut-off." not in text_of(reader)
