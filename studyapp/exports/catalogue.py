@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import importlib
 
-MODULES: tuple[str, ...] = ("studyapp.exports.operations.kinds",)
+MODULES: tuple[str, ...] = (
+    "studyapp.exports.safety_report",
+    "studyapp.exports.operations.kinds",
+)
 
 
 def load() -> None:

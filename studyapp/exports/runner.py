@@ -109,6 +109,8 @@ def record(result: Result, ctx: registry.ExportContext) -> None:
             row_id=result.kind,
             field="file",
             new_value=json.dumps(details, sort_keys=True, ensure_ascii=False),
+            # The maker, named: a queued event is written at commit, after ``acting_as``
+            # (the command) has let go of the session.
             actor=actor_of(ctx.actor),
         )
     )

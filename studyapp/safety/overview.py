@@ -207,7 +207,12 @@ def overview(actor: User, filters: Filters | None = None) -> Overview:
     require(actor, Action.VIEW_STUDY_DATA)
     filters = filters or Filters()
     everything = episodes()
-    kept = [e for e in everything if _keep(e, filters)]
+    return summarise([e for e in everything if _keep(e, filters)], everything)
+
+
+def summarise(kept: list[Episode], everything: list[Episode] | None = None) -> Overview:
+    """The overview of the episodes *kept* (the safety report passes those of its cut-off);
+    the SOC choices come from *everything* (default: the episodes kept)."""
     by_subject = _by_subject(kept)
     grades = Counter(row.worst for row in by_subject if row.worst)
     return Overview(
@@ -215,5 +220,5 @@ def overview(actor: User, filters: Filters | None = None) -> Overview:
         by_term=_by_term(kept),
         by_subject=by_subject,
         subjects_by_grade={g: grades.get(g, 0) for g in GRADES},
-        socs=sorted({e.first.aesoc for e in everything if e.first.aesoc}),
+        socs=sorted({e.first.aesoc for e in (everything or kept) if e.first.aesoc}),
     )

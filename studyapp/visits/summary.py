@@ -263,7 +263,20 @@ def chart(
     given: list[DoseAdministration],
     today: date,
 ) -> Markup:
-    """The platelet chart (inline SVG; the PDF reports draw the same geometry)."""
+    """The platelet chart as inline SVG."""
+    return svg.to_svg(chart_drawing(subject, counts, assessment, rescue, given, today))
+
+
+def chart_drawing(
+    subject: Subject,
+    counts: list[Count],
+    assessment: Any,
+    rescue: list[Medication],
+    given: list[DoseAdministration],
+    today: date,
+) -> charts.Chart:
+    """The platelet chart's geometry: the page draws it as SVG, the safety report PDF with
+    ReportLab (``reports.pdf_shapes``), from the same inputs."""
     day1 = require_enrolled(subject)
     rule = get_protocol().response
     thresholds = [
@@ -272,14 +285,13 @@ def chart(
     ]
     dosing = get_protocol().dosing
     shown_to = max(dosing.dose_days[-1] + dosing.interval_days, study_day(day1, today))
-    drawing = charts.platelet_chart(
+    return charts.platelet_chart(
         _points(day1, counts, assessment),
         _markers(subject, day1, rescue, given),
         thresholds,
         _words(),
         min_last_day=shown_to,
     )
-    return svg.to_svg(drawing)
 
 
 def summary(subject: Subject, today: date) -> Summary:

@@ -197,7 +197,10 @@ def test_a_rejected_candidate_leaves_the_dlt_list(study, inv):
     assert overview(inv, Filters(dlt=True)).episodes == []
 
 
-def test_the_monitor_reads_the_overview_and_the_data_manager_does_not(study, users):
-    assert len(overview(users["monitor"]).episodes) == 5
+def test_the_monitor_and_data_manager_read_the_overview_and_the_coordinator_too(study, users):
+    """Every role that reads study data reads the overview; only the investigator records."""
+    for role in ("monitor", "data_manager", "coordinator"):
+        assert len(overview(users[role]).episodes) == 5
+    users["coordinator"].active = False
     with pytest.raises(PermissionDenied):
-        overview(users["data_manager"])
+        overview(users["coordinator"])
