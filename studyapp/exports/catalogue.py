@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import importlib
 
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = (
+    "studyapp.exports.csv_export",
+    "studyapp.exports.sdtm.writer",
+)
 
 
 def load() -> None:

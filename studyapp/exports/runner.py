@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from studyapp.audit.context import Event, log_event
+from studyapp.audit.context import Event, actor_of, log_event
 from studyapp.db import site_today, utcnow
 from studyapp.errors import NotFound, ValidationFailed
 from studyapp.exports import registry
@@ -109,6 +109,7 @@ def record(result: Result, ctx: registry.ExportContext) -> None:
             row_id=result.kind,
             field="file",
             new_value=json.dumps(details, sort_keys=True, ensure_ascii=False),
+            actor=actor_of(ctx.actor),  # the maker, also when written at a later commit
         )
     )
     db.session.flush()
