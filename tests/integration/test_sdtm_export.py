@@ -6,6 +6,7 @@ and its audit row (DOMAIN.md section 8; SEC-11; GCP-06; P11-05)."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from datetime import date, timedelta
 
@@ -237,6 +238,18 @@ def test_the_command_writes_the_zip_and_audits_the_row_counts(app, demo, tmp_pat
     counts = {d.code: len(read_csv(files[f"{d.code.lower()}.csv"])[1]) for d in DOMAINS}
     assert details["rows"] == counts
     assert details["cutoff"] is None
+    assert details["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    cutoff = (site_today() - timedelta(days=30)).isoformat()
+    flat = tmp_path / "csv.zip"
+    args = ["export", "csv", "--out", str(flat), "--as", "mon.chen", "--cutoff", cutoff]
+    assert app.test_cli_runner().invoke(args=args).exit_code == 0
+    row = db.session.scalars(
+        select(AuditLog).where(AuditLog.action == "export").order_by(AuditLog.seq.desc())
+    ).first()
+    details = json.loads(row.new_value)
+    assert (row.username, row.row_id, details["cutoff"]) == ("mon.chen", "csv", cutoff)
+    visits = read_csv(members(flat)["visit.csv"])[1]
+    assert details["rows"]["visit.csv"] == len(visits) > 0
 
 
 def test_a_coordinator_cannot_export_from_the_command_line(app, demo, tmp_path):
