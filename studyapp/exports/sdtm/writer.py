@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import tempfile
 import zipfile
+from array import array
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -77,32 +78,38 @@ def complete(domain: Domain, ref: common.SubjectRef, row: dict[str, Any], seq: i
 
 
 class Dataset:
-    """One domain being written: its CSV member and the columns kept for the XPT file."""
+    """One domain being written: its CSV member and the columns kept for the XPT file.
+
+    The kept columns are compact: numbers in a float array, texts shared (a unit or a visit
+    name repeated on every row is stored once), so a domain costs little more than its
+    pointers while it waits for pyreadstat.
+    """
 
     def __init__(self, domain: Domain, member: BinaryIO) -> None:
         self.domain = domain
         self.csv = csvfile.CsvWriter(member)
         self.csv.header(domain.names)
-        self.columns: list[list[Any]] = [[] for _ in domain.variables]
+        self.columns: list[Any] = [array("d") if v.type == NUM else [] for v in domain.variables]
         self.lengths = [1] * len(domain.variables)
+        self._texts: dict[str, str] = {}
 
     def add(self, values: list[Any]) -> None:
         self.csv.row(values)
         for index, cell in enumerate(values):
-            self.columns[index].append(cell)
-            if isinstance(cell, str):
-                self.lengths[index] = max(self.lengths[index], len(cell.encode("utf-8")))
+            column = self.columns[index]
+            if isinstance(column, array):
+                column.append(math.nan if cell is None else float(cell))
+                continue
+            column.append(self._texts.setdefault(cell, cell))
+            self.lengths[index] = max(self.lengths[index], len(cell.encode("utf-8")))
 
     def frame(self) -> Any:
         import pandas as pd
 
         data = {}
         for var, cells in zip(self.domain.variables, self.columns, strict=True):
-            if var.type == NUM:
-                numbers = [math.nan if c is None else float(c) for c in cells]
-                data[var.name] = pd.Series(numbers, dtype="float64")
-            else:
-                data[var.name] = pd.Series(cells, dtype=object)
+            kind = "float64" if var.type == NUM else object
+            data[var.name] = pd.Series(cells, dtype=kind)
         return pd.DataFrame(data)
 
 
