@@ -44,7 +44,13 @@ def models() -> list[type]:
 def columns(model: type) -> list[Column[Any]]:
     """The columns of *model* a table carries, in the model's order."""
     table = model.__table__  # type: ignore[attr-defined]
-    return [c for c in table.columns if c.name not in HIDDEN and not c.name.endswith("_by_id")]
+    return [c for c in table.columns if _shown(c.name)]
+
+
+def _shown(name: str) -> bool:
+    """Not bookkeeping, not a user or signature id, and not a lead column already."""
+    internal = name.endswith(("_by_id", "signature_id"))
+    return name not in HIDDEN and name not in LEAD and not internal
 
 
 def header(model: type) -> list[str]:

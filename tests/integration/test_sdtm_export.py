@@ -287,6 +287,7 @@ def test_the_csv_export_has_one_file_per_crf_table_and_a_dictionary(demo, tmp_pa
         name = f"{model.__tablename__}.csv"
         header, rows = read_csv(files[name])
         assert header == tables.header(model)
+        assert len(set(header)) == len(header), name
         assert result.rows[name] == len(rows)
         described = [d["variable"] for d in dictionary_rows if d["file"] == name]
         assert described == header
