@@ -9,6 +9,7 @@ import dataclasses
 import hashlib
 import json
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -26,6 +27,7 @@ from studyapp.extensions import db
 from studyapp.safety import events
 from studyapp.safety.models import AdverseEvent
 from studyapp.subjects.models import ENROLLED, Subject
+from studyapp.visits import summary
 from tests.conftest import TemplateSpec
 from tests.integration.exports_helpers import members, produce, read_csv, read_xpt, same_cell
 
@@ -180,6 +182,23 @@ def test_lab_results_carry_the_si_unit_of_the_unit_table(demo, tmp_path):
                 )
                 assert float(back) == pytest.approx(float(r["LBSTNRLO"]))
     assert converted > 0  # the demo enters some platelet counts per uL
+
+
+def test_the_baseline_flag_marks_the_count_the_subject_page_takes_as_baseline(demo, tmp_path):
+    _h, rows = sdtm(demo, tmp_path)["lb.csv"]
+    checked = 0
+    for subject in db.session.scalars(select(Subject).where(Subject.day1_date.is_not(None))):
+        usubjid = f"NCT05562882-{subject.label}"
+        flagged = [
+            r for r in rows if r["USUBJID"] == usubjid and r["LBTESTCD"] == "PLAT" and r["LBLOBXFL"]
+        ]
+        value, _source = summary.baseline(subject, summary.platelet_counts(subject))
+        assert len(flagged) == 1, usubjid
+        assert Decimal(flagged[0]["LBSTRESN"]) == value
+        checked += 1
+    assert checked >= 3
+    for r in rows:
+        assert r["LBLOBXFL"] in ("", "Y")
 
 
 def test_seriousness_and_its_criteria_follow_the_record(demo, tmp_path):

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from studyapp.clinical import units
+from studyapp.clinical.study_day import full_date
 from studyapp.exports.csvfile import number_text
 from studyapp.exports.sdtm.common import SubjectRef, dtc
 from studyapp.exports.sdtm.spec import NUM, Domain, variables
@@ -74,14 +75,29 @@ def lb_rows(ref: SubjectRef) -> Iterator[dict[str, Any]]:
         .where(LabResult.deleted_at.is_(None), LabPanel.deleted_at.is_(None))
         .order_by(LabPanel.lb_date, LabPanel.id, LabResult.id)
     )
-    for result, panel in db.session.execute(query):
-        if result.visit_id not in ref.visits:
-            continue  # a visit after the cut-off
-        yield {
-            **_lab(result),
-            **ref.visit(result.visit_id),
-            "LBDTC": dtc(panel.lb_date, panel.lb_time),
-        }
+    rows = [
+        {**_lab(result), **ref.visit(result.visit_id), "LBDTC": dtc(panel.lb_date, panel.lb_time)}
+        for result, panel in db.session.execute(query)
+        if result.visit_id in ref.visits  # not a visit after the cut-off
+    ]
+    rows.sort(key=lambda r: ((r["LBDTC"] or "")[:10], r["VISITNUM"] or 0))
+    flag_baseline(rows, ref.rfstdtc)
+    yield from rows
+
+
+def flag_baseline(rows: list[dict[str, Any]], rfstdtc: str | None) -> None:
+    """LBLOBXFL: per test, the last result dated on or before the first dose day (the
+    baseline rule of the subject page: the last count on or before Day 1)."""
+    start = full_date(rfstdtc)
+    if start is None:
+        return
+    last: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        when = full_date(row["LBDTC"])
+        if when is not None and when <= start and row["LBSTRESN"] is not None:
+            last[row["LBTESTCD"]] = row
+    for row in last.values():
+        row["LBLOBXFL"] = "Y"
 
 
 LB = Domain(
@@ -103,6 +119,7 @@ LB = Domain(
         ("LBSTNRHI", "Reference Range Upper Limit-Std Units", NUM),
         ("LBNRIND", "Reference Range Indicator"),
         ("LBTOXGR", "Standard Toxicity Grade"),
+        ("LBLOBXFL", "Last Observation Before Exposure Flag"),
         ("VISITNUM", "Visit Number", NUM),
         ("VISIT", "Visit Name"),
         ("EPOCH", "Epoch"),
