@@ -73,7 +73,11 @@ def sdtm(demo, tmp_path, **ctx) -> dict[str, tuple[list[str], list[dict[str, str
 
 def test_every_domain_reads_back_from_xpt_identically(demo, tmp_path):
     path = tmp_path / "sdtm.zip"
-    result = produce("sdtm", demo["dm.wang"], path)
+    seen: list[tuple[int, int]] = []
+    result = produce("sdtm", demo["dm.wang"], path, progress=lambda *step: seen.append(step))
+    subjects = db.session.scalar(select(func.count()).select_from(Subject))
+    assert [done for done, _total in seen] == list(range(1, len(seen) + 1))
+    assert seen[-1] == (len(DOMAINS) * (subjects + 1) + 1,) * 2  # per subject, per file
     files = members(path)
     _header, define = read_csv(files["define.csv"])
     for domain in DOMAINS:
@@ -296,7 +300,9 @@ def test_the_csv_export_has_one_file_per_crf_table_and_a_dictionary(demo, tmp_pa
         ongoing=True,
     )
     path = tmp_path / "csv.zip"
-    result = produce("csv", demo["mon.chen"], path)
+    seen: list[tuple[int, int]] = []
+    result = produce("csv", demo["mon.chen"], path, progress=lambda *step: seen.append(step))
+    assert seen[-1][0] == seen[-1][1] == len(tables.models()) + 1
     files = members(path)
     models = tables.models()
     assert set(files) == {f"{m.__tablename__}.csv" for m in models} | {"data_dictionary.csv"}

@@ -105,10 +105,14 @@ def subject_ref(subject: Subject, scope: Scope) -> SubjectRef:
     )
 
 
-def subjects(scope: Scope) -> Iterator[SubjectRef]:
-    """Every subject in the export, one at a time (ids first, then each subject's rows)."""
-    ids = list(db.session.scalars(scope.subject_ids()))
-    for subject_id in ids:
+def subject_ids(scope: Scope) -> list[int]:
+    """The ids of the subjects in the export (a list of numbers, not of records)."""
+    return list(db.session.scalars(scope.subject_ids()))
+
+
+def subjects(scope: Scope, ids: list[int] | None = None) -> Iterator[SubjectRef]:
+    """Every subject in the export, one at a time, each loaded when its turn comes."""
+    for subject_id in subject_ids(scope) if ids is None else ids:
         subject = db.session.get(Subject, subject_id)
         if subject is not None:
             yield subject_ref(subject, scope)

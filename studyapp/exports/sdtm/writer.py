@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 
 from studyapp.clinical import study_day
 from studyapp.exports import csvfile, registry
-from studyapp.exports.registry import Export, ExportContext
+from studyapp.exports.registry import Export, ExportContext, Progress
 from studyapp.exports.scope import Scope
 from studyapp.exports.sdtm import common, events, findings, interventions, special
 from studyapp.exports.sdtm.spec import MAX_CHAR, NUM, Domain
@@ -113,10 +113,22 @@ class Dataset:
         return pd.DataFrame(data)
 
 
-def rows_of(domain: Domain, scope: Scope) -> Iterable[list[Any]]:
-    for ref in common.subjects(scope):
+class Steps:
+    """Progress in subjects: one step per subject of each domain, one per file written."""
+
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def tick(self) -> None:
+        self.done += 1
+        self.progress(self.done, self.total)
+
+
+def rows_of(domain: Domain, scope: Scope, ids: list[int], steps: Steps) -> Iterable[list[Any]]:
+    for ref in common.subjects(scope, ids):
         for seq, row in enumerate(domain.read(ref), start=1):
             yield complete(domain, ref, row, seq)
+        steps.tick()
 
 
 def write_xpt(archive: zipfile.ZipFile, dataset: Dataset, folder: Path) -> None:
@@ -136,13 +148,17 @@ def write_xpt(archive: zipfile.ZipFile, dataset: Dataset, folder: Path) -> None:
     path.unlink()
 
 
-def write_domain(archive: zipfile.ZipFile, domain: Domain, scope: Scope, folder: Path) -> Dataset:
+def write_domain(
+    archive: zipfile.ZipFile, domain: Domain, scope: Scope, ids: list[int], steps: Steps
+) -> Dataset:
     with archive.open(f"{domain.code.lower()}.csv", "w") as member:
         dataset = Dataset(domain, member)
-        for values in rows_of(domain, scope):
+        for values in rows_of(domain, scope, ids, steps):
             dataset.add(values)
         dataset.csv.close()
-    write_xpt(archive, dataset, folder)
+    with tempfile.TemporaryDirectory(prefix="sdtm-") as folder:
+        write_xpt(archive, dataset, Path(folder))
+    steps.tick()
     return dataset
 
 
@@ -157,18 +173,15 @@ def define_rows(datasets: list[Dataset]) -> Iterable[tuple[Any, ...]]:
 def write(ctx: ExportContext, out: BinaryIO) -> dict[str, int]:
     """The zip of every domain (CSV and XPT) and define.csv; answers the rows per domain."""
     scope = Scope(ctx.cutoff)
+    ids = common.subject_ids(scope)
+    steps = Steps(ctx.progress, len(DOMAINS) * (len(ids) + 1) + 1)
     done: list[Dataset] = []
-    with (
-        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive,
-        tempfile.TemporaryDirectory(prefix="sdtm-") as folder,
-    ):
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for domain in DOMAINS:
-            dataset = write_domain(archive, domain, scope, Path(folder))
-            done.append(_release(dataset))
-            ctx.progress(len(done), len(DOMAINS) + 1)
+            done.append(_release(write_domain(archive, domain, scope, ids, steps)))
         with archive.open(DEFINE, "w") as member:
             csvfile.write(member, DEFINE_HEADER, define_rows(done))
-        ctx.progress(len(DOMAINS) + 1, len(DOMAINS) + 1)
+        steps.tick()
     return {d.domain.code: d.csv.rows for d in done}
 
 
