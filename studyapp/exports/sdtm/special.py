@@ -46,7 +46,9 @@ def arms(ref: SubjectRef) -> dict[str, str]:
 
 def dm_rows(ref: SubjectRef) -> Iterator[dict[str, Any]]:
     subject = ref.subject
-    died = subject.disposition == DEATH
+    shown = _before_cutoff(ref, subject.disposition_date)  # no disposition after the cut-off
+    left = subject.disposition_date if shown else None
+    died = subject.disposition == DEATH and shown
     yield {
         "SUBJID": subject.label,
         "RFSTDTC": ref.rfstdtc,
@@ -54,8 +56,8 @@ def dm_rows(ref: SubjectRef) -> Iterator[dict[str, Any]]:
         "RFXSTDTC": ref.rfstdtc,
         "RFXENDTC": ref.rfendtc,
         "RFICDTC": dtc(subject.consent_date, subject.consent_time),
-        "RFPENDTC": dtc(subject.disposition_date),
-        "DTHDTC": dtc(subject.disposition_date) if died else None,
+        "RFPENDTC": dtc(left),
+        "DTHDTC": dtc(left) if died else None,
         "DTHFL": "Y" if died else None,
         "SITEID": get_protocol().site.code,
         "BRTHDTC": str(subject.birth_year) if subject.birth_year else None,
