@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -51,6 +51,10 @@ def demo(app):
 def enrolled(n: int = 0) -> Subject:
     query = select(Subject).where(Subject.status == ENROLLED).order_by(Subject.id)
     return list(db.session.scalars(query))[n]
+
+
+def subject_of(number: str) -> Subject:
+    return db.session.scalar(select(Subject).where(Subject.subject_number == number))
 
 
 def add_ae(demo, subject: Subject, **values) -> AdverseEvent:
@@ -324,7 +328,15 @@ def test_the_csv_export_has_one_file_per_crf_table_and_a_dictionary(demo, tmp_pa
     terms = {r["aeterm"] for r in aes}
     assert "'" + CRAFTED in terms
     assert "鼻出血 (epistaxis)" in terms
-    assert all(r["updated_at"].endswith("Z") for r in aes)  # system times in UTC
+    assert all(r["updated_at"].endswith("Z") for r in aes)  # system times in UTC (GCP-06)
+    aware = {r["aespid"]: r["aware_at"] for r in aes if r["aware_at"] and r["subject"] == "ITP-003"}
+    assert aware
+    for record in db.session.scalars(
+        select(AdverseEvent).where(AdverseEvent.aware_at.is_not(None))
+    ):
+        if record.subject_id == subject_of("ITP-003").id:
+            written = datetime.fromisoformat(aware[str(record.aespid)].replace("Z", "+00:00"))
+            assert written == record.aware_at  # the same instant, written in UTC
     assert "initials" not in read_csv(files["subject.csv"])[0]
     _h, labs = read_csv(files["lab_result.csv"])
     assert labs
