@@ -128,13 +128,14 @@ TASK_ANSWER = Codelist(
 
 #: CDISC DSDECOD values a subject can leave the study with: ``Subject.disposition``.
 COMPLETED = "COMPLETED"
+DEATH = "DEATH"
 DISPOSITION = Codelist(
     "disposition",
     (
         (COMPLETED, _l("completed")),
         ("WITHDRAWAL BY SUBJECT", _l("withdrawal by subject")),
         ("LOST TO FOLLOW-UP", _l("lost to follow-up")),
-        ("DEATH", _l("death")),
+        (DEATH, _l("death")),
         ("ADVERSE EVENT", _l("adverse event")),
         ("PHYSICIAN DECISION", _l("physician decision")),
     ),

@@ -10,6 +10,8 @@ import importlib
 MODULES: tuple[str, ...] = (
     "studyapp.exports.safety_report",
     "studyapp.exports.operations.kinds",
+    "studyapp.exports.csv_export",
+    "studyapp.exports.sdtm.writer",
 )
 
 

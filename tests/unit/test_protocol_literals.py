@@ -44,6 +44,10 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
         frozenset({"VS", "WEIGHT", "HEIGHT", "SYSBP", "DIABP", "PULSE", "TEMP"}),
         "binds each vital sign and form code to its VitalSigns column",
     ),
+    "exports/sdtm/": (
+        frozenset({"DM", "DS", "IE", "MH", "CM", "AE", "EC", "VS"}),
+        "SDTM domain codes (CDISC names), which some protocol form codes share",
+    ),
     "crf/registry.py": (
         EVERYTHING,
         "the form registry: one entry per form code (page, label, model)",
