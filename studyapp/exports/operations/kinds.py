@@ -11,9 +11,8 @@ from typing import Any, BinaryIO
 from flask_babel import lazy_gettext as _l
 
 from studyapp.db import site_today
-from studyapp.exports import registry
+from studyapp.exports import csvfile, registry
 from studyapp.exports.operations.compliance import STATUSES, compliance
-from studyapp.exports.operations.csvfile import CsvWriter
 from studyapp.exports.operations.enrolment import enrolment
 from studyapp.exports.operations.missing import missing_forms
 from studyapp.permissions import Action
@@ -91,11 +90,7 @@ def missing_rows(actor: Any, on: date) -> Iterator[tuple[Any, ...]]:
 
 
 def _write(header: tuple[str, ...], rows: Iterator[tuple[Any, ...]], out: BinaryIO) -> int:
-    writer = CsvWriter(out)
-    writer.row(header)
-    for row in rows:
-        writer.row(row)
-    return writer.rows - 1
+    return csvfile.write(out, header, rows)
 
 
 def write_enrolment(ctx: registry.ExportContext, out: BinaryIO) -> dict[str, int]:
