@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import importlib
 
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = (
+    "studyapp.exports.odm",  # CDISC ODM 1.3.2: odm, odm_audit
+)
 
 
 def load() -> None:

@@ -1,0 +1,219 @@
+"""One subject's ClinicalData: SubjectData > StudyEventData > FormData > ItemGroupData >
+ItemData, read from the CRF tables the registry names, up to the data cut-off.
+
+- SubjectKey is the subject number (the screening number for a subject never enrolled).
+- A visit is a StudyEventData of its protocol visit; the unscheduled visit, which may
+  happen several times, has its visit number as StudyEventRepeatKey. Rows recorded outside
+  visits (adverse events, some medications) are in the subject-level log event.
+- Repeating rows (lab results, medications, AEs, infusion rate steps, bleeding items) carry
+  an ItemGroupRepeatKey: the column numbering them (test code, AE number, ...) or the row id.
+- Values as collected (``values.text``); a number's unit, when it is a unit of
+  BasicDefinitions, is its MeasurementUnitRef.
+- The cut-off: a visit dated after it is left out with its forms, and so is a record whose
+  own date (a sample, an AE onset, a medication start; partial dates by their earliest day)
+  is after it.
+- With ``audit`` (the ``odm_audit`` file) each item is written once per audited value, in
+  the order of the trail (Insert, Update, Remove), each with its AuditRecord, so the last
+  ItemData of an item is its current value; the subject's first signature is inline.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from lxml import etree
+from sqlalchemy import select
+
+from studyapp.exports.odm import dictionary, layout, trail
+from studyapp.exports.odm.metadata import event_oid
+from studyapp.exports.odm.nodes import element, sub
+from studyapp.exports.odm.values import after, audited_text, text
+from studyapp.extensions import db
+from studyapp.protocol.loader import get_protocol
+from studyapp.subjects.models import Subject
+from studyapp.visits.models import Visit
+
+#: A form's rows at one event: (head row, {child group oid: rows}).
+Record = tuple[Any, dict[str, list[Any]]]
+
+
+def _alive(model: type) -> Any:
+    return model.deleted_at.is_(None)  # type: ignore[attr-defined]
+
+
+def _own_date(row: Any, group: layout.Group) -> Any:
+    for item in group.items:
+        if item.data_type in ("date", "partialDate"):
+            return getattr(row, item.column)
+    return None
+
+
+def _day(row: Any, group: layout.Group, visit: Visit | None) -> date | None:
+    own = next((i.column for i in group.items if i.data_type == "date"), None)
+    found = getattr(row, own) if own else None
+    return found or (visit.visit_date if visit is not None else None)
+
+
+class SubjectWriter:
+    """Makes each subject's SubjectData element; counts what it wrote."""
+
+    def __init__(self, cutoff: date | None, audit: bool) -> None:
+        self.cutoff, self.audit = cutoff, audit
+        self.counts: Counter[str] = Counter()
+        self.forms = layout.collected()
+        self.tables = {g.table for f in self.forms for g in f.groups} | {Subject.__tablename__}
+        self.visit_defs = {v.code: v for v in get_protocol().visits}
+        self.units = set(dictionary.units())
+        self.signed: set[int] = set()
+        self.history: trail.History | None = None
+
+    def _visits(self, subject_id: int) -> dict[int, Visit]:
+        query = select(Visit).where(Visit.subject_id == subject_id, _alive(Visit))
+        return {
+            v.id: v for v in db.session.scalars(query) if not after(v.visit_date, self.cutoff)
+        }
+
+    def _records(self, form: layout.Form, subject_id: int, visits: dict[int, Visit]) -> list[Any]:
+        head = form.groups[0]
+        model: Any = head.model
+        query = select(model).where(model.subject_id == subject_id, _alive(model))
+        if layout.FORM_COLUMN in model.__table__.columns:
+            query = query.where(getattr(model, layout.FORM_COLUMN) == form.code)
+        kept = []
+        for row in db.session.scalars(query.order_by(model.id)):
+            visit_id = getattr(row, "visit_id", None)
+            if visit_id is not None and visit_id not in visits:
+                continue
+            if not after(_own_date(row, head), self.cutoff):
+                kept.append(row)
+        return kept
+
+    def _children(self, form: layout.Form, parents: list[Any]) -> dict[tuple[str, int], list]:
+        out: dict[tuple[str, int], list[Any]] = defaultdict(list)
+        ids = [p.id for p in parents]
+        for group in form.groups[1:]:
+            model: Any = group.model
+            fk = getattr(model, group.parent_fk or "")
+            query = select(model).where(fk.in_(ids), _alive(model)).order_by(model.id)
+            for row in db.session.scalars(query) if ids else ():
+                out[(group.oid, getattr(row, group.parent_fk or ""))].append(row)
+        return out
+
+    def _placed(self, subject_id: int, visits: dict[int, Visit]) -> dict[Any, dict[str, list]]:
+        """{visit id or LOG_EVENT: {form code: [records]}}."""
+        placed: dict[Any, dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
+        for form in self.forms:
+            parents = self._records(form, subject_id, visits)
+            children = self._children(form, parents)
+            for row in parents:
+                event = getattr(row, "visit_id", None) or layout.LOG_EVENT
+                kids = {g.oid: children.get((g.oid, row.id), []) for g in form.groups[1:]}
+                placed[event][form.code].append((row, kids))
+        return placed
+
+    def element(self, subject: Subject) -> etree._Element:
+        """The SubjectData of one subject."""
+        visits = self._visits(subject.id)
+        placed = self._placed(subject.id, visits)
+        if self.audit:
+            self.history = trail.History(subject.id, self.tables)
+        node = element("SubjectData", SubjectKey=subject.label, TransactionType=self._tt())
+        self._subject_trail(node, subject)
+        order = sorted(
+            (k for k in placed if k != layout.LOG_EVENT), key=lambda k: Decimal(visits[k].visitnum)
+        )
+        for key in order:
+            self._event(node, visits[key], placed[key])
+        if layout.LOG_EVENT in placed:
+            self._event(node, None, placed[layout.LOG_EVENT])
+        self.counts["SubjectData"] += 1
+        return node
+
+    def _tt(self) -> str | None:
+        return "Upsert" if self.audit else None
+
+    def _subject_trail(self, node: etree._Element, subject: Subject) -> None:
+        if not self.audit or self.history is None:
+            return
+        created = self.history.created(Subject.__tablename__, subject.id)
+        if created is not None:
+            trail.audit_record(node, created)
+            self.counts["AuditRecord"] += 1
+        signatures = trail.subject_signatures(subject.id)
+        if signatures:
+            trail.signature(node, signatures[0])
+            self.signed.add(signatures[0].id)
+            self.counts["Signature"] += 1
+
+    def _event(self, node: etree._Element, visit: Visit | None, forms: dict[str, list]) -> None:
+        code = visit.code if visit is not None else layout.LOG_EVENT
+        definition = self.visit_defs.get(code)
+        repeat = visit.visitnum if visit is not None and definition and definition.unscheduled else None
+        event = sub(node, "StudyEventData", StudyEventOID=event_oid(code),
+                    StudyEventRepeatKey=repeat, TransactionType=self._tt())  # fmt: skip
+        self.counts["StudyEventData"] += 1
+        for form in self.forms:
+            if form.code in forms:
+                self._form(event, form, forms[form.code], visit)
+
+    def _form(self, event: etree._Element, form: layout.Form, records: list, visit: Any) -> None:
+        node = sub(event, "FormData", FormOID=form.oid, TransactionType=self._tt())
+        self.counts["FormData"] += 1
+        head = form.groups[0]
+        for row, children in records:
+            key = str(getattr(row, head.key)) if head.key else str(row.id)
+            day = _day(row, head, visit)
+            self._group(node, head, row, key if head.repeating else None, day)
+            for group in form.groups[1:]:
+                for child in children[group.oid]:
+                    own = str(getattr(child, group.key)) if group.key else str(child.id)
+                    self._group(node, group, child, f"{key}.{own}" if head.repeating else own, day)
+
+    def _group(self, form: etree._Element, group: layout.Group, row: Any, key: str | None,
+               day: date | None) -> None:  # fmt: skip
+        node = sub(form, "ItemGroupData", ItemGroupOID=group.oid, ItemGroupRepeatKey=key,
+                   TransactionType=self._tt())  # fmt: skip
+        self.counts["ItemGroupData"] += 1
+        for item in group.items:
+            if self.audit and self.history is not None:
+                self._audited_item(node, item, row, day)
+                continue
+            found = self._item(node, item, text(getattr(row, item.column), day), row)
+            if found is not None:
+                self._unit(found, item, row)
+
+    def _item(self, parent: etree._Element, item: layout.Item, value: str | None, row: Any,
+              **attrs: Any) -> etree._Element | None:  # fmt: skip
+        if value is None and not attrs:
+            return None
+        node = sub(parent, "ItemData", ItemOID=item.oid, **attrs, Value=value)
+        self.counts["ItemData"] += 1
+        return node
+
+    def _unit(self, node: etree._Element, item: layout.Item, row: Any) -> None:
+        if item.data_type not in ("float", "integer"):
+            return
+        unit = getattr(row, dictionary.unit_column(item.column), None)
+        if unit in self.units:
+            sub(node, "MeasurementUnitRef", MeasurementUnitOID=dictionary.unit_oid(unit))
+
+    def _audited_item(self, parent: etree._Element, item: layout.Item, row: Any, day: Any) -> None:
+        assert self.history is not None
+        rows = self.history.of(item.table, row.id, item.column)
+        if not rows:
+            node = self._item(parent, item, text(getattr(row, item.column), day), row)
+            if node is not None:
+                self._unit(node, item, row)
+            return
+        for index, audit_row in enumerate(rows):
+            value = audited_text(audit_row.new_value, item.data_type, day)
+            kind = "Remove" if value is None else ("Update" if index else "Insert")
+            node = self._item(parent, item, value, row, TransactionType=kind)
+            assert node is not None
+            trail.audit_record(node, audit_row)
+            self.counts["AuditRecord"] += 1
+            if value is not None:
+                self._unit(node, item, row)
