@@ -16,12 +16,13 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from studyapp.audit import set_reason
+from studyapp.audit import acting_as, set_reason
 from studyapp.audit.models import AuditLog
 from studyapp.db import freeze_clock, site_today, utcnow
 from studyapp.demo.loader import load_demo
 from studyapp.exports import registry, runner
 from studyapp.exports.odm import layout
+from studyapp.exports.odm import values as values_module
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety.models import AdverseEvent
@@ -90,12 +91,12 @@ def values(odm):
     return found
 
 
-def owner_of(model):
-    """The form whose FormData carries *model*'s rows, and its group for that model."""
+def group_of(model, code=None):
+    """The item group of *model* in the form carrying its rows (form *code* if given)."""
     for form in layout.collected():
         for group in form.groups:
-            if group.model is model:
-                return form, group
+            if group.model is model and code in (None, form.code):
+                return group
     raise AssertionError(model)
 
 
@@ -107,13 +108,14 @@ def key_of(subject, visit, group, row_key, column):
     return (subject.label, event, repeat, group.oid, row_key, item.oid)
 
 
-def expected(model, column, key=None):
+def expected(model, column, key=None, where=(), code=None):
     """(key, database value) of every live row of *model* with a value in *column*."""
-    _form, group = owner_of(model)
     out = {}
-    for row in db.session.scalars(select(model).where(model.deleted_at.is_(None))):
+    query = select(model).where(model.deleted_at.is_(None), *where)
+    for row in db.session.scalars(query):
         if getattr(row, column) is None:
             continue
+        group = group_of(model, code(row) if code else None)
         subject = db.session.get(Subject, row.subject_id)
         visit_id = getattr(row, "visit_id", None)
         visit = db.session.get(Visit, visit_id) if visit_id else None
@@ -154,3 +156,249 @@ def test_the_schema_is_not_a_rubber_stamp(demo, schema, tmp_path):
     document = etree.parse(str(path))
     del document.find(".//odm:ItemData", NS).attrib["ItemOID"]
     assert not schema.validate(document)
+
+
+# --- read back by odmlib --------------------------------------------------------------------
+
+
+def platelet_results():
+    """The platelet counts (the response test) with their lab form."""
+    test = get_protocol().response.platelet_test
+    return expected(
+        LabResult,
+        "orres",
+        key=lambda r: r.testcd,
+        where=(LabResult.testcd == test,),
+        code=lambda r: db.session.get(LabPanel, r.panel_id).form,
+    )
+
+
+def database_values():
+    """A weight, a platelet count, a dose, an AE term and grade: every one on record."""
+    return {
+        "weight": expected(VitalSigns, "weight"),
+        "platelets": platelet_results(),
+        "dose": expected(DoseAdministration, "given_dose", key=lambda r: str(r.part)),
+        "AE term": expected(AdverseEvent, "aeterm", key=lambda r: str(r.aespid)),
+        "AE grade": expected(AdverseEvent, "grade", key=lambda r: str(r.aespid)),
+    }
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_odmlib_reads_back_the_database_values(demo, tmp_path, kind):
+    path, _result = produce(demo["monitor"], kind, tmp_path)
+    odm = read_back(path)
+    got = values(odm)
+    for name, wanted in database_values().items():
+        assert len(wanted) >= 3, name
+        for key, stored in wanted.items():
+            assert key in got, (name, key)
+            assert same(got[key], stored), (name, key, got[key], stored)
+    clinical = odm.ClinicalData[0]
+    labels = {s.label for s in db.session.scalars(select(Subject))}
+    assert {s.SubjectKey for s in clinical.SubjectData} == labels
+    defined = {e.OID for e in odm.Study[0].MetaDataVersion[0].StudyEventDef}
+    assert defined == {f"SE.{v.code}" for v in get_protocol().visits} | {"SE.LOG"}
+    events = {(s.SubjectKey, e.StudyEventOID) for s in clinical.SubjectData for e in s.StudyEventData}
+    for signs in db.session.scalars(select(VitalSigns)):
+        visit = db.session.get(Visit, signs.visit_id)
+        assert (db.session.get(Subject, signs.subject_id).label, f"SE.{visit.code}") in events
+
+
+def test_values_keep_their_units_and_codelists_decode_in_english_and_chinese(demo, tmp_path):
+    path, _result = produce(demo["monitor"], "odm", tmp_path)
+    root = etree.parse(str(path)).getroot()
+    weight = root.find(".//odm:ItemData[@ItemOID='IT.VITAL_SIGNS.WEIGHT']", NS)
+    unit = weight.find("odm:MeasurementUnitRef", NS).get("MeasurementUnitOID")
+    symbol = root.find(f".//odm:MeasurementUnit[@OID='{unit}']", NS).get("Name")
+    vital = next(v for v in get_protocol().vital_signs if v.code == "WEIGHT")
+    assert symbol == vital.unit
+    definition = root.find(".//odm:ItemDef[@OID='IT.VITAL_SIGNS.WEIGHT']", NS)
+    checks = {(c.get("SoftHard"), c.get("Comparator")): c.findtext("odm:CheckValue", namespaces=NS)
+              for c in definition.findall("odm:RangeCheck", NS)}  # fmt: skip
+    assert Decimal(checks[("Hard", "GE")]) == vital.limits.hard_low
+    assert Decimal(checks[("Soft", "LE")]) == vital.limits.plausible_high
+    outcome = root.find(".//odm:CodeList[@OID='CL.AE_OUTCOME']", NS)
+    decode = outcome.find("odm:CodeListItem[@CodedValue='RECOVERED/RESOLVED']/odm:Decode", NS)
+    lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    texts = {t.get(lang): t.text for t in decode.findall("odm:TranslatedText", NS)}
+    assert texts == {"en": "recovered", "zh": "已恢复"}
+    lab = root.find(".//odm:ItemDef[@OID='IT.LAB_RESULT.TESTCD']/odm:CodeListRef", NS)
+    tests = root.find(f".//odm:CodeList[@OID='{lab.get('CodeListOID')}']", NS)
+    codes = [i.get("CodedValue") for i in tests.findall("odm:CodeListItem", NS)]
+    assert codes == [t.testcd for t in get_protocol().labs]
+    forms = {f.get("OID") for f in root.iter("{%s}FormDef" % NS["odm"])}
+    assert forms == {f"F.{code}" for v in get_protocol().visits for code in v.forms}
+
+
+# --- the cut-off ---------------------------------------------------------------------------
+
+
+def platelet_rows():
+    test = get_protocol().response.platelet_test
+    return list(db.session.scalars(select(LabResult).where(LabResult.testcd == test)))
+
+
+def result_key(result):
+    panel = db.session.get(LabPanel, result.panel_id)
+    visit = db.session.get(Visit, result.visit_id)
+    subject = db.session.get(Subject, result.subject_id)
+    return key_of(subject, visit, group_of(LabResult, panel.form), result.testcd, "orres"), panel
+
+
+def test_a_lab_value_sampled_after_the_cutoff_is_left_out(demo, tmp_path):
+    rows = platelet_rows()
+    cutoff = max(db.session.get(LabPanel, r.panel_id).lb_date for r in rows) - timedelta(days=1)
+    path, _result = produce(demo["data_manager"], "odm", tmp_path, cutoff=cutoff)
+    got = values(read_back(path))
+    seen = set()
+    for result in rows:
+        key, panel = result_key(result)
+        late = panel.lb_date > cutoff
+        seen.add(late)
+        assert (key in got) is not late, key
+        if not late:
+            assert same(got[key], result.orres)
+    assert seen == {True, False}
+
+
+def test_an_adverse_event_starting_after_the_cutoff_is_left_out(demo, tmp_path):
+    events = [a for a in db.session.scalars(select(AdverseEvent)) if a.start_date]
+    cutoff = max(values_module.earliest(a.start_date) for a in events) - timedelta(days=1)
+    path, _result = produce(demo["data_manager"], "odm", tmp_path, cutoff=cutoff)
+    got = values(read_back(path))
+    group = group_of(AdverseEvent)
+    seen = set()
+    for ae in events:
+        key = key_of(db.session.get(Subject, ae.subject_id), None, group, str(ae.aespid), "aeterm")
+        late = values_module.earliest(ae.start_date) > cutoff
+        seen.add(late)
+        assert (key in got) is not late, key
+    assert seen == {True, False}
+
+
+# --- audit records and signatures --------------------------------------------------------
+
+
+def item_history(root, subject, event, group_oid, item_oid):
+    path = (
+        f"odm:ClinicalData/odm:SubjectData[@SubjectKey='{subject}']"
+        f"/odm:StudyEventData[@StudyEventOID='{event}']/odm:FormData"
+        f"/odm:ItemGroupData[@ItemGroupOID='{group_oid}']/odm:ItemData[@ItemOID='{item_oid}']"
+    )
+    return root.findall(path, NS)
+
+
+def test_an_edited_value_carries_its_history_reason_and_utc_time(demo, tmp_path):
+    signs = db.session.scalars(select(VitalSigns).where(VitalSigns.weight.is_not(None))).first()
+    old = signs.weight
+    moment = utcnow().replace(microsecond=0) + timedelta(minutes=5)
+    freeze_clock(moment)
+    with acting_as(demo["investigator"]):
+        set_reason("Transcription error: weight re-read from the source")
+        signs.weight = old + Decimal("1.5")
+        db.session.flush()
+    path, _result = produce(demo["monitor"], "odm_audit", tmp_path)
+    root = etree.parse(str(path)).getroot()
+    subject = db.session.get(Subject, signs.subject_id).label
+    visit = db.session.get(Visit, signs.visit_id)
+    group = group_of(VitalSigns)
+    item = next(i for i in group.items if i.column == "weight")
+    history = item_history(root, subject, f"SE.{visit.code}", group.oid, item.oid)
+    assert [h.get("TransactionType") for h in history] == ["Insert", "Update"]
+    assert [Decimal(h.get("Value")) for h in history] == [old, old + Decimal("1.5")]
+    record = history[-1].find("odm:AuditRecord", NS)
+    assert record.findtext("odm:ReasonForChange", namespaces=NS) == (
+        "Transcription error: weight re-read from the source"
+    )
+    stamp = record.findtext("odm:DateTimeStamp", namespaces=NS)
+    assert stamp.endswith("Z")
+    assert datetime.fromisoformat(stamp) == moment
+    user = record.find("odm:UserRef", NS).get("UserOID")
+    login = root.find(f"odm:AdminData/odm:User[@OID='{user}']/odm:LoginName", NS).text
+    assert login == demo["investigator"].username
+    seq = record.findtext("odm:SourceID", namespaces=NS).split("=")[1]
+    row = db.session.scalar(select(AuditLog).where(AuditLog.seq == int(seq)))
+    assert (row.table_name, row.field, row.new_value) == ("vital_signs", "weight", str(signs.weight))
+    stamps = [t.text for t in root.iter(f"{{{NS['odm']}}}DateTimeStamp")]
+    assert len(stamps) > 100 and all(t.endswith("Z") for t in stamps)
+
+
+def test_signatures_name_signer_meaning_and_utc_time(demo, tmp_path):
+    path, result = produce(demo["monitor"], "odm_audit", tmp_path)
+    root = etree.parse(str(path)).getroot()
+    signatures = {s.get("ID"): s for s in root.iter(f"{{{NS['odm']}}}Signature")}
+    stored = list(db.session.scalars(select(Signature)))
+    assert len(stored) >= 6
+    assert set(signatures) == {f"SG.{s.id}" for s in stored}
+    assert result.rows["Signature"] == len(stored)
+    for signature in stored:
+        node = signatures[f"SG.{signature.id}"]
+        ref = node.find("odm:SignatureRef", NS).get("SignatureOID")
+        definition = root.find(f"odm:AdminData/odm:SignatureDef[@OID='{ref}']", NS)
+        assert definition.get("Methodology") == "Electronic"
+        assert definition.findtext("odm:Meaning", namespaces=NS) == signature.meaning
+        user = node.find("odm:UserRef", NS).get("UserOID")
+        name = root.findtext(f"odm:AdminData/odm:User[@OID='{user}']/odm:FullName", namespaces=NS)
+        assert name == signature.printed_name
+        stamp = node.findtext("odm:DateTimeStamp", namespaces=NS)
+        assert stamp.endswith("Z")
+        assert datetime.fromisoformat(stamp) == signature.signed_at.replace(microsecond=0) or (
+            abs(datetime.fromisoformat(stamp) - signature.signed_at) < timedelta(milliseconds=1)
+        )
+    eligibility = next(s for s in stored if s.table_name == "subject")
+    subject = db.session.get(Subject, eligibility.subject_id).label
+    inline = root.find(f".//odm:SubjectData[@SubjectKey='{subject}']/odm:Signature", NS)
+    assert inline is not None
+
+
+def test_progress_is_told_per_subject(demo, tmp_path):
+    calls = []
+    ctx = registry.ExportContext(actor=demo["monitor"], progress=lambda d, t: calls.append((d, t)))
+    runner.produce("odm", ctx, tmp_path / "odm.xml")
+    assert calls == [(n, 8) for n in range(9)]
+
+
+# --- the command line and permissions ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("flags", "kind"), [((), "odm"), (("--audit",), "odm_audit")])
+def test_the_command_writes_the_file_and_an_export_audit_row(app, demo, schema, tmp_path, flags,
+                                                             kind):  # fmt: skip
+    out = tmp_path / "study.xml"
+    cutoff = site_today() - timedelta(days=10)
+    args = ["export", "odm", *flags, "--out", str(out), "--as", demo["data_manager"].username,
+            "--cutoff", cutoff.isoformat()]  # fmt: skip
+    answer = app.test_cli_runner().invoke(args=args)
+    assert answer.exit_code == 0, answer.output
+    assert schema.validate(etree.parse(str(out))), schema.error_log
+    db.session.rollback()
+    row = db.session.scalar(select(AuditLog).where(AuditLog.action == "export"))
+    details = json.loads(row.new_value)
+    assert (row.username, row.row_id) == (demo["data_manager"].username, kind)
+    assert details["cutoff"] == cutoff.isoformat()
+    assert details["sha256"] in answer.output
+    root = etree.parse(str(out)).getroot()
+    assert details["rows"]["SubjectData"] == len(root.findall(".//odm:SubjectData", NS))
+    assert details["rows"]["ItemData"] == len(root.findall(".//odm:ItemData", NS)) > 0
+
+
+def test_audit_applies_to_odm_only(app, demo, tmp_path):
+    args = ["export", "csv", "--audit", "--out", str(tmp_path / "x"), "--as", "dm.wang"]
+    answer = app.test_cli_runner().invoke(args=args)
+    assert answer.exit_code != 0
+    assert "--audit applies to odm" in answer.output
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_coordinator_is_refused(app, demo, client, auth, tmp_path, kind):
+    coordinator = demo["coordinator"]
+    out = tmp_path / "refused.xml"
+    flags = ["--audit"] if kind == "odm_audit" else []
+    args = ["export", "odm", *flags, "--out", str(out), "--as", coordinator.username]
+    answer = app.test_cli_runner().invoke(args=args)
+    assert answer.exit_code == 1
+    assert "refused" in answer.output
+    assert not out.exists()
+    db.session.rollback()
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "export")) is None
