@@ -6,7 +6,7 @@ signatures in UTC, is audited as an export, and is refused to a coordinator."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -199,7 +199,9 @@ def test_odmlib_reads_back_the_database_values(demo, tmp_path, kind):
     assert {s.SubjectKey for s in clinical.SubjectData} == labels
     defined = {e.OID for e in odm.Study[0].MetaDataVersion[0].StudyEventDef}
     assert defined == {f"SE.{v.code}" for v in get_protocol().visits} | {"SE.LOG"}
-    events = {(s.SubjectKey, e.StudyEventOID) for s in clinical.SubjectData for e in s.StudyEventData}
+    events = {
+        (s.SubjectKey, e.StudyEventOID) for s in clinical.SubjectData for e in s.StudyEventData
+    }
     for signs in db.session.scalars(select(VitalSigns)):
         visit = db.session.get(Visit, signs.visit_id)
         assert (db.session.get(Subject, signs.subject_id).label, f"SE.{visit.code}") in events
@@ -227,7 +229,7 @@ def test_values_keep_their_units_and_codelists_decode_in_english_and_chinese(dem
     tests = root.find(f".//odm:CodeList[@OID='{lab.get('CodeListOID')}']", NS)
     codes = [i.get("CodedValue") for i in tests.findall("odm:CodeListItem", NS)]
     assert codes == [t.testcd for t in get_protocol().labs]
-    forms = {f.get("OID") for f in root.iter("{%s}FormDef" % NS["odm"])}
+    forms = {f.get("OID") for f in root.iter("{{{}}}FormDef".format(NS["odm"]))}
     assert forms == {f"F.{code}" for v in get_protocol().visits for code in v.forms}
 
 
@@ -319,9 +321,14 @@ def test_an_edited_value_carries_its_history_reason_and_utc_time(demo, tmp_path)
     assert login == demo["investigator"].username
     seq = record.findtext("odm:SourceID", namespaces=NS).split("=")[1]
     row = db.session.scalar(select(AuditLog).where(AuditLog.seq == int(seq)))
-    assert (row.table_name, row.field, row.new_value) == ("vital_signs", "weight", str(signs.weight))
+    assert (row.table_name, row.field, row.new_value) == (
+        "vital_signs",
+        "weight",
+        str(signs.weight),
+    )
     stamps = [t.text for t in root.iter(f"{{{NS['odm']}}}DateTimeStamp")]
-    assert len(stamps) > 100 and all(t.endswith("Z") for t in stamps)
+    assert len(stamps) > 100
+    assert all(t.endswith("Z") for t in stamps)
 
 
 def test_signatures_name_signer_meaning_and_utc_time(demo, tmp_path):
@@ -402,3 +409,40 @@ def test_a_coordinator_is_refused(app, demo, client, auth, tmp_path, kind):
     assert not out.exists()
     db.session.rollback()
     assert db.session.scalar(select(AuditLog).where(AuditLog.action == "export")) is None
+
+
+# --- an empty study ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("database_template", [None])
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_empty_study_exports_valid_metadata_and_no_subjects(app, users, schema, tmp_path, kind):
+    path, result = produce(users["data_manager"], kind, tmp_path)
+    assert schema.validate(etree.parse(str(path))), schema.error_log
+    odm = read_back(path)
+    assert odm.ClinicalData[0].SubjectData == []
+    mdv = odm.Study[0].MetaDataVersion[0]
+    assert len(mdv.StudyEventDef) == len(get_protocol().visits) + 1
+    assert {f.OID for f in mdv.FormDef} == {
+        f"F.{code}" for v in get_protocol().visits for code in v.forms
+    }
+    units = {u.Name for u in odm.Study[0].BasicDefinitions.MeasurementUnit}
+    assert {t.si_unit for t in get_protocol().labs} <= units
+    assert result.rows["SubjectData"] == result.rows["ItemData"] == 0
+
+
+def test_a_monitor_makes_the_odm_file_on_the_page_and_downloads_it(demo, users, client, auth,
+                                                                  schema):  # fmt: skip
+    auth.login("mon.user")
+    page = client.get("/reports/").get_data(as_text=True)
+    assert 'value="odm"' in page
+    assert 'value="odm_audit"' in page
+    asked = auth.post("/reports/", {"kind": "odm"}, page="/reports/")
+    assert asked.status_code == 302
+    html = client.get(asked.headers["Location"]).get_data(as_text=True)
+    link = html.split('data-testid="download"')[0].rsplit('href="', 1)[1].split('"')[0]
+    got = client.get(link)
+    assert got.status_code == 200
+    assert got.mimetype == "application/xml"
+    assert schema.validate(etree.fromstring(got.data).getroottree()), schema.error_log
+    got.close()

@@ -72,9 +72,7 @@ class SubjectWriter:
 
     def _visits(self, subject_id: int) -> dict[int, Visit]:
         query = select(Visit).where(Visit.subject_id == subject_id, _alive(Visit))
-        return {
-            v.id: v for v in db.session.scalars(query) if not after(v.visit_date, self.cutoff)
-        }
+        return {v.id: v for v in db.session.scalars(query) if not after(v.visit_date, self.cutoff)}
 
     def _records(self, form: layout.Form, subject_id: int, visits: dict[int, Visit]) -> list[Any]:
         head = form.groups[0]
@@ -151,7 +149,9 @@ class SubjectWriter:
     def _event(self, node: etree._Element, visit: Visit | None, forms: dict[str, list]) -> None:
         code = visit.code if visit is not None else layout.LOG_EVENT
         definition = self.visit_defs.get(code)
-        repeat = visit.visitnum if visit is not None and definition and definition.unscheduled else None
+        repeat = (
+            visit.visitnum if visit is not None and definition and definition.unscheduled else None
+        )
         event = sub(node, "StudyEventData", StudyEventOID=event_oid(code),
                     StudyEventRepeatKey=repeat, TransactionType=self._tt())  # fmt: skip
         self.counts["StudyEventData"] += 1
@@ -178,20 +178,22 @@ class SubjectWriter:
                    TransactionType=self._tt())  # fmt: skip
         self.counts["ItemGroupData"] += 1
         for item in group.items:
-            if self.audit and self.history is not None:
-                self._audited_item(node, item, row, day)
-                continue
-            found = self._item(node, item, text(getattr(row, item.column), day), row)
-            if found is not None:
-                self._unit(found, item, row)
+            history = self.history.of(item.table, row.id, item.column) if self.history else []
+            if history:
+                self._history(node, item, row, day, history)
+            else:
+                self._current(node, item, row, day)
 
-    def _item(self, parent: etree._Element, item: layout.Item, value: str | None, row: Any,
-              **attrs: Any) -> etree._Element | None:  # fmt: skip
-        if value is None and not attrs:
-            return None
+    def _item_data(self, parent: etree._Element, item: layout.Item, value: str | None,
+                   **attrs: Any) -> etree._Element:  # fmt: skip
         node = sub(parent, "ItemData", ItemOID=item.oid, **attrs, Value=value)
         self.counts["ItemData"] += 1
         return node
+
+    def _current(self, parent: etree._Element, item: layout.Item, row: Any, day: Any) -> None:
+        value = text(getattr(row, item.column), day)
+        if value is not None:
+            self._unit(self._item_data(parent, item, value), item, row)
 
     def _unit(self, node: etree._Element, item: layout.Item, row: Any) -> None:
         if item.data_type not in ("float", "integer"):
@@ -200,19 +202,13 @@ class SubjectWriter:
         if unit in self.units:
             sub(node, "MeasurementUnitRef", MeasurementUnitOID=dictionary.unit_oid(unit))
 
-    def _audited_item(self, parent: etree._Element, item: layout.Item, row: Any, day: Any) -> None:
-        assert self.history is not None
-        rows = self.history.of(item.table, row.id, item.column)
-        if not rows:
-            node = self._item(parent, item, text(getattr(row, item.column), day), row)
-            if node is not None:
-                self._unit(node, item, row)
-            return
+    def _history(self, parent: etree._Element, item: layout.Item, row: Any, day: Any,
+                 rows: list[Any]) -> None:  # fmt: skip
+        """Each audited value of the item, oldest first, with its AuditRecord."""
         for index, audit_row in enumerate(rows):
             value = audited_text(audit_row.new_value, item.data_type, day)
             kind = "Remove" if value is None else ("Update" if index else "Insert")
-            node = self._item(parent, item, value, row, TransactionType=kind)
-            assert node is not None
+            node = self._item_data(parent, item, value, TransactionType=kind)
             trail.audit_record(node, audit_row)
             self.counts["AuditRecord"] += 1
             if value is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+
 from lxml import etree
 from sqlalchemy import select
 
@@ -110,7 +111,9 @@ class History:
 
     def created(self, table: str, row_id: object) -> AuditLog | None:
         """The first audit row of a record (its insert)."""
-        found = [rows[0] for (t, r, _f), rows in self.rows.items() if t == table and r == str(row_id)]
+        found = [
+            rows[0] for (t, r, _f), rows in self.rows.items() if t == table and r == str(row_id)
+        ]
         return min(found, key=lambda row: row.seq, default=None)
 
 

@@ -84,6 +84,3 @@ def write_data(ctx: ExportContext, out: BinaryIO) -> dict[str, int]:
 
 def write_audit(ctx: ExportContext, out: BinaryIO) -> dict[str, int]:
     return write(ctx, out, audit=True)
-
-
-
