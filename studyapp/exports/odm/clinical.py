@@ -36,8 +36,8 @@ from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.models import Subject
 from studyapp.visits.models import Visit
 
-#: A form's rows at one event: (head row, {child group oid: rows}).
-Record = tuple[Any, dict[str, list[Any]]]
+#: A form's rows at one event: (group, row, {child group oid: rows}).
+Record = tuple[layout.Group, Any, dict[str, list[Any]]]
 
 
 def _alive(model: type) -> Any:
@@ -74,10 +74,12 @@ class SubjectWriter:
         query = select(Visit).where(Visit.subject_id == subject_id, _alive(Visit))
         return {v.id: v for v in db.session.scalars(query) if not after(v.visit_date, self.cutoff)}
 
-    def _records(self, form: layout.Form, subject_id: int, visits: dict[int, Visit]) -> list[Any]:
-        head = form.groups[0]
-        model: Any = head.model
-        query = select(model).where(model.subject_id == subject_id, _alive(model))
+    def _records(self, form: layout.Form, group: layout.Group, subject_id: int,
+                 visits: dict[int, Visit]) -> list[Any]:  # fmt: skip
+        """The live rows of a top group of the form, within the cut-off."""
+        model: Any = group.model
+        owner = model.subject_id if "subject_id" in model.__table__.columns else model.id
+        query = select(model).where(owner == subject_id, _alive(model))
         if layout.FORM_COLUMN in model.__table__.columns:
             query = query.where(getattr(model, layout.FORM_COLUMN) == form.code)
         kept = []
@@ -85,32 +87,59 @@ class SubjectWriter:
             visit_id = getattr(row, "visit_id", None)
             if visit_id is not None and visit_id not in visits:
                 continue
-            if not after(_own_date(row, head), self.cutoff):
+            if not after(_own_date(row, group), self.cutoff):
                 kept.append(row)
         return kept
 
     def _children(self, form: layout.Form, parents: list[Any]) -> dict[tuple[str, int], list]:
         out: dict[tuple[str, int], list[Any]] = defaultdict(list)
         ids = [p.id for p in parents]
-        for group in form.groups[1:]:
+        for group in form.groups:
+            if group.parent_fk is None or not ids:
+                continue
             model: Any = group.model
-            fk = getattr(model, group.parent_fk or "")
+            fk = getattr(model, group.parent_fk)
             query = select(model).where(fk.in_(ids), _alive(model)).order_by(model.id)
-            for row in db.session.scalars(query) if ids else ():
-                out[(group.oid, getattr(row, group.parent_fk or ""))].append(row)
+            for row in db.session.scalars(query):
+                out[(group.oid, getattr(row, group.parent_fk))].append(row)
         return out
 
+    def _event_key(self, row: Any, form: layout.Form, by_code: dict[str, int]) -> Any:
+        """The visit id of the row, or of its form's home visit; the home visit's code when
+        the subject has no such visit; else the log event."""
+        visit_id = getattr(row, "visit_id", None)
+        if visit_id is not None:
+            return visit_id
+        home = layout.home(form)
+        if home is None:
+            return layout.LOG_EVENT
+        return by_code.get(home, home)
+
     def _placed(self, subject_id: int, visits: dict[int, Visit]) -> dict[Any, dict[str, list]]:
-        """{visit id or LOG_EVENT: {form code: [records]}}."""
+        """{event key: {form code: [(group, row, children)]}}."""
         placed: dict[Any, dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
+        by_code = {v.code: v.id for v in visits.values()}
         for form in self.forms:
-            parents = self._records(form, subject_id, visits)
-            children = self._children(form, parents)
-            for row in parents:
-                event = getattr(row, "visit_id", None) or layout.LOG_EVENT
-                kids = {g.oid: children.get((g.oid, row.id), []) for g in form.groups[1:]}
-                placed[event][form.code].append((row, kids))
+            tops = [g for g in form.groups if g.parent_fk is None]
+            rows = {g.oid: self._records(form, g, subject_id, visits) for g in tops}
+            children = self._children(form, rows[tops[0].oid])
+            for group in tops:
+                for row in rows[group.oid]:
+                    kids = {
+                        g.oid: children.get((g.oid, row.id), [])
+                        for g in form.groups
+                        if g.parent_fk is not None and group is tops[0]
+                    }
+                    key = self._event_key(row, form, by_code)
+                    placed[key][form.code].append((group, row, kids))
         return placed
+
+    def _order(self, key: Any, visits: dict[int, Visit]) -> Decimal:
+        if key == layout.LOG_EVENT:
+            return Decimal("Infinity")
+        if isinstance(key, str):
+            return self.visit_defs[key].visitnum
+        return Decimal(visits[key].visitnum)
 
     def element(self, subject: Subject) -> etree._Element:
         """The SubjectData of one subject."""
@@ -120,13 +149,10 @@ class SubjectWriter:
             self.history = trail.History(subject.id, self.tables)
         node = element("SubjectData", SubjectKey=subject.label, TransactionType=self._tt())
         self._subject_trail(node, subject)
-        order = sorted(
-            (k for k in placed if k != layout.LOG_EVENT), key=lambda k: Decimal(visits[k].visitnum)
-        )
-        for key in order:
-            self._event(node, visits[key], placed[key])
-        if layout.LOG_EVENT in placed:
-            self._event(node, None, placed[layout.LOG_EVENT])
+        for key in sorted(placed, key=lambda k: self._order(k, visits)):
+            visit = visits.get(key) if isinstance(key, int) else None
+            code = visit.code if visit is not None else str(key)
+            self._event(node, code, visit, placed[key])
         self.counts["SubjectData"] += 1
         return node
 
@@ -138,7 +164,7 @@ class SubjectWriter:
             return
         created = self.history.created(Subject.__tablename__, subject.id)
         if created is not None:
-            trail.audit_record(node, created)
+            trail.audit_record(node, created, prefix="ARS")
             self.counts["AuditRecord"] += 1
         signatures = trail.subject_signatures(subject.id)
         if signatures:
@@ -146,43 +172,50 @@ class SubjectWriter:
             self.signed.add(signatures[0].id)
             self.counts["Signature"] += 1
 
-    def _event(self, node: etree._Element, visit: Visit | None, forms: dict[str, list]) -> None:
-        code = visit.code if visit is not None else layout.LOG_EVENT
+    def _event(self, node: etree._Element, code: str, visit: Visit | None,
+               forms: dict[str, list]) -> None:  # fmt: skip
         definition = self.visit_defs.get(code)
         repeat = (
             visit.visitnum if visit is not None and definition and definition.unscheduled else None
         )
         event = sub(node, "StudyEventData", StudyEventOID=event_oid(code),
                     StudyEventRepeatKey=repeat, TransactionType=self._tt())  # fmt: skip
-        self.counts["StudyEventData"] += 1
         for form in self.forms:
             if form.code in forms:
                 self._form(event, form, forms[form.code], visit)
+        self._keep(node, event, "StudyEventData")
+
+    def _keep(self, parent: etree._Element, node: etree._Element, name: str) -> None:
+        """Count *node*, or drop it when nothing was written in it (a form left blank)."""
+        if len(node):
+            self.counts[name] += 1
+        else:
+            parent.remove(node)
 
     def _form(self, event: etree._Element, form: layout.Form, records: list, visit: Any) -> None:
         node = sub(event, "FormData", FormOID=form.oid, TransactionType=self._tt())
-        self.counts["FormData"] += 1
-        head = form.groups[0]
-        for row, children in records:
-            key = str(getattr(row, head.key)) if head.key else str(row.id)
-            day = _day(row, head, visit)
-            self._group(node, head, row, key if head.repeating else None, day)
-            for group in form.groups[1:]:
-                for child in children[group.oid]:
-                    own = str(getattr(child, group.key)) if group.key else str(child.id)
-                    self._group(node, group, child, f"{key}.{own}" if head.repeating else own, day)
+        for group, row, children in records:
+            key = str(getattr(row, group.key)) if group.key else str(row.id)
+            day = _day(row, group, visit)
+            self._group(node, group, row, key if group.repeating else None, day)
+            for child_group in form.groups:
+                for child in children.get(child_group.oid, ()):
+                    own = str(getattr(child, child_group.key)) if child_group.key else str(child.id)
+                    repeat = f"{key}.{own}" if group.repeating else own
+                    self._group(node, child_group, child, repeat, day)
+        self._keep(event, node, "FormData")
 
     def _group(self, form: etree._Element, group: layout.Group, row: Any, key: str | None,
                day: date | None) -> None:  # fmt: skip
         node = sub(form, "ItemGroupData", ItemGroupOID=group.oid, ItemGroupRepeatKey=key,
                    TransactionType=self._tt())  # fmt: skip
-        self.counts["ItemGroupData"] += 1
         for item in group.items:
             history = self.history.of(item.table, row.id, item.column) if self.history else []
             if history:
                 self._history(node, item, row, day, history)
             else:
                 self._current(node, item, row, day)
+        self._keep(form, node, "ItemGroupData")
 
     def _item_data(self, parent: etree._Element, item: layout.Item, value: str | None,
                    **attrs: Any) -> etree._Element:  # fmt: skip

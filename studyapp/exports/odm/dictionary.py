@@ -56,6 +56,10 @@ CODELIST_OF = {
     ("lab_result", "nrind"): codelists.NRIND.name,
     ("lab_result", "testcd"): "lbtestcd",
     ("bleeding_item", "item"): "bleeding_item",
+    ("prior_therapy", "category"): codelists.THERAPY.name,
+    ("prior_therapy", "best_response"): codelists.PRIOR_RESPONSE.name,
+    ("prior_therapy", "reason_stopped"): codelists.STOP_REASON.name,
+    ("subject", "disposition"): codelists.DISPOSITION.name,
 }
 
 

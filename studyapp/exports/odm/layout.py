@@ -11,14 +11,19 @@ Rules:
   PREMED on the dosing page, IRR on the adverse-event page) has its own FormDef listing
   the items its form asks for (its SDV fields); its values are exported once, in the
   FormData of the page's key code, so no value is written twice.
-- Rows of a model without a visit (adverse events) or with none given (a medication
-  recorded outside a visit) belong to the subject-level log event (``LOG_EVENT``).
+- The subject-level pages (consent, screening values, eligibility, history, disposition)
+  have no models in the registry; ``subject_pages`` names them by page endpoint, and all
+  of a page's values go into the FormData of its first code in the protocol.
+- Rows without a visit go to the one visit whose forms list their code (screening), else
+  to the subject-level log event (``LOG_EVENT``): adverse events, disposition, and a
+  medication recorded outside a visit.
 - Columns that are not collected values are not items: keys and links, record
   bookkeeping, the record's workflow status and the ``form`` column that names the code.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from functools import cache
 
@@ -29,6 +34,7 @@ from sqlalchemy.sql.schema import Column, Table
 from studyapp.crf import registry
 from studyapp.crf.models import CrfMixin
 from studyapp.db import AuditedMixin, UTCDateTime
+from studyapp.exports.odm import subject_pages
 from studyapp.protocol.loader import get_protocol
 
 #: Code of the subject-level log event (StudyEventDef Type "Common").
@@ -175,8 +181,35 @@ def _groups(entry: registry.FormCode, only: tuple[str, ...]) -> tuple[Group, ...
     return tuple(groups)
 
 
+def _model(path: str) -> type:
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def _page_groups(code: str, endpoint: str) -> tuple[Group, ...]:
+    """The groups of a subject-level page: one per model, siblings (no parent)."""
+    groups = []
+    for path, columns in subject_pages.PAGES[endpoint]:
+        model = _model(path)
+        table = model.__table__  # type: ignore[attr-defined]
+        many = "subject_id" in table.columns
+        key = _key_column(table, "subject_id") if many else None
+        groups.append(Group(code, model, _items(table, columns), many, key))
+    return tuple(groups)
+
+
+def _subject_page_form(entry: registry.FormCode) -> Form:
+    on_page = [c for c in protocol_codes() if c in registry.FORMS]
+    owner = next(c for c in on_page if registry.FORMS[c].page == entry.page)
+    endpoint = entry.page.endpoint or ""
+    groups = _page_groups(entry.code, endpoint) if owner == entry.code else ()
+    return Form(entry.code, entry.label, groups, owner, False)
+
+
 def _form(code: str) -> Form:
     entry = registry.FORMS.get(code)
+    if entry is not None and not entry.models and entry.page.endpoint in subject_pages.PAGES:
+        return _subject_page_form(entry)
     if entry is None or not entry.models:
         label = entry.label if entry is not None else code
         return Form(code, label, (), code, True)
@@ -187,13 +220,18 @@ def _form(code: str) -> Form:
     return Form(code, entry.label, groups, owner, entry.per_visit)
 
 
-@cache
-def forms() -> tuple[Form, ...]:
+def protocol_codes() -> list[str]:
     """Every form code of the protocol's visits, in the order they first appear."""
     seen: list[str] = []
     for visit in get_protocol().visits:
         seen += [code for code in visit.forms if code not in seen]
-    return tuple(_form(code) for code in seen)
+    return seen
+
+
+@cache
+def forms() -> tuple[Form, ...]:
+    """Every form code of the protocol's visits, in the order they first appear."""
+    return tuple(_form(code) for code in protocol_codes())
 
 
 def form(code: str) -> Form:
@@ -205,15 +243,21 @@ def collected() -> tuple[Form, ...]:
     return tuple(f for f in forms() if f.collected)
 
 
+def home(entry: Form) -> str | None:
+    """The visit of rows recorded outside visits: the only visit listing the form's code."""
+    codes = [v.code for v in get_protocol().visits if entry.owner in v.forms]
+    return codes[0] if len(codes) == 1 else None
+
+
 def logged(entry: Form) -> bool:
-    """Whether some rows of the form belong to no visit (the subject-level log event)."""
+    """Whether some rows of the form go to the subject-level log event."""
     first = entry.groups[0].model.__table__  # type: ignore[attr-defined]
     column = first.columns.get("visit_id")
-    return column is None or bool(column.nullable)
+    return (column is None or bool(column.nullable)) and home(entry) is None
 
 
 def log_forms() -> tuple[Form, ...]:
-    """The forms of the log event: the collected ones with rows outside visits, and the codes
-    sharing their pages."""
+    """The forms of the log event: the collected ones with rows there, and the codes
+    recorded on their pages."""
     owners = {f.code for f in collected() if logged(f)}
-    return tuple(f for f in forms() if f.groups and f.owner in owners)
+    return tuple(f for f in forms() if f.owner in owners)

@@ -72,9 +72,12 @@ def admin_data() -> etree._Element:
     return root
 
 
-def audit_record(parent: etree._Element, row: AuditLog) -> etree._Element:
-    """An AuditRecord of one audit row: who, where, when (UTC), why, which row of the trail."""
-    node = sub(parent, "AuditRecord", EditPoint="DBAudit", ID=f"AR.{row.seq}")
+def audit_record(parent: etree._Element, row: AuditLog, prefix: str = "AR") -> etree._Element:
+    """An AuditRecord of one audit row: who, where, when (UTC), why, which row of the trail.
+
+    Its ID is ``AR.<seq>``; the subject's creation, whose audit row is also the first value
+    of an item, is ``ARS.<seq>`` (IDs are unique in a document)."""
+    node = sub(parent, "AuditRecord", EditPoint="DBAudit", ID=f"{prefix}.{row.seq}")
     sub(node, "UserRef", UserOID=user_oid(row.user_id))
     sub(node, "LocationRef", LocationOID=location_oid())
     texted(node, "DateTimeStamp", utc(row.ts))
