@@ -91,7 +91,7 @@ class SubjectWriter:
                 kept.append(row)
         return kept
 
-    def _children(self, form: layout.Form, parents: list[Any]) -> dict[tuple[str, int], list]:
+    def _children(self, form: layout.Form, parents: list[Any]) -> dict[tuple[str, int], list[Any]]:
         out: dict[tuple[str, int], list[Any]] = defaultdict(list)
         ids = [p.id for p in parents]
         for group in form.groups:
@@ -115,7 +115,9 @@ class SubjectWriter:
             return layout.LOG_EVENT
         return by_code.get(home, home)
 
-    def _placed(self, subject_id: int, visits: dict[int, Visit]) -> dict[Any, dict[str, list]]:
+    def _placed(
+        self, subject_id: int, visits: dict[int, Visit]
+    ) -> dict[Any, dict[str, list[Record]]]:
         """{event key: {form code: [(group, row, children)]}}."""
         placed: dict[Any, dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
         by_code = {v.code: v.id for v in visits.values()}
@@ -173,7 +175,7 @@ class SubjectWriter:
             self.counts["Signature"] += 1
 
     def _event(self, node: etree._Element, code: str, visit: Visit | None,
-               forms: dict[str, list]) -> None:  # fmt: skip
+               forms: dict[str, list[Record]]) -> None:  # fmt: skip
         definition = self.visit_defs.get(code)
         repeat = (
             visit.visitnum if visit is not None and definition and definition.unscheduled else None
@@ -192,7 +194,9 @@ class SubjectWriter:
         else:
             parent.remove(node)
 
-    def _form(self, event: etree._Element, form: layout.Form, records: list, visit: Any) -> None:
+    def _form(
+        self, event: etree._Element, form: layout.Form, records: list[Record], visit: Any
+    ) -> None:
         node = sub(event, "FormData", FormOID=form.oid, TransactionType=self._tt())
         for group, row, children in records:
             key = str(getattr(row, group.key)) if group.key else str(row.id)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, Text, Time
 from sqlalchemy import UniqueConstraint as Unique
@@ -104,7 +105,7 @@ class Form:
         return bool(self.groups) and self.owner == self.code
 
 
-def data_type(column: Column) -> str:
+def data_type(column: Column[Any]) -> str:
     """The ODM DataType of a column (a partial ISO 8601 date is text of 10 in the model)."""
     kind = column.type
     if isinstance(kind, UTCDateTime | DateTime):
@@ -124,7 +125,7 @@ def data_type(column: Column) -> str:
     return "text"
 
 
-def _is_item(column: Column) -> bool:
+def _is_item(column: Column[Any]) -> bool:
     return not (column.primary_key or column.foreign_keys or column.name in _NOT_ITEMS)
 
 
