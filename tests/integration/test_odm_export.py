@@ -525,3 +525,18 @@ def test_values_are_written_as_odm_reads_them():
     assert not values_module.after("2024-05", date(2024, 5, 1))
     assert not values_module.after(None, date(2024, 5, 1))
     assert not values_module.after("2099", None)
+
+
+def test_the_file_is_the_same_whatever_the_makers_language(demo, tmp_path):
+    """Names stay English and the decodes carry both languages, for a maker reading Chinese."""
+    out = tmp_path / "zh.xml"
+    ctx = registry.ExportContext(actor=demo["monitor"], locale="zh_Hans")
+    runner.produce("odm", ctx, out)
+    root = etree.parse(str(out)).getroot()
+    vitals = root.find(".//odm:FormDef[@OID='F.VS']", NS)
+    assert vitals.get("Name") == "Vital signs"
+    lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    texts = {t.get(lang): t.text for t in vitals.findall("odm:Description/odm:TranslatedText", NS)}
+    assert texts == {"en": "Vital signs", "zh": "生命体征"}
+    outcome = root.find(".//odm:CodeListItem[@CodedValue='RECOVERED/RESOLVED']/odm:Decode", NS)
+    assert {t.get(lang): t.text for t in outcome} == {"en": "recovered", "zh": "已恢复"}

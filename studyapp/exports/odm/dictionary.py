@@ -143,13 +143,15 @@ def _chinese(label: object, english: str) -> str | None:
     return translated if translated != english else None
 
 
+def both(label: object) -> tuple[str, str | None]:
+    """A label in English, and in Chinese where the catalogue translates it."""
+    with force_locale("en"):
+        english = str(label)
+    return english, _chinese(label, english)
+
+
 def _terms(pairs: Iterable[tuple[str, object]]) -> tuple[Term, ...]:
-    out = []
-    for code, label in pairs:
-        with force_locale("en"):
-            english = str(label)
-        out.append(Term(code, english, _chinese(label, english)))
-    return tuple(out)
+    return tuple(Term(code, *both(label)) for code, label in pairs)
 
 
 def all_codelists() -> tuple[CodeList, ...]:

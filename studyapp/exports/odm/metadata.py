@@ -70,12 +70,16 @@ def _form_refs(node: etree._Element, codes: tuple[str, ...]) -> None:
 
 
 def _forms(mdv: etree._Element) -> None:
+    """One FormDef per code, named in English whatever the maker's language; the page's
+    title in both languages is its Description."""
     for form in layout.forms():
-        node = sub(mdv, "FormDef", OID=form.oid, Name=str(form.label), Repeating="No")
+        english, chinese = dictionary.both(form.label)
+        node = sub(mdv, "FormDef", OID=form.oid, Name=english, Repeating="No")
         if form.owner != form.code:
-            translated(node, "Description", f"Recorded on the page of form {form.owner}")
+            english += f" (recorded on the page of form {form.owner})"
         elif not form.groups:
-            translated(node, "Description", "Not collected by this version of studyapp")
+            english += " (not collected by this version of studyapp)"
+        translated(node, "Description", english, chinese)
         for group in form.groups:
             sub(node, "ItemGroupRef", ItemGroupOID=group.oid, Mandatory="No")
 
