@@ -17,6 +17,8 @@ from studyapp.transaction import transaction
 #: The command's word for each kind of the export registry.
 REPORT_KINDS = {"safety": "safety_report", "casebook": "casebook"}
 EXPORT_KINDS = {"csv": "csv", "odm": "odm", "sdtm": "sdtm"}
+#: The kind ``--audit`` asks for instead: the export with the audit trail and signatures.
+AUDITED_KINDS = {"odm": "odm_audit"}
 
 
 def _account(username: str):  # type: ignore[no-untyped-def]
@@ -73,10 +75,13 @@ _cutoff = click.option("--cutoff", type=click.DateTime(formats=["%Y-%m-%d"]), de
 @_out
 @_as
 @_cutoff
-def export_cli(kind: str, out: Path, username: str, cutoff: object) -> None:
+@click.option("--audit", is_flag=True, help="odm: add the audit trail and the signatures")
+def export_cli(kind: str, out: Path, username: str, cutoff: object, audit: bool) -> None:
     """Write a data export (CSV, CDISC ODM 1.3.2 or SDTM datasets) to --out."""
     day = cutoff.date() if cutoff else None  # type: ignore[attr-defined]
-    _make(EXPORT_KINDS[kind], out, username, day)
+    if audit and kind not in AUDITED_KINDS:
+        raise click.UsageError(f"--audit applies to {', '.join(sorted(AUDITED_KINDS))} only")
+    _make(AUDITED_KINDS[kind] if audit else EXPORT_KINDS[kind], out, username, day)
 
 
 @click.command("report")

@@ -12,6 +12,7 @@ MODULES: tuple[str, ...] = (
     "studyapp.exports.operations.kinds",
     "studyapp.exports.csv_export",
     "studyapp.exports.sdtm.writer",
+    "studyapp.exports.odm",  # CDISC ODM 1.3.2: odm, odm_audit
 )
 
 
