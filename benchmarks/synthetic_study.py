@@ -38,8 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import event, func, inspect, select, text
+from sqlalchemy import create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from benchmarks import synthetic_subjects as made_up
 from config import TestingConfig
@@ -125,11 +126,27 @@ def ensure(size: int, database_url: str | None = None, *, rebuild: bool = False)
         meta = CACHE / f"study-{size}-{version}.json"
     if meta.exists() and not rebuild:
         built = Built(**json.loads(meta.read_text()))
-        if built.fingerprint == version and built.size == size and built.url == url:
+        same = built.fingerprint == version and built.size == size and built.url == url
+        if same and _still_there(built):
             return Built(**{**asdict(built), "cached": True})
     built = _build_into(size, url, version, rebuild=rebuild)
     meta.write_text(json.dumps(asdict(built), indent=1))
     return built
+
+
+def _still_there(built: Built) -> bool:
+    """Whether the database still holds the study the cache note describes."""
+    url = make_url(built.url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
+        return False
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(Subject)) == built.screened
+    except SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
 
 
 def _build_into(size: int, url: str, version: str, *, rebuild: bool) -> Built:

@@ -39,9 +39,10 @@ def cache(cache_dir, monkeypatch):
     sys.modules.pop(PROBE, None)
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(scope="module", params=BACKENDS)
 def bench_url(request):
-    """None: the cached SQLite file; else an empty PostgreSQL database of the test's own."""
+    """None: the cached SQLite file; else a PostgreSQL database of the module's own, empty
+    until its first test builds the study in it."""
     if request.param == "sqlite":
         yield None
         return
