@@ -2,6 +2,7 @@
 
 python -m benchmarks.exports [--sizes 20,200,1000] [--kinds safety_report,csv,...]
                              [--database-url URL] [--import MODULE] [--tracemalloc]
+                             [--timeout SECONDS]
 
 For each size the synthetic study (benchmarks/synthetic_study.py, cached) is made ready, then
 each kind registered in ``studyapp.exports.registry.EXPORTS`` (after the catalogue is loaded,
@@ -61,7 +62,9 @@ def kinds(url: str, anchors: str, modules: list[str]) -> list[str]:
         return list(registry.EXPORTS)
 
 
-def measure(built: study.Built, kind: str, modules: list[str], *, trace: bool) -> dict:
+def measure(
+    built: study.Built, kind: str, modules: list[str], *, trace: bool, timeout: float | None
+) -> dict:
     """Produce *kind* in a fresh process; its figures."""
     command = [sys.executable, "-m", "benchmarks.exports", "--one", kind, "--url", built.url]
     command += ["--anchors", built.anchors, "--today", built.today]
@@ -69,9 +72,12 @@ def measure(built: study.Built, kind: str, modules: list[str], *, trace: bool) -
         command += ["--import", name]
     if trace:
         command.append("--tracemalloc")
-    answer = subprocess.run(  # noqa: S603 - this interpreter on this module, our arguments
-        command, cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    try:
+        answer = subprocess.run(  # noqa: S603 - this interpreter on this module, our arguments
+            command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return {"kind": kind, "error": f"stopped after {timeout:.0f} s (--timeout)"}
     for line in reversed(answer.stdout.splitlines()):
         if line.startswith(MARK):
             return json.loads(line[len(MARK) :])
@@ -161,6 +167,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--import", dest="imports", action="append", default=[], help="a module registering kinds"
     )
     parser.add_argument("--tracemalloc", action="store_true", help="also the Python heap peak")
+    parser.add_argument(
+        "--timeout", type=float, default=3600, help="seconds one export may take (default 3600)"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)  # the child: one kind
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--anchors", help=argparse.SUPPRESS)
@@ -186,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
         if not chosen:
             print(f"{size:>6}  no export kind registered")
         for kind in chosen:
-            figures = measure(built, kind, args.imports, trace=args.tracemalloc)
+            figures = measure(
+                built, kind, args.imports, trace=args.tracemalloc, timeout=args.timeout
+            )
             failed += "error" in figures
             print(row(size, figures), flush=True)
     return 1 if failed else 0
