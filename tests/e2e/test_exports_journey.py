@@ -40,7 +40,13 @@ def subject_id(live_app, site_date: datetime.date) -> int:
             freeze_clock(datetime.datetime.combine(day1 - timedelta(days=1), time(1, 0), UTC))
             subject = factories.make_enrolled(inv, day1, screened=day1 - timedelta(days=1))
             freeze_clock(datetime.datetime.combine(day1, time(2, 0), tzinfo=UTC))
-            measures = {"weight": Decimal("58.3"), "sysbp": 118, "diabp": 74, "pulse": 71}
+            measures = {
+                "weight": Decimal("58.3"),
+                "sysbp": 118,
+                "diabp": 74,
+                "pulse": 71,
+                "temp": Decimal("37.2"),
+            }
             with acting_as(inv):
                 vitals.save(
                     inv,
