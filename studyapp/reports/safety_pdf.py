@@ -22,6 +22,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -149,13 +150,19 @@ def _table(table: Table, none: str) -> Any:
         return _para(table.empty or none, "note")
     columns = max(len(table.header), *(len(row) for row in table.rows))
     pad = ("",) * columns
+    widths = _widths(table, columns)
     cells = [[_para(t, "head") for t in (*table.header, *pad)[:columns]]]
-    cells += [[_para(t, "cell") for t in (*row, *pad)[:columns]] for row in table.rows]
-    grid = RlTable(cells, colWidths=_widths(table, columns), repeatRows=1)
+    cells += [
+        [_cell(t, w) for t, w in zip((*row, *pad)[:columns], widths, strict=True)]
+        for row in table.rows
+    ]
+    grid = RlTable(cells, colWidths=widths, repeatRows=1)
     grid.setStyle(
         TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, -1), register()),
+                ("FONTSIZE", (0, 0), (-1, -1), _CELL_SIZE),
+                ("LEADING", (0, 0), (-1, -1), _CELL_SIZE + 2),
                 ("GRID", (0, 0), (-1, -1), 0.4, _GRID),
                 ("BACKGROUND", (0, 0), (-1, 0), _SHADE),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -167,6 +174,19 @@ def _table(table: Table, none: str) -> Any:
         )
     )
     return grid
+
+
+_CELL_SIZE = 8
+#: Left and right padding of a table cell, in points.
+_CELL_PAD = 6
+
+
+def _cell(text: str, width: float) -> Any:
+    """A body cell: plain text when it fits on one line (light, the usual case of long
+    listings), else a wrapping paragraph."""
+    plain = clean(text)
+    fits = "\n" not in plain and stringWidth(plain, register(), _CELL_SIZE) <= width - _CELL_PAD
+    return plain if fits else _para(text, "cell")
 
 
 def _block(block: Block, none: str) -> list[Any]:
