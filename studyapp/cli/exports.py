@@ -17,6 +17,8 @@ from studyapp.transaction import transaction
 #: The command's word for each kind of the export registry.
 REPORT_KINDS = {"safety": "safety_report", "casebook": "casebook"}
 EXPORT_KINDS = {"csv": "csv", "odm": "odm", "sdtm": "sdtm"}
+#: ``flask report casebook`` without a subject (or with ``--subject all``): the zip of all.
+ALL_CASEBOOKS = "casebooks"
 
 
 def _account(username: str):  # type: ignore[no-untyped-def]
@@ -93,4 +95,7 @@ def report_cli(
     day = cutoff.date() if cutoff else None  # type: ignore[attr-defined]
     with transaction():
         subject_id = _subject_id(subject)
-    _make(REPORT_KINDS[kind], out, username, day, subject_id=subject_id, locale=lang)
+    report = REPORT_KINDS[kind]
+    if report == "casebook" and subject_id is None:
+        report = ALL_CASEBOOKS  # --subject all (or none): every subject's casebook in a zip
+    _make(report, out, username, day, subject_id=subject_id, locale=lang)

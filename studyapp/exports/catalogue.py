@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = ("studyapp.exports.casebook.kinds",)
 
 
 def load() -> None:

@@ -234,7 +234,7 @@ def _audit(lines: Sequence[AuditLine], labels: dict[str, str]) -> list[Any]:
     if not lines:
         return [*out, _para(labels["none"], "muted")]
     keys = ("when", "user", "action", "record", "field", "old", "new", "reason")
-    shares = (0.13, 0.10, 0.08, 0.14, 0.15, 0.14, 0.14, 0.12)
+    shares = (0.12, 0.14, 0.08, 0.13, 0.14, 0.14, 0.14, 0.11)
     rows = [
         (a.when, a.user, a.action, a.record, a.field, a.old, a.new, a.reason) for a in lines
     ]
