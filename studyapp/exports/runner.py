@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from studyapp.audit.context import Event, log_event
+from studyapp.audit.context import Event, actor_of, log_event
 from studyapp.db import site_today, utcnow
 from studyapp.errors import NotFound, ValidationFailed
 from studyapp.exports import registry
@@ -109,6 +109,9 @@ def record(result: Result, ctx: registry.ExportContext) -> None:
             row_id=result.kind,
             field="file",
             new_value=json.dumps(details, sort_keys=True, ensure_ascii=False),
+            # The maker, whatever the edge: the event is written at commit, when a command's
+            # ``acting_as`` may have ended already.
+            actor=actor_of(ctx.actor),
         )
     )
     db.session.flush()

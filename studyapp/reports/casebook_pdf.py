@@ -21,6 +21,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from studyapp.reports.fonts import register
@@ -30,6 +31,10 @@ MARGIN = 18 * mm
 PAGE_WIDTH, PAGE_HEIGHT = A4
 BODY_WIDTH = PAGE_WIDTH - 2 * MARGIN
 _SHADE = colors.HexColor("#e4e8ee")
+#: Rows of the audit trail per table (see ``_audit``).
+CHUNK = 40
+#: Table cells: font size, leading and side padding (points).
+CELL_SIZE, CELL_LEADING, PAD = 8, 10, 3
 
 #: English fallbacks; the caller's ``labels`` override them (translated).
 DEFAULT_LABELS: dict[str, str] = {
@@ -150,7 +155,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "section": style("section", 13, leading=17, spaceBefore=12, spaceAfter=4, textColor=blue),
         "record": style("record", 10.5, leading=14, spaceBefore=8, spaceAfter=3),
         "body": style("body", 9, leading=12, spaceBefore=2),
-        "cell": style("cell", 8, leading=10),
+        "cell": style("cell", CELL_SIZE, leading=CELL_LEADING),
         "muted": style("muted", 8.5, leading=11, textColor=MUTED),
     }
 
@@ -164,20 +169,33 @@ def _para(text: str, style: str) -> Paragraph:
     return Paragraph(markup(text), _styles()[style])
 
 
+def _cell(text: str, width: float) -> Any:
+    """A cell's text: plain when it fits on one line (much faster to lay out), else a
+    Paragraph that wraps (plain text is drawn as is: no markup to escape)."""
+    clean = printable(text)
+    if "\n" not in clean and stringWidth(clean, register(), CELL_SIZE) <= width - 2 * PAD:
+        return clean
+    return Paragraph(markup(clean), _styles()["cell"])
+
+
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[float]) -> Table:
     """A thin-grid table, the header row shaded and repeated on each page."""
-    cells = [[_para(text, "cell") for text in row] for row in (header, *rows)]
+    cells = [
+        [_cell(text, width) for text, width in zip(row, widths, strict=True)]
+        for row in (header, *rows)
+    ]
     table = Table(cells, colWidths=list(widths), repeatRows=1)
     table.setStyle(
         TableStyle(
             [
+                ("FONT", (0, 0), (-1, -1), register(), CELL_SIZE, CELL_LEADING),
                 ("GRID", (0, 0), (-1, -1), 0.4, GRID),
                 ("BACKGROUND", (0, 0), (-1, 0), _SHADE),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+                ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
             ]
         )
     )
@@ -234,11 +252,14 @@ def _audit(lines: Sequence[AuditLine], labels: dict[str, str]) -> list[Any]:
     if not lines:
         return [*out, _para(labels["none"], "muted")]
     keys = ("when", "user", "action", "record", "field", "old", "new", "reason")
-    shares = (0.12, 0.14, 0.08, 0.13, 0.14, 0.14, 0.14, 0.11)
-    rows = [
-        (a.when, a.user, a.action, a.record, a.field, a.old, a.new, a.reason) for a in lines
-    ]
-    return [*out, _table([labels[k] for k in keys], rows, [s * BODY_WIDTH for s in shares])]
+    shares = (0.195, 0.15, 0.08, 0.12, 0.13, 0.11, 0.11, 0.105)
+    rows = [(a.when, a.user, a.action, a.record, a.field, a.old, a.new, a.reason) for a in lines]
+    header, widths = [labels[k] for k in keys], [s * BODY_WIDTH for s in shares]
+    # Tables of CHUNK rows: ReportLab measures a whole table again at each page split, so one
+    # table of thousands of rows costs the square of its pages; each chunk repeats the header.
+    for start in range(0, len(rows), CHUNK):
+        out.append(_table(header, rows[start : start + CHUNK], widths))
+    return out
 
 
 def story(data: Casebook) -> list[Any]:

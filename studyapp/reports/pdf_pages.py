@@ -18,7 +18,9 @@ from reportlab.pdfgen.canvas import Canvas
 
 #: Characters XML 1.0 forbids (controls, lone surrogates, U+FFFE/F) and those outside the BMP,
 #: which the embedded font's encoding cannot carry: dropped from every text drawn.
-UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\U00010000-\U0010ffff]")
+UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\U00010000-\U0010ffff]"
+)
 
 GRID = colors.HexColor("#9a9a9a")
 MUTED = colors.HexColor("#555555")
@@ -68,7 +70,7 @@ def numbered_canvas(furniture: Furniture) -> type[Canvas]:
 
 def draw_furniture(canvas: Canvas, furniture: Furniture, number: int, total: int) -> None:
     """Header (three texts over a rule) and footer (a rule over the text and page N of M)."""
-    width, height = canvas._pagesize  # noqa: SLF001 (the page size the canvas was made with)
+    width, height = canvas._pagesize
     left, right = furniture.margin, width - furniture.margin
     canvas.saveState()
     canvas.setFont(furniture.font, 8)

@@ -43,7 +43,9 @@ class AsOf:
         for row in trail:
             if _utc(row.ts) < self.end or row.action != "update" or row.field is None:
                 continue
-            self.before.setdefault((row.table_name or "", row.row_id or "", row.field), row.old_value)
+            self.before.setdefault(
+                (row.table_name or "", row.row_id or "", row.field), row.old_value
+            )
 
     def happened(self, moment: datetime | None) -> bool:
         """Whether *moment* (UTC) is on or before the cut-off day."""

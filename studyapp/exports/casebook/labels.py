@@ -9,8 +9,8 @@ items, by the protocol's test and item names. A column nobody labelled keeps its
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.core import UnboundField
 
@@ -194,7 +194,16 @@ class Labels:
         if column is None:
             return ""
         found = self.table.get(table or "", {}).get(column)
-        return found if found is not None else self.common.get(column, column)
+        if found is not None:
+            return found
+        if column.endswith("_unit") and column != "_unit":
+            return self._unit_of(table, column.removesuffix("_unit"))
+        return self.common.get(column, column)
+
+    def _unit_of(self, table: str | None, base: str) -> str:
+        """A unit column without a label of its own: "Weight (kg): unit"."""
+        found = self.table.get(table or "", {}).get(base)
+        return _("%(field)s: unit", field=found) if found else f"{base}_unit"
 
     def many(self, table: str, columns: Iterable[str]) -> list[tuple[str, str]]:
         return [(column, self.of(table, column)) for column in columns]
@@ -208,5 +217,3 @@ def test_names() -> dict[str, str]:
 def item_names() -> dict[str, str]:
     """ITP-BAT item code -> the protocol's item name."""
     return {item.code: item.name for item in get_protocol().bleeding.items}
-
-

@@ -77,9 +77,7 @@ def _eligibility(g: Gather, subject: Subject) -> Record:
     answers = _all(EligibilityAnswer, EligibilityAnswer.subject_id == subject.id)
     kept = [a for a in answers if g.asof.keeps(a)]
     texts = g.labels.table.get("eligibility_answer", {})
-    rows = tuple(
-        (a.code, texts.get(a.code, ""), records.show_value(g, a, "answer")) for a in kept
-    )
+    rows = tuple((a.code, texts.get(a.code, ""), records.show_value(g, a, "answer")) for a in kept)
     header = (_("Criterion"), _("Text"), g.labels.of("eligibility_answer", "answer"))
     return Record(
         title=label("IE"),
