@@ -140,6 +140,8 @@ class Casebook:
     audit: tuple[AuditLine, ...]
     footer: str = ""
     labels: dict[str, str] = field(default_factory=dict)
+    #: Said in place of the audit trail when it is left out (e.g. the reader's role).
+    audit_note: str = ""
 
 
 @functools.cache
@@ -184,7 +186,7 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequenc
         [_cell(text, width) for text, width in zip(row, widths, strict=True)]
         for row in (header, *rows)
     ]
-    table = Table(cells, colWidths=list(widths), repeatRows=1)
+    table = Table(cells, colWidths=list(widths), repeatRows=1, splitInRow=1)
     table.setStyle(
         TableStyle(
             [
@@ -247,8 +249,10 @@ def _record(record: Record, labels: dict[str, str]) -> list[Any]:
     return out
 
 
-def _audit(lines: Sequence[AuditLine], labels: dict[str, str]) -> list[Any]:
+def _audit(lines: Sequence[AuditLine], labels: dict[str, str], note: str) -> list[Any]:
     out: list[Any] = [CondPageBreak(40 * mm), _para(labels["audit"], "section")]
+    if note:
+        return [*out, _para(note, "muted")]
     if not lines:
         return [*out, _para(labels["none"], "muted")]
     keys = ("when", "user", "action", "record", "field", "old", "new", "reason")
@@ -276,7 +280,7 @@ def story(data: Casebook) -> list[Any]:
             out.append(_para(labels["none"], "muted"))
         for record in section.records:
             out += _record(record, labels)
-    return out + _audit(data.audit, labels)
+    return out + _audit(data.audit, labels, data.audit_note)
 
 
 def render(data: Casebook, out: BinaryIO) -> None:

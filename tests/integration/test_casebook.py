@@ -117,7 +117,7 @@ def test_a_value_entered_after_the_cutoff_is_absent(app, demo, tmp_path):
     vitals = first(VitalSigns, VitalSigns.subject_id == one.id)
     before = plain_number(vitals.weight)
     with acting_as(demo["inv.zhang"]):
-        set_reason("transcription error")
+        set_reason("Typo7")
         vitals.weight = vitals.weight + Decimal("7.7")
         db.session.add(Medication(subject_id=one.id, trt="Casebookcillin", ongoing=True))
         db.session.flush()
@@ -128,12 +128,12 @@ def test_a_value_entered_after_the_cutoff_is_absent(app, demo, tmp_path):
     assert f"Weight (kg) {before} kg" in text
     assert f"Weight (kg) {after} kg" not in text
     assert "Casebookcillin" not in text
-    assert "transcription error" not in text
+    assert "Typo7" not in text
     assert f"Data cut-off date {cutoff.isoformat()}" in text
     now = flat(text_of(make(tmp_path, demo["mon.chen"])[0]))
     assert f"Weight (kg) {after} kg" in now
     assert "Casebookcillin" in now
-    assert "transcription error" in now
+    assert "Typo7" in now
 
 
 def test_all_casebooks_are_a_zip_of_one_pdf_per_subject(app, demo, tmp_path):
@@ -226,3 +226,12 @@ def test_the_page_makes_the_casebook_and_answers_a_bad_subject_without_error(
     assert _ask(auth, kind="casebook", subject_id="abc").status_code in (404, 422)
     assert _ask(auth, kind="casebook").status_code == 422
     assert _ask(auth, kind="casebooks", subject_id=str(subject().id)).status_code == 422
+
+
+def test_an_investigator_gets_the_casebook_without_the_audit_trail(app, demo, tmp_path):
+    """Investigators make casebooks (VIEW_REPORTS) but do not view the audit trail."""
+    pdf, result = make(tmp_path, demo["inv.zhang"])
+    text = flat(text_of(pdf))
+    assert "Left out: your role does not view the audit trail." in text
+    assert result.rows["audit_rows"] == 0
+    assert "Investigator confirmation of eligibility" in text

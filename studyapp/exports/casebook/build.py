@@ -14,6 +14,7 @@ from studyapp.exports.casebook.records import Gather
 from studyapp.exports.casebook.values import local_time
 from studyapp.exports.registry import ExportContext
 from studyapp.extensions import db
+from studyapp.permissions import Action, can
 from studyapp.protocol.loader import get_protocol
 from studyapp.reports import casebook_pdf
 from studyapp.reports.casebook_pdf import Casebook, Value
@@ -80,13 +81,15 @@ def casebook(ctx: ExportContext, subject: Subject) -> Casebook:
     labels = Labels()
     g = Gather(labels, asof, _signatures(subject.id, asof))
     study = get_protocol().study.id
+    shows_audit = can(ctx.actor, Action.VIEW_AUDIT)  # the same rule as the audit viewer
     return Casebook(
         title=_("Casebook of subject %(s)s", s=subject.label),
         study=study,
         subject=subject.label,
         facts=_facts(ctx, subject),
         sections=(*pages.sections(g, subject), *visits.sections(g, subject.id)),
-        audit=tuple(trail.lines(rows, asof, labels, subject.id)),
+        audit=tuple(trail.lines(rows, asof, labels, subject.id)) if shows_audit else (),
+        audit_note="" if shows_audit else _("Left out: your role does not view the audit trail."),
         footer=_("Generated %(t)s", t=local_time(ctx.generated_at)),
         labels=layout_labels(),
     )

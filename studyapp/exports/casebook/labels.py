@@ -34,7 +34,7 @@ EXTRA: dict[str, dict[str, object]] = {
         "dlt_decided_by_id": _l("DLT decided by"),
         "dlt_decided_at": _l("DLT decided at"),
     },
-    "vital_signs": {"bmi": _l("Body mass index")},
+    "vital_signs": {"bmi": _l("Body mass index"), "bp_unit": _l("Blood pressure: unit")},
     "bleeding_assessment": {
         "skin_grade": _l("Skin (S) grade"),
         "mucosa_grade": _l("Mucosa (M) grade"),
@@ -51,6 +51,10 @@ EXTRA: dict[str, dict[str, object]] = {
         "deviation_pct": _l("Deviation from the planned dose (%)"),
         "deviation": _l("Dose deviation"),
         "rebaselined": _l("Weight re-baselined"),
+        "weight_unit": _l("Weight: unit"),
+        "dose_unit": _l("Dose: unit"),
+        "volume_unit": _l("Volume: unit"),
+        "premed_unit": _l("Premedication doses: unit"),
     },
     "infusion_rate_step": {
         "seq": _l("Step"),
@@ -130,11 +134,12 @@ def _forms() -> dict[str, list[type]]:
     from studyapp.visits.bleeding.forms import bleeding_form
     from studyapp.visits.dosing.forms import DoseForm
     from studyapp.visits.labs.forms import lab_form
+    from studyapp.visits.labs.readings import FORM_CATEGORIES
     from studyapp.visits.medications.forms import MedicationForm
     from studyapp.visits.schedule import forms as schedule_forms
     from studyapp.visits.vitals.forms import VitalsForm
 
-    labs = [lab_form(code) for code in ("CBC", "CHEM", "IG")]
+    labs = [lab_form(code) for code in FORM_CATEGORIES]
     return {
         "vital_signs": [VitalsForm],
         "lab_panel": labs,

@@ -35,15 +35,19 @@ HISTORY = ("term", "start_date", "end_date", "ongoing")
 SAE = ("kind", "number", "submitted_at", "pdf_sha256")
 
 
-def label(code: str) -> str:
-    return str(registry.form(code).label)
+def label(endpoint: str) -> str:
+    """The registry's label of the page at *endpoint* (its form codes are the protocol's)."""
+    for entry in registry.FORMS.values():
+        if entry.endpoint == endpoint:
+            return str(entry.label)
+    raise KeyError(endpoint)
 
 
 def sections(g: Gather, subject: Subject) -> list[Section]:
     return [
         Section(_("Subject"), tuple(_subject_pages(g, subject))),
-        Section(label("AE"), tuple(_adverse_events(g, subject))),
-        Section(label("CM"), tuple(_medications(g, subject))),
+        Section(label("safety.events"), tuple(_adverse_events(g, subject))),
+        Section(label("visits.medications"), tuple(_medications(g, subject))),
     ]
 
 
@@ -52,16 +56,16 @@ def _page(g: Gather, subject: Subject, title: str, shown: tuple[str, ...]) -> Re
 
 
 def _subject_pages(g: Gather, subject: Subject) -> list[Record]:
-    consent = _page(g, subject, label("CONSENT"), CONSENT)
+    consent = _page(g, subject, label("subjects.consent"), CONSENT)
     consent = Record(consent.title, consent.status, (*consent.values, _obtained_by(g, subject)))
     return [
         _page(g, subject, _("Screening"), SCREENING),
         consent,
-        _page(g, subject, label("DM"), SCREENING_FIELDS),
+        _page(g, subject, label("subjects.screening_data"), SCREENING_FIELDS),
         _eligibility(g, subject),
         *_history(g, subject),
         _page(g, subject, _("Enrolment"), ENROLMENT),
-        _page(g, subject, label("DS"), DISPOSITION),
+        _page(g, subject, label("subjects.disposition"), DISPOSITION),
     ]
 
 
@@ -80,7 +84,7 @@ def _eligibility(g: Gather, subject: Subject) -> Record:
     rows = tuple((a.code, texts.get(a.code, ""), records.show_value(g, a, "answer")) for a in kept)
     header = (_("Criterion"), _("Text"), g.labels.of("eligibility_answer", "answer"))
     return Record(
-        title=label("IE"),
+        title=label("subjects.eligibility"),
         status=records.status(g, subject),
         values=records.values(g, subject, OUTCOME),
         grid=Grid(header, rows) if rows else None,
