@@ -48,7 +48,7 @@ class Furniture:
 def numbered_canvas(furniture: Furniture) -> type[Canvas]:
     """A canvas class that draws *furniture* on each page with "Page N of M"."""
 
-    class NumberedCanvas(Canvas):
+    class NumberedCanvas(Canvas):  # type: ignore[misc]  # ReportLab is untyped
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []

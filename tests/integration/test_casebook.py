@@ -235,3 +235,43 @@ def test_an_investigator_gets_the_casebook_without_the_audit_trail(app, demo, tm
     assert "Left out: your role does not view the audit trail." in text
     assert result.rows["audit_rows"] == 0
     assert "Investigator confirmation of eligibility" in text
+
+
+VITALS = {
+    "weight": "Weight (kg)",
+    "sysbp": "Systolic blood pressure (mmHg)",
+    "diabp": "Diastolic blood pressure (mmHg)",
+    "pulse": "Heart rate (beats/min)",
+}
+
+
+def test_every_saved_value_of_these_forms_is_in_the_casebook(app, demo, tmp_path):
+    """Field by field against the database (P11-02): every vital sign, platelet count, dose
+    given and adverse event grade of the subject."""
+    one = subject()
+    text = flat(text_of(make(tmp_path, demo["mon.chen"])[0]))
+    vitals = db.session.scalars(select(VitalSigns).where(VitalSigns.subject_id == one.id))
+    checked = 0
+    for row in vitals:
+        units = {"weight": row.weight_unit, "pulse": row.pulse_unit}
+        for column, label in VITALS.items():
+            value = getattr(row, column)
+            if value is not None:
+                unit = units.get(column, row.bp_unit)
+                assert f"{label} {plain_number(value)} {unit}" in text, (column, value)
+                checked += 1
+    query = select(LabResult).where(LabResult.subject_id == one.id, LabResult.testcd == "PLAT")
+    for result in db.session.scalars(query):
+        assert f"(PLAT) {plain_number(result.orres)} {result.orresu}" in text
+        checked += 1
+    doses = select(DoseAdministration).where(DoseAdministration.subject_id == one.id)
+    for dose in db.session.scalars(doses):
+        assert f"Dose given (mg) {plain_number(dose.given_dose)} {dose.dose_unit}" in text
+        checked += 1
+    for event in db.session.scalars(select(AdverseEvent).where(AdverseEvent.subject_id == one.id)):
+        block = text.split(f"{event.label}: {event.aeterm} · Status: ", 1)[1]
+        block = block.split(" · Status: ", 1)[0]  # up to the next record
+        assert f"AE number {event.aespid} " in block
+        assert f"CTCAE grade {event.grade} " in block
+        checked += 1
+    assert checked > 40

@@ -74,7 +74,7 @@ def columns(record: Any) -> list[str]:
     """The columns a record shows as values, in the table's order (units beside values)."""
     names = [attr.key for attr in inspect(record).mapper.column_attrs]
     units = {unit_column(name, names) for name in names} - {None}
-    ignored = getattr(record, "__audit_ignore__", frozenset())
+    ignored: frozenset[str] = getattr(record, "__audit_ignore__", frozenset())
     return [n for n in names if n not in HIDDEN and n not in units and n not in ignored]
 
 

@@ -53,7 +53,7 @@ def table_names() -> dict[str, str]:
     out: dict[str, str] = {}
     for entry in registry.FORMS.values():
         for model in entry.model_classes()[:1]:
-            out.setdefault(model.__tablename__, str(entry.label))
+            out.setdefault(str(getattr(model, "__tablename__", "")), str(entry.label))
     out.update({table: str(name) for table, name in TABLES.items()})
     return out
 

@@ -43,7 +43,7 @@ def show(value: Any, table: str = "", column: str = "") -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return _("Yes") if value else _("No")
+        return str(_("Yes") if value else _("No"))
     if isinstance(value, Decimal):
         return plain_number(value)
     if isinstance(value, datetime):
