@@ -275,3 +275,16 @@ def test_every_saved_value_of_these_forms_is_in_the_casebook(app, demo, tmp_path
         assert f"CTCAE grade {event.grade} " in block
         checked += 1
     assert checked > 40
+
+
+def test_a_subject_screened_after_the_cutoff_has_no_casebook_in_the_zip(app, demo, tmp_path):
+    everyone = list(db.session.scalars(select(Subject).order_by(Subject.id)))
+    last = max(s.created_at.astimezone(site_zone()).date() for s in everyone)
+    cutoff = last - timedelta(days=1)
+    data, result = make(tmp_path, demo["mon.chen"], kind="casebooks", cutoff=cutoff)
+    expected = [s.label for s in everyone if s.created_at.astimezone(site_zone()).date() <= cutoff]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+    assert 0 < len(names) == len(expected) < len(everyone)
+    assert [name.rsplit("_", 1)[1] for name in names] == [f"{label}.pdf" for label in expected]
+    assert result.rows["subjects"] == len(expected)

@@ -15,6 +15,7 @@ from typing import BinaryIO
 from flask_babel import lazy_gettext as _l
 
 from studyapp.exports import queries, registry
+from studyapp.exports.casebook.asof import AsOf
 from studyapp.exports.casebook.build import write_one
 from studyapp.exports.registry import Export, ExportContext
 from studyapp.permissions import Action
@@ -41,7 +42,8 @@ def member_name(label: str) -> str:
 
 def write_casebooks(ctx: ExportContext, out: BinaryIO) -> dict[str, int]:
     """Every subject's casebook as one PDF each in a zip, written subject by subject."""
-    ids = [subject.id for subject in queries.study_subjects()]
+    asof = AsOf(ctx.cutoff, ())  # a subject screened after the cut-off has no casebook yet
+    ids = [s.id for s in queries.study_subjects() if asof.happened(s.created_at)]
     totals = {"subjects": 0, "records": 0, "audit_rows": 0}
     ctx.progress(0, len(ids))
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
