@@ -104,6 +104,13 @@ EXTRA: dict[str, dict[str, object]] = {
         "unscheduled_reason": _l("Reason for the unscheduled visit"),
     },
     "eligibility_answer": {"answer": _l("Answer")},
+    "sae_report": {
+        "kind": _l("SAE report"),
+        "number": _l("Follow-up number"),
+        "narrative": _l("Narrative"),
+        "submitted_at": _l("Submitted at"),
+        "pdf_sha256": _l("SHA-256 of the PDF submitted"),
+    },
     "bleeding_item": {"grade": _l("Grade")},
 }
 #: Columns of every CRF row.

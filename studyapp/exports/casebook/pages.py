@@ -32,7 +32,7 @@ ENROLMENT = ("status", "subject_number", "enrolled_at", "day1_date", "run_in")
 DISPOSITION = ("disposition", "disposition_date", "disposition_reason")
 THERAPY = ("category", "name", "start_date", "stop_date", "best_response", "reason_stopped")
 HISTORY = ("term", "start_date", "end_date", "ongoing")
-SAE = ("kind", "number", "submitted_at", "pdf_sha256")
+SAE = ("kind", "number", "narrative", "submitted_at", "pdf_sha256")
 
 
 def label(endpoint: str) -> str:
