@@ -16,9 +16,18 @@ from studyapp.transaction import transaction
 
 #: The command's word for each kind of the export registry.
 REPORT_KINDS = {"safety": "safety_report", "casebook": "casebook"}
-EXPORT_KINDS = {"csv": "csv", "odm": "odm", "sdtm": "sdtm"}
+EXPORT_KINDS = {
+    "csv": "csv",
+    "odm": "odm",
+    "sdtm": "sdtm",
+    "enrolment": "enrolment",
+    "visit-compliance": "visit_compliance",
+    "missing-forms": "missing_forms",
+}
 #: The kind ``--audit`` asks for instead: the export with the audit trail and signatures.
 AUDITED_KINDS = {"odm": "odm_audit"}
+#: ``flask report casebook`` without a subject (or with ``--subject all``): the zip of all.
+ALL_CASEBOOKS = "casebooks"
 
 
 def _account(username: str):  # type: ignore[no-untyped-def]
@@ -77,7 +86,8 @@ _cutoff = click.option("--cutoff", type=click.DateTime(formats=["%Y-%m-%d"]), de
 @_cutoff
 @click.option("--audit", is_flag=True, help="odm: add the audit trail and the signatures")
 def export_cli(kind: str, out: Path, username: str, cutoff: object, audit: bool) -> None:
-    """Write a data export (CSV, CDISC ODM 1.3.2 or SDTM datasets) to --out."""
+    """Write a data export (CSV, CDISC ODM 1.3.2, SDTM datasets, or an operational report's
+    CSV) to --out."""
     day = cutoff.date() if cutoff else None  # type: ignore[attr-defined]
     if audit and kind not in AUDITED_KINDS:
         raise click.UsageError(f"--audit applies to {', '.join(sorted(AUDITED_KINDS))} only")
@@ -98,4 +108,7 @@ def report_cli(
     day = cutoff.date() if cutoff else None  # type: ignore[attr-defined]
     with transaction():
         subject_id = _subject_id(subject)
-    _make(REPORT_KINDS[kind], out, username, day, subject_id=subject_id, locale=lang)
+    report = REPORT_KINDS[kind]
+    if report == "casebook" and subject_id is None:
+        report = ALL_CASEBOOKS  # --subject all (or none): every subject's casebook in a zip
+    _make(report, out, username, day, subject_id=subject_id, locale=lang)

@@ -9,6 +9,7 @@ import importlib
 
 MODULES: tuple[str, ...] = (
     "studyapp.exports.safety_report",
+    "studyapp.exports.casebook.kinds",
     "studyapp.exports.operations.kinds",
     "studyapp.exports.csv_export",
     "studyapp.exports.sdtm.writer",

@@ -22,7 +22,7 @@ from studyapp.exports import registry
 from studyapp.extensions import db
 from studyapp.permissions import require
 from studyapp.protocol.loader import get_protocol
-from studyapp.subjects.queries import load_subject
+from studyapp.subjects.guards import get_subject
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def check(kind: str, actor: Any, ctx: registry.ExportContext) -> registry.Export
         message = _("This export covers the whole study.")
         raise ValidationFailed(message, field_errors={"subject_id": [message]})
     if ctx.subject_id is not None:
-        load_subject(ctx.subject_id)  # NotFound for an unknown subject
+        get_subject(actor, ctx.subject_id)  # NotFound for an unknown subject
     if ctx.cutoff is not None and ctx.cutoff > site_today():
         message = _("The cut-off date cannot be in the future.")
         raise ValidationFailed(message, field_errors={"cutoff": [message]})
@@ -67,7 +67,7 @@ def check(kind: str, actor: Any, ctx: registry.ExportContext) -> registry.Export
 def filename(export: registry.Export, ctx: registry.ExportContext) -> str:
     parts = [get_protocol().study.id, export.kind]
     if ctx.subject_id is not None:
-        parts.append(load_subject(ctx.subject_id).label)
+        parts.append(get_subject(ctx.actor, ctx.subject_id).label)
     parts.append((ctx.cutoff or site_today()).isoformat())
     return "_".join(part.replace(" ", "-") for part in parts) + export.suffix
 

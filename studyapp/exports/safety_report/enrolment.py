@@ -62,7 +62,8 @@ def disposition_rows(subjects: list[SubjectAt], cut: Cut) -> tuple[tuple[str, ..
 
 
 def disposition_section(subjects: list[SubjectAt], cut: Cut) -> Section:
-    table = Table((_("Subjects"), _("n (percent of enrolled)")), disposition_rows(subjects, cut), (3, 1))
+    header = (_("Subjects"), _("n (percent of enrolled)"))
+    table = Table(header, disposition_rows(subjects, cut), (3, 1))
     note = Para(
         _("Phases as on the cut-off date; withdrawal reasons are CDISC DSDECOD values."), "note"
     )

@@ -1,0 +1,91 @@
+"""The subject's audit trail for the casebook: every row with the subject's id up to the
+cut-off, oldest first, with the record named in words and the field by its form label."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from studyapp.audit.models import AuditLog
+from studyapp.crf import registry
+from studyapp.exports.casebook.asof import AsOf
+from studyapp.exports.casebook.labels import Labels, test_names
+from studyapp.exports.casebook.values import local_time
+from studyapp.extensions import db
+from studyapp.reports.casebook_pdf import AuditLine
+from studyapp.visits.models import LabResult
+
+#: Tables no form code's first model names, in words.
+TABLES: dict[str, object] = {
+    "subject": _l("Subject"),
+    "visit": _l("Visit"),
+    "signature": _l("Signature"),
+    "eligibility_answer": _l("Eligibility"),
+    "prior_therapy": _l("Prior ITP therapy"),
+    "medical_history": _l("Medical history"),
+    "lab_panel": _l("Lab form"),
+    "lab_result": _l("Lab result"),
+    "bleeding_item": _l("ITP-BAT item"),
+    "infusion_rate_step": _l("Infusion rate change"),
+    "sae_report": _l("SAE report"),
+    "lab_ae_decision": _l("Lab result judged for an AE"),
+    "dlt_assessment": _l("DLT assessment"),
+}
+ACTIONS: dict[str, object] = {
+    "insert": _l("entered"),
+    "update": _l("changed"),
+    "delete": _l("removed"),
+}
+
+
+def subject_rows(subject_id: int) -> list[AuditLog]:
+    """Every audit row of the subject, in the order of the chain."""
+    query = select(AuditLog).where(AuditLog.subject_id == subject_id).order_by(AuditLog.seq)
+    return list(db.session.scalars(query))
+
+
+def table_names() -> dict[str, str]:
+    """table -> the record's name in words (a form's page label for its first model)."""
+    out: dict[str, str] = {}
+    for entry in registry.FORMS.values():
+        for model in entry.model_classes()[:1]:
+            out.setdefault(str(getattr(model, "__tablename__", "")), str(entry.label))
+    out.update({table: str(name) for table, name in TABLES.items()})
+    return out
+
+
+def lines(rows: Sequence[AuditLog], asof: AsOf, labels: Labels, subject_id: int) -> list[AuditLine]:
+    """The rows up to the cut-off as casebook lines."""
+    tables = table_names()
+    tests = _lab_tests(subject_id)
+    out = []
+    for row in rows:
+        if not asof.happened(row.ts if row.ts.tzinfo else row.ts.replace(tzinfo=UTC)):
+            continue
+        record = f"{tables.get(row.table_name or '', row.table_name or '')} {row.row_id or ''}"
+        if row.table_name == "lab_result" and row.row_id in tests:
+            record = f"{record.strip()}: {tests[row.row_id]}"
+        out.append(
+            AuditLine(
+                when=local_time(row.ts),
+                user=f"{row.username or _('system')} ({row.role or '—'})",
+                action=str(ACTIONS.get(row.action, row.action)),
+                record=record.strip(),
+                field=labels.of(row.table_name, row.field),
+                old=row.old_value or "",
+                new=row.new_value or "",
+                reason=row.reason or "",
+            )
+        )
+    return out
+
+
+def _lab_tests(subject_id: int) -> dict[str, str]:
+    """Lab result row id -> its test name, so a result's history names the test."""
+    names = test_names()
+    query = select(LabResult.id, LabResult.testcd).where(LabResult.subject_id == subject_id)
+    return {str(i): names.get(code, code) for i, code in db.session.execute(query)}
