@@ -204,3 +204,17 @@ def test_exports_are_rate_limited(app, users, auth, client, kind, monkeypatch):
     third = _ask(auth)
     assert third.status_code == 429
     assert int(third.headers["Retry-After"]) > 0
+
+
+def test_the_command_writes_an_operational_csv_under_the_named_account(app, users, tmp_path):
+    out = tmp_path / "enrolment.csv"
+    args = ["export", "enrolment", "--out", str(out), "--as", "mon.user"]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    row = db.session.scalar(select(AuditLog).where(AuditLog.action == "export"))
+    assert (row.username, row.row_id) == ("mon.user", "enrolment")
+    refused = app.test_cli_runner().invoke(
+        args=["export", "enrolment", "--out", str(out), "--as", "nobody"]
+    )
+    assert refused.exit_code != 0
