@@ -66,4 +66,6 @@
     timer = window.setTimeout(search, DELAY_MS);
   });
   input.addEventListener("change", search);
+  // A term typed before this script ran (a slow page) or kept on a re-rendered form.
+  search();
 })();
