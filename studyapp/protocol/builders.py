@@ -53,6 +53,7 @@ def _site(t: Table) -> SiteInfo:
         t.text("subject_prefix"),
         t.integer("subject_number_width"),
         t.integer("screening_window_days"),
+        t.text("country", ""),
     )
 
 

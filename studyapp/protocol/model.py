@@ -89,6 +89,8 @@ class SiteInfo:
     subject_number_width: int = 3
     #: Days from the screening date within which a candidate must be enrolled.
     screening_window_days: int = 28
+    #: ISO 3166-1 alpha-3 code of the site's country (SDTM DM.COUNTRY).
+    country: str = ""
 
 
 @dataclass(frozen=True)

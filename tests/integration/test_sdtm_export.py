@@ -129,6 +129,16 @@ def test_identifiers_are_unique_and_study_days_never_zero(demo, tmp_path):
                     assert r[day] == ""
 
 
+def test_dm_names_the_site_and_its_country_from_the_protocol(demo, tmp_path):
+    from studyapp.protocol.loader import get_protocol
+
+    header, dm = sdtm(demo, tmp_path)["dm.csv"]
+    assert header.index("COUNTRY") == header.index("ACTARM") + 1  # SDTMIG DM order
+    site = get_protocol().site
+    assert site.country == "CHN"  # ISO 3166-1 alpha-3, the study runs in China
+    assert {(r["SITEID"], r["COUNTRY"]) for r in dm} == {(site.code, site.country)}
+
+
 def test_hand_computed_study_days_and_epochs(demo, tmp_path):
     data = sdtm(demo, tmp_path)
     first = enrolled(0)

@@ -65,6 +65,7 @@ def dm_rows(ref: SubjectRef) -> Iterator[dict[str, Any]]:
         "AGEU": "YEARS",
         "SEX": subject.sex,
         **arms(ref),
+        "COUNTRY": get_protocol().site.country or None,
         "DMDTC": dtc(subject.screening_date),
     }
 
@@ -92,6 +93,7 @@ DM = Domain(
         Var("ARM", "Description of Planned Arm"),
         Var("ACTARMCD", "Actual Arm Code"),
         Var("ACTARM", "Description of Actual Arm"),
+        Var("COUNTRY", "Country"),
         Var("DMDTC", "Date/Time of Collection"),
         Var("DMDY", "Study Day of Collection", NUM),
     ),
