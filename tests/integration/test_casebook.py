@@ -30,15 +30,9 @@ from studyapp.safety.models import AdverseEvent
 from studyapp.signatures.models import Signature
 from studyapp.subjects.models import Subject
 from studyapp.visits.models import DoseAdministration, LabResult, Medication, VitalSigns
-from tests.conftest import TemplateSpec
+from tests.integration.test_demo import database_template  # noqa: F401 - the demo study, one template
 
 pytestmark = [pytest.mark.req("P11-02"), pytest.mark.req("P11-13")]
-
-
-@pytest.fixture
-def database_template(site_clock):
-    """The demo study, loaded once per engine and site date and cloned for each test."""
-    return TemplateSpec(f"demo-{site_today().isoformat()}", lambda app: load_demo())
 
 
 @pytest.fixture

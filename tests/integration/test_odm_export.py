@@ -32,7 +32,7 @@ from studyapp.safety.models import AdverseEvent
 from studyapp.signatures.models import Signature
 from studyapp.subjects.models import EligibilityAnswer, MedicalHistory, PriorTherapy, Subject
 from studyapp.visits.models import DoseAdministration, LabPanel, LabResult, Visit, VitalSigns
-from tests.conftest import TemplateSpec
+from tests.integration.test_demo import database_template  # noqa: F401 - the demo study, one template
 
 pytestmark = pytest.mark.req("P11-02", "P11-13", "GCP-06")
 
@@ -44,12 +44,6 @@ KINDS = ("odm", "odm_audit")
 @pytest.fixture(scope="module")
 def schema():
     return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / "ODM1-3-2.xsd")))
-
-
-@pytest.fixture
-def database_template(site_clock):
-    """The demo study (the same template as test_demo.py: built once per engine and day)."""
-    return TemplateSpec(f"demo-{site_today().isoformat()}", lambda app: load_demo())
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from studyapp import codelists
 from studyapp.audit.context import acting_as
 from studyapp.audit.models import AuditLog
 from studyapp.db import site_today, site_zone
-from studyapp.demo.loader import load_demo
 from studyapp.errors import PermissionDenied
 from studyapp.exports import registry, runner
 from studyapp.exports.registry import ExportContext
@@ -37,13 +36,7 @@ from studyapp.subjects.labels import label
 from studyapp.subjects.models import ENROLLED, Subject
 from studyapp.visits import summary
 from studyapp.visits.labs.findings import findings
-from tests.conftest import TemplateSpec
-
-
-@pytest.fixture
-def database_template(site_clock):
-    """The demo study, loaded once per engine and site date, cloned for each test."""
-    return TemplateSpec(f"demo-{site_today().isoformat()}", lambda app: load_demo())
+from tests.integration.test_demo import database_template  # noqa: F401 - the demo study, one template
 
 
 def make(users, tmp_path, role="monitor", **options):
