@@ -42,7 +42,7 @@ DOMAINS: tuple[Domain, ...] = (
 )
 DEFINE = "define.csv"
 #: Rows per chunk of an XPT file: pyreadstat encodes one chunk at a time (tests pass fewer).
-CHUNK_ROWS = 5_000
+CHUNK_ROWS = 1_000
 DEFINE_HEADER = ("dataset", "dataset_label", "variable", "label", "type", "length")
 
 
