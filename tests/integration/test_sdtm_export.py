@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from studyapp.db import site_today
 from studyapp.demo.loader import load_demo
 from studyapp.demo.safety import BLANK
 from studyapp.exports import catalogue, dictionary, tables
+from studyapp.exports.sdtm import writer
 from studyapp.exports.sdtm.writer import DOMAINS
 from studyapp.extensions import db
 from studyapp.safety import events
@@ -99,6 +101,25 @@ def test_every_domain_reads_back_from_xpt_identically(demo, tmp_path):
                 assert same_cell(row[name], record[name], name in numeric), (domain.code, name)
     for code in ("DM", "SV", "DS", "MH", "CM", "AE", "EC", "EX", "LB", "VS", "XB"):
         assert result.rows[code] > 0, code
+
+
+def test_xpt_files_written_a_few_rows_at_a_time_are_those_written_at_once(
+    demo, tmp_path, monkeypatch
+):
+    times = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")  # the header's "written at"
+    produce("sdtm", demo["dm.wang"], tmp_path / "whole.zip")
+    whole = members(tmp_path / "whole.zip")
+    default = writer.CHUNK_ROWS
+    monkeypatch.setattr(writer, "CHUNK_ROWS", 3)
+    result = produce("sdtm", demo["dm.wang"], tmp_path / "chunked.zip")
+    chunked = members(tmp_path / "chunked.zip")
+    assert set(chunked) == set(whole)
+    for domain in DOMAINS:
+        assert result.rows[domain.code] < default  # one chunk by default: one pyreadstat call
+        for suffix in (".csv", ".xpt"):
+            name = domain.code.lower() + suffix
+            assert times.sub(b"", chunked[name]) == times.sub(b"", whole[name]), name
+    assert sum(rows > 3 for rows in result.rows.values()) >= 10  # several chunks each
 
 
 def test_identifiers_are_unique_and_study_days_never_zero(demo, tmp_path):

@@ -1,19 +1,24 @@
 """Kind ``sdtm``: the SDTM datasets as CSV and SAS XPT v5 (pyreadstat), with define.csv.
 
-Each domain is written subject by subject: the rows go to its CSV member as they are read,
-and are kept as columns for the domain's XPT file, which pyreadstat writes from a data frame
-once the domain is complete (so one domain at a time is held, never the whole study).
+Each domain is written subject by subject: the rows go to its CSV member as they are read, and
+to a spool file on disk (``Spool``) while the widest value of each Char variable is noted. Then
+the XPT file is written in chunks of ``CHUNK_ROWS`` rows: pyreadstat encodes each chunk from a
+small data frame (every Char variable padded to the domain's width, so every chunk has the same
+variables), and ``xpt.Splice`` joins the chunks' observations into the zip member. Memory thus
+holds one chunk, not a domain nor the study; the file is the one pyreadstat writes for the
+whole domain at once.
 Every row gets STUDYID, DOMAIN, USUBJID, --SEQ (per subject, in the order read), its --DY
 (``clinical.study_day``: no day 0, none for a partial date) and EPOCH.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import pickle
 import tempfile
 import zipfile
-from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -24,7 +29,7 @@ from studyapp.clinical import study_day
 from studyapp.exports import csvfile, registry
 from studyapp.exports.registry import Export, ExportContext, Progress
 from studyapp.exports.scope import Scope
-from studyapp.exports.sdtm import common, events, findings, interventions, special
+from studyapp.exports.sdtm import common, events, findings, interventions, special, xpt
 from studyapp.exports.sdtm.spec import MAX_CHAR, NUM, Domain
 from studyapp.permissions import Action
 from studyapp.protocol.loader import get_protocol
@@ -36,6 +41,8 @@ DOMAINS: tuple[Domain, ...] = (
     *findings.DOMAINS,
 )
 DEFINE = "define.csv"
+#: Rows per chunk of an XPT file: pyreadstat encodes one chunk at a time (tests pass fewer).
+CHUNK_ROWS = 1_000
 DEFINE_HEADER = ("dataset", "dataset_label", "variable", "label", "type", "length")
 
 
@@ -77,40 +84,69 @@ def complete(domain: Domain, ref: common.SubjectRef, row: dict[str, Any], seq: i
     return [value(v.type, full.get(v.name)) for v in domain.variables]
 
 
-class Dataset:
-    """One domain being written: its CSV member and the columns kept for the XPT file.
+class Spool:
+    """A domain's completed rows on disk, in pickled batches of *batch* rows, until its XPT
+    file is written: one batch is held at a time, never the domain.
 
-    The kept columns are compact: numbers in a float array, texts shared (a unit or a visit
-    name repeated on every row is stored once), so a domain costs little more than its
-    pointers while it waits for pyreadstat.
+    Within a batch a text is kept once (a unit or a visit name repeated on every row is stored
+    and read back as one object). The file is this process's own, in a temporary directory.
     """
 
-    def __init__(self, domain: Domain, member: BinaryIO) -> None:
+    def __init__(self, path: Path, batch: int) -> None:
+        self._file = path.open("w+b")
+        self.batch = batch
+        self._rows: list[list[Any]] = []
+        self._texts: dict[str, str] = {}
+
+    def add(self, row: list[Any]) -> None:
+        self._rows.append([self._texts.setdefault(c, c) if isinstance(c, str) else c for c in row])
+        if len(self._rows) == self.batch:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
+            pickle.dump(self._rows, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._rows, self._texts = [], {}
+
+    def batches(self) -> Iterator[list[list[Any]]]:
+        """The rows again, batch by batch, in the order added."""
+        self._flush()
+        self._file.seek(0)
+        while True:
+            try:
+                yield pickle.load(self._file)  # noqa: S301 - our own spool, written above
+            except EOFError:
+                return
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+
+class Dataset:
+    """One domain being written: its CSV member, its rows spooled for the XPT file, and the
+    longest value (UTF-8 bytes) of each Char variable, the width of its XPT variable."""
+
+    def __init__(self, domain: Domain, member: BinaryIO, spool: Spool) -> None:
         self.domain = domain
         self.csv = csvfile.CsvWriter(member)
         self.csv.header(domain.names)
-        self.columns: list[Any] = [array("d") if v.type == NUM else [] for v in domain.variables]
+        self.spool = spool
+        self.numeric = [v.type == NUM for v in domain.variables]
         self.lengths = [1] * len(domain.variables)
-        self._texts: dict[str, str] = {}
 
     def add(self, values: list[Any]) -> None:
         self.csv.row(values)
+        row: list[Any] = []
         for index, cell in enumerate(values):
-            column = self.columns[index]
-            if isinstance(column, array):
-                column.append(math.nan if cell is None else float(cell))
+            if self.numeric[index]:
+                row.append(math.nan if cell is None else float(cell))
                 continue
-            column.append(self._texts.setdefault(cell, cell))
+            row.append(cell)
             self.lengths[index] = max(self.lengths[index], len(cell.encode("utf-8")))
-
-    def frame(self) -> Any:
-        import pandas as pd
-
-        data = {}
-        for var, cells in zip(self.domain.variables, self.columns, strict=True):
-            kind = "float64" if var.type == NUM else object
-            data[var.name] = pd.Series(cells, dtype=kind)
-        return pd.DataFrame(data)
+        self.spool.add(row)
 
 
 class Steps:
@@ -131,32 +167,79 @@ def rows_of(domain: Domain, scope: Scope, ids: list[int], steps: Steps) -> Itera
         steps.tick()
 
 
-def write_xpt(archive: zipfile.ZipFile, dataset: Dataset, folder: Path) -> None:
+def padded(text: str, length: int) -> str:
+    """*text* with trailing blanks up to *length* UTF-8 bytes (XPT pads Char values so, and
+    readers strip them: the value is unchanged)."""
+    return text + " " * (length - len(text.encode("utf-8")))
+
+
+def chunk_frame(dataset: Dataset, rows: list[list[Any]]) -> Any:
+    """A data frame of *rows* for pyreadstat: Num float64 (NaN for none), Char text whose first
+    value is padded to the domain's width, so that every chunk has the same variable lengths."""
+    import pandas as pd
+
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(dataset.numeric)
+    data = {}
+    for var, cells, length in zip(dataset.domain.variables, columns, dataset.lengths, strict=True):
+        if var.type == NUM:
+            data[var.name] = pd.Series(cells, dtype="float64")
+            continue
+        texts = list(cells)
+        if texts:
+            texts[0] = padded(texts[0], length)
+        data[var.name] = pd.Series(texts, dtype=object)
+    return pd.DataFrame(data)
+
+
+def encoded(dataset: Dataset, path: Path) -> Iterator[int]:
+    """Write each chunk of the spooled rows to *path* (XPT v5, by pyreadstat), answering its
+    row count once written; an empty domain is one chunk of no rows."""
     import pyreadstat
 
     domain = dataset.domain
-    path = folder / f"{domain.code.lower()}.xpt"
-    pyreadstat.write_xport(
-        dataset.frame(),
-        str(path),
-        file_label=domain.label,
-        column_labels=[v.label for v in domain.variables],
-        table_name=domain.code,
-        file_format_version=5,
-    )
-    archive.write(path, path.name)
-    path.unlink()
+    batches = dataset.spool.batches()
+    for rows in itertools.chain([next(batches, [])], batches):
+        pyreadstat.write_xport(
+            chunk_frame(dataset, rows),
+            str(path),
+            file_label=domain.label,
+            column_labels=[v.label for v in domain.variables],
+            table_name=domain.code,
+            file_format_version=5,
+        )
+        yield len(rows)
+
+
+def write_xpt(archive: zipfile.ZipFile, dataset: Dataset, folder: Path) -> None:
+    """The domain's XPT member, spliced from its chunks (``xpt.Splice``) as they are written."""
+    path = folder / "chunk.xpt"
+    chunks = encoded(dataset, path)
+    first = next(chunks)
+    with path.open("rb") as chunk:
+        layout = xpt.read_layout(chunk)
+    rows = dataset.csv.rows
+    name = f"{dataset.domain.code.lower()}.xpt"
+    big = layout.size(rows) > zipfile.ZIP64_LIMIT
+    with archive.open(name, "w", force_zip64=big) as member:
+        splice = xpt.Splice(member, layout, rows)
+        for count in itertools.chain([first], chunks):
+            with path.open("rb") as chunk:
+                splice.append(chunk, count)
+        splice.close()
 
 
 def write_domain(
     archive: zipfile.ZipFile, domain: Domain, scope: Scope, ids: list[int], steps: Steps
 ) -> Dataset:
-    with archive.open(f"{domain.code.lower()}.csv", "w") as member:
-        dataset = Dataset(domain, member)
-        for values in rows_of(domain, scope, ids, steps):
-            dataset.add(values)
-        dataset.csv.close()
-    with tempfile.TemporaryDirectory(prefix="sdtm-") as folder:
+    with (
+        tempfile.TemporaryDirectory(prefix="sdtm-") as folder,
+        Spool(Path(folder) / "rows.pickle", CHUNK_ROWS) as spool,
+    ):
+        with archive.open(f"{domain.code.lower()}.csv", "w") as member:
+            dataset = Dataset(domain, member, spool)
+            for values in rows_of(domain, scope, ids, steps):
+                dataset.add(values)
+            dataset.csv.close()
         write_xpt(archive, dataset, Path(folder))
     steps.tick()
     return dataset
@@ -178,17 +261,11 @@ def write(ctx: ExportContext, out: BinaryIO) -> dict[str, int]:
     done: list[Dataset] = []
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for domain in DOMAINS:
-            done.append(_release(write_domain(archive, domain, scope, ids, steps)))
+            done.append(write_domain(archive, domain, scope, ids, steps))
         with archive.open(DEFINE, "w") as member:
             csvfile.write(member, DEFINE_HEADER, define_rows(done))
         steps.tick()
     return {d.domain.code: d.csv.rows for d in done}
-
-
-def _release(dataset: Dataset) -> Dataset:
-    """Drop a written domain's columns: only its counts and lengths are needed further."""
-    dataset.columns = []
-    return dataset
 
 
 registry.register(
