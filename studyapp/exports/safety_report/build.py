@@ -142,6 +142,6 @@ def _data(ctx: ExportContext, cut: Cut, sections: tuple[Section, ...]) -> Safety
 def write(ctx: ExportContext, out: BinaryIO) -> dict[str, int]:
     """The export's writer: the PDF into *out*, the row counts for the audit trail."""
     data, rows = gather(ctx)
-    out.write(safety_pdf.render(data))
+    safety_pdf.render(data, out)
     ctx.progress(STEPS, STEPS)
     return rows
