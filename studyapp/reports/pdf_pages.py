@@ -1,9 +1,10 @@
 """Page furniture shared by long PDFs: a running header and a "Page N of M" footer.
 
 ReportLab knows the number of pages only once the story is laid out. Rather than keep every
-page until then, each page is finished when it is shown: its header and footer are drawn, and
-its "Page N of M" is a form (a PDF XObject) the page refers to by name; the canvas defines
-those forms when the document is saved, once M is known (PDF allows the forward reference).
+page until then, each page is finished when it is shown: its header and footer are drawn, its
+"Page N of M" is a form (a PDF XObject) the page refers to by name, and its content goes to a
+spool (``pdf_output``); the canvas defines the forms when the document is saved, once M is
+known (PDF allows the forward reference), and writes the file object by object.
 ``numbered_canvas`` answers a canvas class bound to one document's header texts; pass it as
 ``canvasmaker`` to ``doc.build``.
 """
@@ -12,10 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
+
+from studyapp.reports.pdf_output import Spool, save
 
 #: Characters XML 1.0 forbids (controls, lone surrogates, U+FFFE/F) and those outside the BMP,
 #: which the embedded font's encoding cannot carry: dropped from every text drawn.
@@ -52,10 +56,15 @@ def numbered_canvas(furniture: Furniture) -> type[Canvas]:
     """A canvas class that draws *furniture* on each page with "Page N of M"."""
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]  # ReportLab is untyped
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._spool = Spool()
+
         def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
             draw_furniture(self, furniture)
             self.doForm(_page_form(self._pageNumber))
             super().showPage()
+            self._spool.keep(self._doc.Pages.pages[-1])
 
         def save(self) -> None:
             if self._code:
@@ -64,7 +73,10 @@ def numbered_canvas(furniture: Furniture) -> type[Canvas]:
                 self.beginForm(_page_form(number))
                 draw_page_number(self, furniture, number, self._pageNumber - 1)
                 self.endForm()
-            super().save()
+            try:
+                save(self._doc, self, self._filename)
+            finally:
+                self._spool.close()
 
     return NumberedCanvas
 
