@@ -68,6 +68,54 @@ def test_a_long_table_repeats_its_header_on_every_page_it_runs_onto():
     assert all(f"S-{i:03d}" in everything for i in range(150))
 
 
+def test_a_long_table_read_once_from_a_generator_reads_as_one_table_across_pages():
+    read_rows = []
+
+    def rows():
+        for i in range(700):
+            read_rows.append(i)
+            note = " and a longer remark that wraps onto a second line" * (i % 9 == 0)
+            yield (f"S-{i:04d}", f"term{note}", str(i))
+
+    reader = read(report(sp.Table(("Subject", "Term", "Count"), rows(), (1, 2, 1))))
+    total = len(reader.pages)
+    assert total >= 12
+    seen = []
+    for number, page in enumerate(reader.pages, start=1):
+        text = page.extract_text()
+        assert f"Page {number} of {total}" in text
+        if number > 1:  # the header once, at the top, though the table is made of pieces
+            assert text.count("Subject\nTerm\nCount") == 1
+            assert text.index("Subject\nTerm\nCount") < text.index("S-")
+        seen += re.findall(r"S-\d{4}", text)
+    assert seen == [f"S-{i:04d}" for i in range(700)]
+    assert read_rows == list(range(700))
+
+
+def test_sections_and_blocks_may_be_generators_read_once():
+    made = []
+
+    def blocks(section):
+        for i in range(3):
+            made.append((section, i))
+            yield sp.Para(f"{section} block {i}")
+
+    def sections():
+        for name in ("One", "Two"):
+            yield sp.Section(f"Section {name}", blocks(name))
+
+    data = sp.SafetyReportData("STUDY-1", "T", "sub", (), sections())
+    text = "\n".join(page.extract_text() for page in read(data).pages)
+    assert made == [(s, i) for s in ("One", "Two") for i in range(3)]
+    assert all(f"{s} block {i}" in text for s, i in made)
+    assert list(data.sections) == []
+
+
+def test_a_row_longer_than_its_header_is_refused():
+    with pytest.raises(ValueError, match="a row of 3 cells under a header of 2"):
+        pdf_of(report(sp.Table(("A", "B"), (("1", "2", "3"),))))
+
+
 def test_text_is_shown_literally_and_unprintable_characters_are_dropped():
     reader = read(report(sp.Para("a <b>bold</b> & \x01 line\nnext \U0001f600 end")))
     text = "\n".join(page.extract_text() for page in reader.pages)
