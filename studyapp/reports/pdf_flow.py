@@ -103,19 +103,18 @@ class RowRun(Flowable):  # type: ignore[misc]  # ReportLab is untyped
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         table, more = self._table()
-        width, height = table.wrap(avail_width, avail_height)
-        # Rows still to come: taller than the room left, so the layout asks for a split.
-        return width, (max(height, avail_height + 1) if more else height)
+        if more:  # taller than the room left, so the layout asks for a split (not measured)
+            return avail_width, avail_height + 1
+        return table.wrap(avail_width, avail_height)
 
     def split(self, avail_width: float, avail_height: float) -> list[Any]:
         table, more = self._table()
-        _width, height = table.wrap(avail_width, avail_height)
-        if height <= avail_height:
-            return [table, self._rest(CHUNK)] if more else [table]
         parts = table.split(avail_width, avail_height)
-        if len(parts) < 2:  # not one row fits here: all on the next page, under the header
+        if not parts:  # not one row fits here: all on the next page, under the header
             self._headed, self._piece = True, None
             return []
+        if len(parts) == 1:  # the piece fits: the rest follows it, without a header
+            return [table, self._rest(CHUNK)] if more else [table]
         drawn = len(parts[0]._cellvalues) - (1 if self._headed else 0)
         return [parts[0], self._rest(drawn)]
 
