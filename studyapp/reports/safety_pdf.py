@@ -94,7 +94,11 @@ Block = Para | Table | Figure
 
 @dataclass(frozen=True)
 class Section:
-    """A heading over blocks; *blocks* may be a generator, run when the layout reaches it."""
+    """A heading over blocks; *blocks* may be a generator, run when the layout reaches it.
+
+    The layout reads a few flowables ahead (and a table's first row when it reads the
+    table): a block must not depend on rows of an earlier block not yet laid out.
+    """
 
     title: str
     blocks: Iterable[Block]

@@ -87,13 +87,7 @@ def _summary_row(item: Exposure) -> tuple[str, ...]:
     )
 
 
-def _summary_rows(cut: Cut, tally: dict[str, int]) -> Iterator[tuple[str, ...]]:
-    for item in exposures(cut):
-        tally["doses"] += item.doses
-        yield _summary_row(item)
-
-
-def _summary_table(cut: Cut, tally: dict[str, int]) -> Table:
+def _summary_table(rows: list[tuple[str, ...]]) -> Table:
     header = (
         _("Subject"),
         _("Doses given"),
@@ -102,7 +96,6 @@ def _summary_table(cut: Cut, tally: dict[str, int]) -> Table:
         _("Dose deviations"),
         _("Interruptions"),
     )
-    rows = _summary_rows(cut, tally)
     return Table(header, rows, (2, 1, 2, 2, 1, 1), empty=_("No subject is enrolled."))
 
 
@@ -122,13 +115,6 @@ def _event_row(item: Exposure, r: DoseAdministration) -> tuple[str, ...]:
     )
 
 
-def _event_rows(cut: Cut) -> Iterator[tuple[str, ...]]:
-    for item in exposures(cut):
-        for r in item.records:
-            if r.deviation or r.interrupted:
-                yield _event_row(item, r)
-
-
 def _blocks(cut: Cut, tally: dict[str, int]) -> Iterator[Block]:
     header = (
         _("Subject"),
@@ -140,12 +126,19 @@ def _blocks(cut: Cut, tally: dict[str, int]) -> Iterator[Block]:
         _("Interruption"),
         _("Reason"),
     )
-    yield _summary_table(cut, tally)
+    summary: list[tuple[str, ...]] = []
+    events: list[tuple[str, ...]] = []
+    for item in exposures(cut):
+        tally["doses"] += item.doses
+        summary.append(_summary_row(item))
+        events += [_event_row(item, r) for r in item.records if r.deviation or r.interrupted]
+    yield _summary_table(summary)
     yield Para(_("Dose deviations and infusion interruptions"), "subheading")
-    yield Table(header, _event_rows(cut), EVENT_WIDTHS, _("None recorded."))
+    yield Table(header, events, EVENT_WIDTHS, _("None recorded."))
 
 
 def exposure_section(cut: Cut, tally: dict[str, int]) -> Section:
-    """Read when laid out: two passes over the enrolled subjects (the summary, counting
-    ``tally["doses"]``, then the deviations and interruptions)."""
+    """Read when laid out: one pass over the enrolled subjects, counting ``tally["doses"]``
+    and keeping the rows of both tables as text (a second pass would cost more time than
+    the rows cost memory)."""
     return Section(_("Exposure to study drug"), _blocks(cut, tally))

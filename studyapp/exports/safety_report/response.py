@@ -126,16 +126,23 @@ def _blocks(cut: Cut) -> Iterator[Block]:
         _("Loss of response"),
         _("Duration (days)"),
     )
-    rows = summary_rows(c.assessment for c in courses(cut))
+    subjects: list[tuple[str, ...]] = []
+
+    def assessments() -> Iterator[Any]:
+        for item in courses(cut):
+            subjects.append(_subject_row(item))
+            yield item.assessment
+
+    rows = summary_rows(assessments())
     yield Table((_("Response (IWG 2009)"), _("n (%)")), rows, (3, 2))
-    subjects = (_subject_row(c) for c in courses(cut))
     yield Table(header, subjects, empty=_("No subject is dosed."))
     yield Para(_("+ : still responding at the last count (censored)."), "note")
 
 
 def response_section(cut: Cut) -> Section:
-    """Read when laid out: a pass over the dosed subjects for the counts, another for the
-    table of subjects."""
+    """Read when laid out: one pass over the dosed subjects for the counts, keeping each
+    subject's row as text (computing the courses again would cost more time than the rows
+    cost memory)."""
     return Section(_("ITP response"), _blocks(cut))
 
 
