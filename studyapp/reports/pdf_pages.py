@@ -1,9 +1,12 @@
 """Page furniture shared by long PDFs: a running header and a "Page N of M" footer.
 
-ReportLab knows the number of pages only once the story is laid out, so the canvas keeps
-every page's state and draws header and footer when the document is saved (two passes over
-the pages, one layout). ``numbered_canvas`` answers a canvas class bound to one document's
-header texts; pass it as ``canvasmaker`` to ``doc.build``.
+ReportLab knows the number of pages only once the story is laid out. Rather than keep every
+page until then, each page is finished when it is shown: its header and footer are drawn, its
+"Page N of M" is a form (a PDF XObject) the page refers to by name, and its content goes to a
+spool (``pdf_output``); the canvas defines the forms when the document is saved, once M is
+known (PDF allows the forward reference), and writes the file object by object.
+``numbered_canvas`` answers a canvas class bound to one document's header texts; pass it as
+``canvasmaker`` to ``doc.build``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from studyapp.reports.pdf_output import Spool, save
+
 #: Characters XML 1.0 forbids (controls, lone surrogates, U+FFFE/F) and those outside the BMP,
 #: which the embedded font's encoding cannot carry: dropped from every text drawn.
 UNPRINTABLE = re.compile(
@@ -24,6 +29,8 @@ UNPRINTABLE = re.compile(
 
 GRID = colors.HexColor("#9a9a9a")
 MUTED = colors.HexColor("#555555")
+#: The baseline of the footer text.
+FOOTER_Y = 10 * mm
 
 
 def printable(text: str) -> str:
@@ -51,25 +58,36 @@ def numbered_canvas(furniture: Furniture) -> type[Canvas]:
     class NumberedCanvas(Canvas):  # type: ignore[misc]  # ReportLab is untyped
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
+            self._spool = Spool()
 
         def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
+            draw_furniture(self, furniture)
+            self.doForm(_page_form(self._pageNumber))
+            super().showPage()
+            self._spool.keep(self._doc.Pages.pages[-1])
 
         def save(self) -> None:
-            total = len(self._pages)
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
-                draw_furniture(self, furniture, number, total)
-                super().showPage()
-            super().save()
+            if self._code:
+                self.showPage()
+            for number in range(1, self._pageNumber):
+                self.beginForm(_page_form(number))
+                draw_page_number(self, furniture, number, self._pageNumber - 1)
+                self.endForm()
+            try:
+                save(self._doc, self, self._filename)
+            finally:
+                self._spool.close()
 
     return NumberedCanvas
 
 
-def draw_furniture(canvas: Canvas, furniture: Furniture, number: int, total: int) -> None:
-    """Header (three texts over a rule) and footer (a rule over the text and page N of M)."""
+def _page_form(number: int) -> str:
+    return f"page-of-{number}"
+
+
+def draw_furniture(canvas: Canvas, furniture: Furniture) -> None:
+    """Header (three texts over a rule) and footer (a rule over the text; the page number
+    is ``draw_page_number``'s); an empty text is left out."""
     width, height = canvas._pagesize
     left, right = furniture.margin, width - furniture.margin
     canvas.saveState()
@@ -78,13 +96,24 @@ def draw_furniture(canvas: Canvas, furniture: Furniture, number: int, total: int
     canvas.setStrokeColor(GRID)
     canvas.setLineWidth(0.4)
     top = height - 12 * mm
-    canvas.drawString(left, top, printable(furniture.left))
-    canvas.drawCentredString(width / 2, top, printable(furniture.middle))
-    canvas.drawRightString(right, top, printable(furniture.right))
+    texts = (
+        (canvas.drawString, left, top, furniture.left),
+        (canvas.drawCentredString, width / 2, top, furniture.middle),
+        (canvas.drawRightString, right, top, furniture.right),
+        (canvas.drawString, left, FOOTER_Y, furniture.footer),
+    )
+    for draw, x, y, text in texts:
+        if text:
+            draw(x, y, printable(text))
     canvas.line(left, top - 2 * mm, right, top - 2 * mm)
-    bottom = 10 * mm
-    canvas.line(left, bottom + 3.5 * mm, right, bottom + 3.5 * mm)
-    canvas.drawString(left, bottom, printable(furniture.footer))
-    page = furniture.page_of % {"n": number, "m": total}
-    canvas.drawRightString(right, bottom, printable(page))
+    canvas.line(left, FOOTER_Y + 3.5 * mm, right, FOOTER_Y + 3.5 * mm)
     canvas.restoreState()
+
+
+def draw_page_number(canvas: Canvas, furniture: Furniture, number: int, total: int) -> None:
+    """ "Page N of M" at the right of the footer."""
+    right = canvas._pagesize[0] - furniture.margin
+    canvas.setFont(furniture.font, 8)
+    canvas.setFillColor(MUTED)
+    page = furniture.page_of % {"n": number, "m": total}
+    canvas.drawRightString(right, FOOTER_Y, printable(page))

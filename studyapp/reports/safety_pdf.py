@@ -3,19 +3,25 @@
 Pure layout (ReportLab platypus on A4): the caller gathers, computes, formats and translates
 everything (``studyapp.exports.safety_report``), this module only places it. A title page, then
 sections of paragraphs, tables and charts. Every page carries a running header (study,
-"Confidential") and a footer "Page N of M", numbered in a second pass once the page count is
-known. Tables repeat their header row on each page they run onto. Every text is escaped for
-Paragraph markup, characters the font cannot carry are dropped, and everything is set in the
-embedded TrueType font (``fonts.register``), which covers Chinese and Latin.
+"Confidential") and a footer "Page N of M" (``pdf_pages``). Tables repeat their header row on
+each page they run onto. Every text is escaped for Paragraph markup, characters the font
+cannot carry are dropped, and everything is set in the embedded TrueType font
+(``fonts.register``), which covers Chinese and Latin.
+
+Memory stays flat however long the report: sections, their blocks and a table's rows may be
+generators, read once, as the layout reaches them (``pdf_flow.LazyStory``); a long table is
+laid out a page at a time (``pdf_flow.RowRun``), a chart is drawn when its block comes, and
+each page is finished when it is shown.
 """
 
 from __future__ import annotations
 
 import functools
-import io
+import itertools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -23,7 +29,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     KeepTogether,
@@ -37,10 +42,12 @@ from reportlab.platypus import Table as RlTable
 
 from studyapp.reports.charts import Chart
 from studyapp.reports.fonts import register
+from studyapp.reports.pdf_flow import LazyStory, RowRun
+from studyapp.reports.pdf_pages import Furniture, numbered_canvas
 from studyapp.reports.pdf_shapes import to_drawing
 
 MARGIN = 18 * mm
-PAGE_WIDTH, PAGE_HEIGHT = A4
+PAGE_WIDTH = A4[0]
 BODY_WIDTH = PAGE_WIDTH - 2 * MARGIN
 
 #: Characters XML 1.0 forbids (controls, lone surrogates, U+FFFE/F) and those outside the BMP:
@@ -50,7 +57,7 @@ _UNPRINTABLE = re.compile(
 )
 _GRID = colors.HexColor("#9a9a9a")
 _SHADE = colors.HexColor("#e4e8ee")
-_MUTED = colors.HexColor("#555555")
+_NOTE = colors.HexColor("#555555")
 _INK = colors.HexColor("#1f3a5f")
 
 
@@ -65,10 +72,11 @@ class Para:
 @dataclass(frozen=True)
 class Table:
     """A table under a header row repeated on every page; ``widths`` are relative (optional);
-    ``empty`` is shown instead when there are no rows."""
+    ``empty`` is shown instead when there are no rows. *rows* may be an iterator (read once,
+    as the layout reaches it); a row has at most as many cells as the header."""
 
     header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
+    rows: Iterable[tuple[str, ...]]
     widths: tuple[float, ...] = ()
     empty: str = ""
 
@@ -86,19 +94,26 @@ Block = Para | Table | Figure
 
 @dataclass(frozen=True)
 class Section:
+    """A heading over blocks; *blocks* may be a generator, run when the layout reaches it.
+
+    The layout reads a few flowables ahead (and a table's first row when it reads the
+    table): a block must not depend on rows of an earlier block not yet laid out.
+    """
+
     title: str
-    blocks: tuple[Block, ...]
+    blocks: Iterable[Block]
 
 
 @dataclass(frozen=True)
 class SafetyReportData:
-    """Everything the report shows, already formatted and translated."""
+    """Everything the report shows, already formatted and translated; *sections* may be a
+    generator (read once)."""
 
     study_id: str
     title: str
     subtitle: str
     title_rows: tuple[tuple[str, str], ...]
-    sections: tuple[Section, ...]
+    sections: Iterable[Section]
     confidential: str = "Confidential"
     #: The footer, a %-template with ``n`` (this page) and ``m`` (the page count).
     page_of: str = "Page %(n)d of %(m)d"
@@ -128,7 +143,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "heading": style("heading", 13, leading=17, spaceBefore=8, spaceAfter=6, textColor=_INK),
         "subheading": style("subheading", 10.5, leading=14, spaceBefore=6, spaceAfter=3),
         "body": style("body", 9.5, leading=13, spaceAfter=4),
-        "note": style("note", 8.5, leading=11, spaceAfter=4, textColor=_MUTED),
+        "note": style("note", 8.5, leading=11, spaceAfter=4, textColor=_NOTE),
         "cell": style("cell", 8, leading=10),
         "head": style("head", 8, leading=10, textColor=_INK),
     }
@@ -144,35 +159,46 @@ def _widths(table: Table, columns: int) -> list[float]:
     return [BODY_WIDTH * w / total for w in weights]
 
 
-def _table(table: Table, none: str) -> Any:
+def _table(table: Table, none: str) -> list[Any]:
     """A thin-grid table, the header shaded and repeated on each page; *empty* without rows."""
-    if not table.rows:
-        return _para(table.empty or none, "note")
-    columns = max(len(table.header), *(len(row) for row in table.rows))
-    pad = ("",) * columns
+    rows = iter(table.rows)
+    first = next(rows, None)
+    if first is None:
+        return [_para(table.empty or none, "note")]
+    columns = len(table.header)
     widths = _widths(table, columns)
-    cells = [[_para(t, "head") for t in (*table.header, *pad)[:columns]]]
-    cells += [
-        [_cell(t, w) for t, w in zip((*row, *pad)[:columns], widths, strict=True)]
-        for row in table.rows
+
+    def cells(row: tuple[str, ...]) -> list[Any]:
+        if len(row) > columns:
+            raise ValueError(f"a row of {len(row)} cells under a header of {columns}")
+        padded = (*row, *("",) * (columns - len(row)))
+        return [_cell(t, w) for t, w in zip(padded, widths, strict=True)]
+
+    def make(cells: list[list[Any]], header: int) -> Any:
+        return _grid(cells, widths, header)
+
+    header = [_para(t, "head") for t in table.header]
+    body = (cells(row) for row in itertools.chain((first,), rows))
+    return [RowRun(header, body, make), Spacer(1, 3 * mm)]
+
+
+def _grid(cells: list[list[Any]], widths: list[float], header: int) -> Any:
+    """A piece of a table: *header* rows at the top, shaded and repeated where it splits."""
+    grid = RlTable(cells, colWidths=widths, repeatRows=header)
+    commands = [
+        ("FONTNAME", (0, 0), (-1, -1), register()),
+        ("FONTSIZE", (0, 0), (-1, -1), _CELL_SIZE),
+        ("LEADING", (0, 0), (-1, -1), _CELL_SIZE + 2),
+        ("GRID", (0, 0), (-1, -1), 0.4, _GRID),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
-    grid = RlTable(cells, colWidths=widths, repeatRows=1)
-    grid.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), register()),
-                ("FONTSIZE", (0, 0), (-1, -1), _CELL_SIZE),
-                ("LEADING", (0, 0), (-1, -1), _CELL_SIZE + 2),
-                ("GRID", (0, 0), (-1, -1), 0.4, _GRID),
-                ("BACKGROUND", (0, 0), (-1, 0), _SHADE),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
-    )
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, header - 1), _SHADE))
+    grid.setStyle(TableStyle(commands))
     return grid
 
 
@@ -193,7 +219,7 @@ def _block(block: Block, none: str) -> list[Any]:
     if isinstance(block, Para):
         return [_para(block.text, block.style)]
     if isinstance(block, Table):
-        return [_table(block, none), Spacer(1, 3 * mm)]
+        return _table(block, none)
     drawing = to_drawing(block.chart, BODY_WIDTH)
     return [KeepTogether([_para(block.caption, "subheading"), drawing, Spacer(1, 4 * mm)])]
 
@@ -215,66 +241,24 @@ def _pairs(rows: tuple[tuple[str, str], ...]) -> Any:
     return grid
 
 
-def story(data: SafetyReportData) -> list[Any]:
-    """The flowables, top to bottom: the title page, then each section."""
-    out: list[Any] = [Spacer(1, 40 * mm), _para(data.title, "title")]
-    out.append(_para(data.subtitle, "subtitle"))
+def story(data: SafetyReportData) -> Iterator[Any]:
+    """The flowables, top to bottom: the title page, then each section (made as read)."""
+    yield from (Spacer(1, 40 * mm), _para(data.title, "title"), _para(data.subtitle, "subtitle"))
     if data.title_rows:
-        out.append(_pairs(data.title_rows))
-    out.append(PageBreak())
+        yield _pairs(data.title_rows)
+    yield PageBreak()
     for section in data.sections:
-        out += [CondPageBreak(40 * mm), _para(section.title, "heading")]
+        yield from (CondPageBreak(40 * mm), _para(section.title, "heading"))
         for block in section.blocks:
-            out += _block(block, data.none)
-    return out
+            yield from _block(block, data.none)
 
 
-def _furniture(canvas: Canvas, data: SafetyReportData, page: int, total: int) -> None:
-    """Header (study, confidential) and footer (page N of M) of one page."""
-    left, right = MARGIN, PAGE_WIDTH - MARGIN
-    canvas.saveState()
-    canvas.setFont(register(), 8)
-    canvas.setFillColor(_MUTED)
-    canvas.setStrokeColor(_GRID)
-    canvas.setLineWidth(0.4)
-    top = PAGE_HEIGHT - 12 * mm
-    canvas.drawString(left, top, clean(data.study_id))
-    canvas.drawRightString(right, top, clean(data.confidential))
-    canvas.line(left, top - 2 * mm, right, top - 2 * mm)
-    bottom = 10 * mm
-    canvas.line(left, bottom + 3.5 * mm, right, bottom + 3.5 * mm)
-    canvas.drawRightString(right, bottom, clean(data.page_of % {"n": page, "m": total}))
-    canvas.restoreState()
-
-
-def _canvas_maker(data: SafetyReportData) -> type[Canvas]:
-    """A canvas that holds its pages back until the end, then numbers them "N of M"."""
-
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._held: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
-            self._held.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._held)
-            for state in self._held:
-                self.__dict__.update(state)
-                _furniture(self, data, self._pageNumber, total)
-                super().showPage()
-            super().save()
-
-    return NumberedCanvas
-
-
-def render(data: SafetyReportData) -> bytes:
-    """The safety report as PDF bytes; deterministic (``invariant``): same data, same bytes."""
-    buffer = io.BytesIO()
+def render(data: SafetyReportData, out: BinaryIO) -> None:
+    """Write the safety report as PDF to *out*; deterministic (``invariant``): same data,
+    same bytes."""
+    font = register()
     doc = SimpleDocTemplate(
-        buffer,
+        out,
         pagesize=A4,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
@@ -284,8 +268,16 @@ def render(data: SafetyReportData) -> bytes:
         subject=clean(data.subtitle),
         author=clean(data.study_id),
         creator="studyapp",
-        initialFontName=register(),
+        initialFontName=font,
         invariant=1,
     )
-    doc.build(story(data), canvasmaker=_canvas_maker(data))
-    return buffer.getvalue()
+    furniture = Furniture(
+        left=data.study_id,
+        middle="",
+        right=data.confidential,
+        footer="",
+        page_of=data.page_of,
+        font=font,
+        margin=MARGIN,
+    )
+    doc.build(LazyStory(story(data)), canvasmaker=numbered_canvas(furniture))

@@ -168,21 +168,42 @@ def _graded(kept: list[Episode]) -> list[adverse.GradedRecord]:
     ]
 
 
+@dataclass
+class TermTally:
+    """What the counts by term are made of, added a few episodes at a time in the order
+    ``episodes`` lists them (the safety report reads the study subject by subject): ``rows``
+    answers the rows of all the episodes added, as if given at once."""
+
+    graded: list[adverse.GradedRecord] = field(default_factory=list)
+    #: SOC by term (trimmed, casefolded): the last episode's.
+    socs: dict[str, str] = field(default_factory=dict)
+    #: Episodes by term (trimmed, casefolded).
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, kept: list[Episode]) -> None:
+        self.graded += _graded(kept)
+        self.socs.update({e.first.term.strip().casefold(): e.first.aesoc or "" for e in kept})
+        self.counts.update(e.first.term.strip().casefold() for e in kept)
+
+    def rows(self) -> list[TermRow]:
+        """Subjects at their worst grade for each term, by SOC then most subjects."""
+        rows: dict[str, dict[int, int]] = {}
+        names: dict[str, str] = {}
+        for (_subject, term), grade in adverse.worst_grades(self.graded).items():
+            key = term.strip().casefold()
+            names.setdefault(key, term)
+            rows.setdefault(key, dict.fromkeys(GRADES, 0))[grade] += 1
+        out = [
+            TermRow(self.socs.get(key, ""), names[key], sum(g.values()), self.counts[key], g)
+            for key, g in rows.items()
+        ]
+        return sorted(out, key=lambda r: (r.soc, -r.subjects, r.term))
+
+
 def _by_term(kept: list[Episode]) -> list[TermRow]:
-    worst = adverse.worst_grades(_graded(kept))
-    socs = {e.first.term.strip().casefold(): e.first.aesoc or "" for e in kept}
-    counts = Counter(e.first.term.strip().casefold() for e in kept)
-    rows: dict[str, dict[int, int]] = {}
-    names: dict[str, str] = {}
-    for (_subject, term), grade in worst.items():
-        key = term.strip().casefold()
-        names.setdefault(key, term)
-        rows.setdefault(key, dict.fromkeys(GRADES, 0))[grade] += 1
-    out = [
-        TermRow(socs.get(key, ""), names[key], sum(g.values()), counts[key], g)
-        for key, g in rows.items()
-    ]
-    return sorted(out, key=lambda r: (r.soc, -r.subjects, r.term))
+    tally = TermTally()
+    tally.add(kept)
+    return tally.rows()
 
 
 def _by_subject(kept: list[Episode]) -> list[SubjectRow]:

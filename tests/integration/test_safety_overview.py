@@ -11,7 +11,7 @@ from studyapp.audit import acting_as
 from studyapp.db import freeze_clock
 from studyapp.errors import PermissionDenied
 from studyapp.safety import events
-from studyapp.safety.overview import Filters, overview
+from studyapp.safety.overview import Filters, TermTally, episodes, overview
 from studyapp.transaction import transaction
 from tests import factories
 
@@ -106,6 +106,14 @@ def test_by_term_counts_subjects_at_their_worst_grade(study, inv):
     assert diarrhoea.by_grade == {1: 1, 2: 0, 3: 0, 4: 1, 5: 0}  # A at 4 (not 1), B at 1
     assert rows["Headache"].by_grade == {1: 0, 2: 0, 3: 1, 4: 0, 5: 0}
     assert (rows["Lung infection"].subjects, rows["Lung infection"].by_grade[3]) == (1, 1)
+
+
+def test_by_term_counts_added_subject_by_subject_equal_those_of_all_at_once(study, inv):
+    tally = TermTally()
+    for subject in (study["a"], study["b"]):
+        tally.add(episodes(subject.id))
+    assert tally.rows() == overview(inv).by_term
+    assert len(tally.rows()) == 4
 
 
 def test_subjects_are_counted_once_at_their_worst_grade(study, inv):

@@ -29,6 +29,7 @@ from studyapp.exports.registry import ExportContext
 from studyapp.exports.safety_report import build
 from studyapp.extensions import db
 from studyapp.formatting import plain_number
+from studyapp.reports import safety_pdf
 from studyapp.safety import overview, sae
 from studyapp.signatures.models import Signature
 from studyapp.subjects import queries, runin, services
@@ -117,6 +118,41 @@ def test_pages_are_numbered_n_of_m_with_header(app, users, tmp_path):
     assert "Confidential" in first
     assert "Study safety report" in first
     assert users["monitor"].full_name in first
+
+
+def test_every_page_is_numbered_and_a_listing_repeats_its_header_on_each_page(app, users, tmp_path):
+    _result, reader = make(users, tmp_path)
+    pages = [page.extract_text() for page in reader.pages]
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in text
+        assert "Confidential" in text
+    header = cells("Subject", "Test", "Date", "Visit", "Result", "Grade")
+    start = next(i for i, t in enumerate(pages) if "Results of grade 3 or higher" in t)
+    end = next(i for i, t in enumerate(pages) if "ITP response" in t)
+    assert end > start
+    for text in pages[start : end + 1]:
+        assert text.count(header) == 1
+    assert pages[end].startswith(header), "the listing runs onto the next page, under its header"
+    listing = "\n".join(pages[start : end + 1]).split("Results of grade 3 or higher", 1)[1]
+    listing = listing.split("ITP response", 1)[0]
+    rows = Counter(
+        cells(subject.label, found.term, found.on.isoformat())
+        for subject in enrolled()
+        for found in findings(subject.id, min_grade=3)
+    )
+    assert rows
+    for row, times in rows.items():
+        assert listing.count(row) == times
+
+
+def test_the_sections_are_read_once_as_the_report_is_laid_out(app, users, tmp_path):
+    data, rows = build.gather(ExportContext(actor=users["monitor"]))
+    assert rows["adverse_events"] > 0  # read at the start
+    assert rows["subjects"] == rows["doses"] == rows["charts"] == 0  # not yet
+    safety_pdf.render(data, io.BytesIO())
+    assert rows["subjects"] > 0
+    assert rows["charts"] == len([s for s in enrolled() if s.day1_date <= site_today()])
+    assert list(data.sections) == []
 
 
 def test_one_chart_per_dosed_subject(app, users, tmp_path):

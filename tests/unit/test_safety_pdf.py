@@ -35,8 +35,14 @@ def report(*blocks: sp.Block, title: str = "Study safety report") -> sp.SafetyRe
     )
 
 
+def pdf_of(data: sp.SafetyReportData) -> bytes:
+    out = io.BytesIO()
+    sp.render(data, out)
+    return out.getvalue()
+
+
 def read(data: sp.SafetyReportData) -> PdfReader:
-    pdf = sp.render(data)
+    pdf = pdf_of(data)
     assert pdf.startswith(b"%PDF-")
     return PdfReader(io.BytesIO(pdf))
 
@@ -60,6 +66,54 @@ def test_a_long_table_repeats_its_header_on_every_page_it_runs_onto():
     assert all("Subject\nTerm\nCount" in text for text in table_pages)
     everything = "\n".join(table_pages)
     assert all(f"S-{i:03d}" in everything for i in range(150))
+
+
+def test_a_long_table_read_once_from_a_generator_reads_as_one_table_across_pages():
+    read_rows = []
+
+    def rows():
+        for i in range(700):
+            read_rows.append(i)
+            note = " and a longer remark that wraps onto a second line" * (i % 9 == 0)
+            yield (f"S-{i:04d}", f"term{note}", str(i))
+
+    reader = read(report(sp.Table(("Subject", "Term", "Count"), rows(), (1, 2, 1))))
+    total = len(reader.pages)
+    assert total >= 12
+    seen = []
+    for number, page in enumerate(reader.pages, start=1):
+        text = page.extract_text()
+        assert f"Page {number} of {total}" in text
+        if number > 1:  # the header once, at the top, though the table is made of pieces
+            assert text.count("Subject\nTerm\nCount") == 1
+            assert text.index("Subject\nTerm\nCount") < text.index("S-")
+        seen += re.findall(r"S-\d{4}", text)
+    assert seen == [f"S-{i:04d}" for i in range(700)]
+    assert read_rows == list(range(700))
+
+
+def test_sections_and_blocks_may_be_generators_read_once():
+    made = []
+
+    def blocks(section):
+        for i in range(3):
+            made.append((section, i))
+            yield sp.Para(f"{section} block {i}")
+
+    def sections():
+        for name in ("One", "Two"):
+            yield sp.Section(f"Section {name}", blocks(name))
+
+    data = sp.SafetyReportData("STUDY-1", "T", "sub", (), sections())
+    text = "\n".join(page.extract_text() for page in read(data).pages)
+    assert made == [(s, i) for s in ("One", "Two") for i in range(3)]
+    assert all(f"{s} block {i}" in text for s, i in made)
+    assert list(data.sections) == []
+
+
+def test_a_row_longer_than_its_header_is_refused():
+    with pytest.raises(ValueError, match="a row of 3 cells under a header of 2"):
+        pdf_of(report(sp.Table(("A", "B"), (("1", "2", "3"),))))
 
 
 def test_text_is_shown_literally_and_unprintable_characters_are_dropped():
@@ -90,7 +144,7 @@ def test_chinese_is_set_in_the_embedded_truetype_subset_only():
 
 def test_the_same_data_gives_the_same_bytes():
     data = report(sp.Para("x"), sp.Figure("S-001", chart()))
-    assert sp.render(data) == sp.render(data)
+    assert pdf_of(data) == pdf_of(data)
 
 
 def test_the_chart_is_drawn_with_its_words():

@@ -1,13 +1,18 @@
-"""The study safety report: every section gathered at the cut-off, then laid out as a PDF.
+"""The study safety report: every section gathered at the cut-off and laid out as a PDF.
 
 ``gather`` answers the renderer's ``SafetyReportData`` (formatted, translated text in the
-language the runner forced); ``write`` renders it into the export file and answers the row
-counts the audit trail records.
+language the runner forced) and the row counts the audit trail records; ``write`` renders it
+into the export file and answers those counts. So that memory stays flat however many
+subjects, the sections are generators the layout runs as it reaches them, each pass over the
+study reading the subjects a batch at a time and keeping only counts or text; the row counts
+are complete once the report is laid out. The adverse events alone are read at the start
+(the safety overview's summary needs them all), and kept as the text of their tables.
 """
 
 from __future__ import annotations
 
-from typing import Any, BinaryIO
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from flask_babel import gettext as _
 
@@ -17,13 +22,14 @@ from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.reports import safety_pdf
 from studyapp.reports.safety_pdf import Block, Para, SafetyReportData, Section, Table
-from studyapp.safety import overview
 
 from . import adverse, enrolment, exposure, labs, response
 from .cutoff import Cut, local_time
 
 #: Sections gathered, for the progress bar.
 STEPS = 7
+#: The row counts of the audit trail.
+COUNTS = ("subjects", "doses", "adverse_events", "lab_findings", "charts")
 
 
 def title_rows(ctx: ExportContext, cut: Cut) -> tuple[tuple[str, str], ...]:
@@ -40,14 +46,14 @@ def title_rows(ctx: ExportContext, cut: Cut) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _summary_blocks(summary: overview.Overview) -> tuple[Block, ...]:
+def _summary_blocks(ae: adverse.AeTables) -> tuple[Block, ...]:
     return (
         Para(_("Subjects and events (episodes) at their worst CTCAE grade."), "note"),
-        Table((_("Worst grade"), _("Subjects"), _("Events")), adverse.grade_rows(summary)),
+        Table((_("Worst grade"), _("Subjects"), _("Events")), ae.grades),
         Para(_("By system organ class and term"), "subheading"),
         Table(
             adverse.term_header(),
-            adverse.term_rows(summary),
+            ae.terms,
             (4, 4, 1.3, 1.3, 1, 1, 1, 1, 1),
             empty=_("No adverse event recorded."),
         ),
@@ -55,9 +61,7 @@ def _summary_blocks(summary: overview.Overview) -> tuple[Block, ...]:
     )
 
 
-def _listing_blocks(
-    actor: Any, summary: overview.Overview, cut: Cut, doses: dict[int, int]
-) -> tuple[Block, ...]:
+def _listing_blocks(ae: adverse.AeTables) -> tuple[Block, ...]:
     sae_header = (
         _("Subject"),
         _("AE no."),
@@ -72,60 +76,56 @@ def _listing_blocks(
     none = _("None recorded.")
     return (
         Para(_("Adverse events of grade 3 or higher"), "subheading"),
-        Table(adverse.event_header(), adverse.severe_rows(summary, cut), empty=none),
+        Table(adverse.event_header(), ae.severe, empty=none),
         Para(_("Serious adverse events and their reporting clocks"), "subheading"),
-        Table(sae_header, adverse.sae_rows(actor, summary, cut), (2, 1, 3, 3, 2, 3, 2, 3), none),
+        Table(sae_header, ae.saes, (2, 1, 3, 3, 2, 3, 2, 3), none),
         Para(_("Infusion-related reactions"), "subheading"),
-        Table(irr_header, adverse.irr_rows(summary, cut, doses), empty=none),
+        Table(irr_header, ae.irrs, empty=none),
     )
 
 
-def ae_sections(
-    actor: Any, cut: Cut, summary: overview.Overview, doses: dict[int, int]
-) -> list[Section]:
+def ae_sections(ae: adverse.AeTables) -> list[Section]:
     """The AE summary and the three listings."""
     return [
         Section(
             _("Adverse events by system organ class, term and worst grade"),
-            _summary_blocks(summary),
+            _summary_blocks(ae),
         ),
-        Section(_("Listings of adverse events"), _listing_blocks(actor, summary, cut, doses)),
+        Section(_("Listings of adverse events"), _listing_blocks(ae)),
     ]
 
 
+def _sections(
+    ctx: ExportContext, cut: Cut, ae: adverse.AeTables, tally: dict[str, int]
+) -> Iterator[Section]:
+    """The sections in order; each made (and its progress told) when the layout reaches it."""
+    ctx.progress(1, STEPS)
+    yield enrolment.disposition_section(cut, tally)
+    yield enrolment.runin_section(cut, set(ae.known))
+    ctx.progress(2, STEPS)
+    yield exposure.exposure_section(cut, tally)
+    ctx.progress(3, STEPS)
+    yield from ae_sections(ae)
+    ctx.progress(4, STEPS)
+    yield labs.labs_section(cut, tally)
+    ctx.progress(5, STEPS)
+    yield response.response_section(cut)
+    yield response.chart_section(cut, tally)
+    ctx.progress(6, STEPS)
+
+
 def gather(ctx: ExportContext) -> tuple[SafetyReportData, dict[str, int]]:
-    """The report's data at ``ctx.cutoff`` and its row counts."""
+    """The report's data at ``ctx.cutoff`` and its row counts, complete once the data has
+    been read through (laid out): the sections are generators, to be read once."""
     require(ctx.actor, Action.VIEW_REPORTS)
     cut = Cut.of(ctx.cutoff)
-    subjects = enrolment.subjects_at(cut)
-    summary = overview.summarise(adverse.episodes_at(cut))
-    known = {r.id for e in summary.episodes for r in e.records}
-    ctx.progress(1, STEPS)
-    sections = [enrolment.disposition_section(subjects, cut), enrolment.runin_section(cut, known)]
-    ctx.progress(2, STEPS)
-    doses = exposure.exposures(subjects, cut)
-    sections.append(exposure.exposure_section(doses))
-    numbers = {r.id: r.dose_number for e in doses for r in e.records}
-    ctx.progress(3, STEPS)
-    sections += ae_sections(ctx.actor, cut, summary, numbers)
-    ctx.progress(4, STEPS)
-    found = labs.lab_findings(subjects, cut)
-    sections.append(labs.labs_section(found))
-    ctx.progress(5, STEPS)
-    courses = response.courses(subjects, cut)
-    sections += [response.response_section(courses), response.chart_section(courses)]
-    ctx.progress(6, STEPS)
-    rows = {
-        "subjects": len(subjects),
-        "doses": sum(e.doses for e in doses),
-        "adverse_events": len(summary.episodes),
-        "lab_findings": len(found),
-        "charts": len(courses),
-    }
-    return _data(ctx, cut, tuple(sections)), rows
+    ae = adverse.tables(ctx.actor, cut)
+    tally = dict.fromkeys(COUNTS, 0)
+    tally["adverse_events"] = ae.events
+    return _data(ctx, cut, _sections(ctx, cut, ae, tally)), tally
 
 
-def _data(ctx: ExportContext, cut: Cut, sections: tuple[Section, ...]) -> SafetyReportData:
+def _data(ctx: ExportContext, cut: Cut, sections: Iterator[Section]) -> SafetyReportData:
     study = get_protocol().study
     return SafetyReportData(
         study_id=study.id,
@@ -142,6 +142,6 @@ def _data(ctx: ExportContext, cut: Cut, sections: tuple[Section, ...]) -> Safety
 def write(ctx: ExportContext, out: BinaryIO) -> dict[str, int]:
     """The export's writer: the PDF into *out*, the row counts for the audit trail."""
     data, rows = gather(ctx)
-    out.write(safety_pdf.render(data))
+    safety_pdf.render(data, out)
     ctx.progress(STEPS, STEPS)
     return rows

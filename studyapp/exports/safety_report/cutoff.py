@@ -6,18 +6,24 @@ does not count). Subjects count from their screening date; enrolment from the si
 ``enrolled_at``; a disposition from its date. An event that ends after the cut-off is ongoing
 at the cut-off. Times (SAE awareness, deadlines, submissions) count up to the end of the
 cut-off day in the site's time zone.
+
+``subjects_at`` reads the subjects as they stood at the cut-off, a batch at a time, for the
+report's passes over the study.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from studyapp.db import site_today, site_zone
+from studyapp.extensions import db
 from studyapp.formatting import plain_number
 from studyapp.subjects.models import ENROLLED, SCREENING, Subject
 
@@ -97,6 +103,35 @@ def subject_at(subject: Subject, cut: Cut) -> SubjectAt | None:
         subject.disposition if left else None,
         subject.disposition_date if left else None,
     )
+
+
+#: Subjects read from the database at a time.
+BATCH = 100
+
+
+def subjects_at(cut: Cut) -> Iterator[SubjectAt]:
+    """Every subject screened on or before the cut-off (not removed), as of the cut-off, by
+    id: read ``BATCH`` at a time and kept by no one, so a pass over the study holds a batch."""
+    after = 0
+    while True:
+        batch = db.session.scalars(
+            select(Subject)
+            .where(Subject.deleted_at.is_(None), Subject.id > after)
+            .order_by(Subject.id)
+            .limit(BATCH)
+        ).all()
+        for subject in batch:
+            at = subject_at(subject, cut)
+            if at is not None:
+                yield at
+        if len(batch) < BATCH:
+            return
+        after = batch[-1].id
+
+
+def enrolled_at(cut: Cut) -> Iterator[SubjectAt]:
+    """The subjects enrolled at the cut-off, by id."""
+    return (s for s in subjects_at(cut) if s.enrolled)
 
 
 def local_time(value: datetime | None) -> str:

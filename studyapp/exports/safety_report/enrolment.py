@@ -8,10 +8,10 @@ stood at the cut-off; withdrawal reasons are the DSDECOD codelist's labels. The 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from studyapp import codelists
 from studyapp.extensions import db
@@ -19,31 +19,25 @@ from studyapp.reports.safety_pdf import Block, Para, Section, Table
 from studyapp.signatures.models import Signature
 from studyapp.subjects import runin
 from studyapp.subjects.labels import label
-from studyapp.subjects.models import Subject
 from studyapp.subjects.queries import phase
 
-from .cutoff import Cut, SubjectAt, day_text, local_time, percent, subject_at
+from .cutoff import Cut, SubjectAt, day_text, local_time, percent, subjects_at
 
 
-def subjects_at(cut: Cut) -> list[SubjectAt]:
-    """Every subject screened on or before the cut-off, as of the cut-off, by id."""
-    rows = db.session.scalars(
-        select(Subject).where(Subject.deleted_at.is_(None)).order_by(Subject.id)
-    )
-    return [s for s in (subject_at(subject, cut) for subject in rows) if s is not None]
-
-
-def phases(subjects: list[SubjectAt], cut: Cut) -> Counter[str]:
-    return Counter(phase(s, cut.day) for s in subjects)  # type: ignore[arg-type]
-
-
-def disposition_rows(subjects: list[SubjectAt], cut: Cut) -> tuple[tuple[str, ...], ...]:
+def disposition_rows(subjects: Iterable[SubjectAt], cut: Cut) -> tuple[tuple[str, ...], ...]:
     """Screened, screen failed, enrolled and where the enrolled are, with the reasons for
-    leaving early (DSDECOD); percentages of the enrolled."""
-    count = phases(subjects, cut)
-    enrolled = sum(1 for s in subjects if s.enrolled)
+    leaving early (DSDECOD); percentages of the enrolled. One pass over *subjects*."""
+    count: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    screened = enrolled = 0
+    for s in subjects:
+        screened += 1
+        enrolled += s.enrolled
+        count[phase(s, cut.day)] += 1  # type: ignore[arg-type]
+        if s.disposition and s.disposition != codelists.COMPLETED:
+            reasons[s.disposition] += 1
     rows: list[tuple[str, ...]] = [
-        (_("Screened"), str(len(subjects))),
+        (_("Screened"), str(screened)),
         (_("In screening"), str(count["screening"])),
         (_("Screen failed"), str(count["screen_failed"])),
         (_("Enrolled"), str(enrolled)),
@@ -51,9 +45,6 @@ def disposition_rows(subjects: list[SubjectAt], cut: Cut) -> tuple[tuple[str, ..
     for key in ("enrolled", "in_treatment", "in_follow_up", "completed", "discontinued"):
         name = _("Enrolled, not yet dosed") if key == "enrolled" else label("status", key)
         rows.append((name, percent(count[key], enrolled)))
-    reasons = Counter(
-        s.disposition for s in subjects if s.disposition and s.disposition != codelists.COMPLETED
-    )
     for code in codelists.DISPOSITION.codes:
         if code != codelists.COMPLETED:
             text = str(codelists.DISPOSITION.labels[code])
@@ -61,13 +52,23 @@ def disposition_rows(subjects: list[SubjectAt], cut: Cut) -> tuple[tuple[str, ..
     return tuple(rows)
 
 
-def disposition_section(subjects: list[SubjectAt], cut: Cut) -> Section:
-    header = (_("Subjects"), _("n (percent of enrolled)"))
-    table = Table(header, disposition_rows(subjects, cut), (3, 1))
-    note = Para(
+def _disposition_blocks(cut: Cut, tally: dict[str, int]) -> Iterator[Block]:
+    rows = disposition_rows(_counted(subjects_at(cut), tally), cut)
+    yield Table((_("Subjects"), _("n (percent of enrolled)")), rows, (3, 1))
+    yield Para(
         _("Phases as on the cut-off date; withdrawal reasons are CDISC DSDECOD values."), "note"
     )
-    return Section(_("Enrolment and disposition"), (table, note))
+
+
+def _counted(subjects: Iterable[SubjectAt], tally: dict[str, int]) -> Iterator[SubjectAt]:
+    for s in subjects:
+        tally["subjects"] += 1
+        yield s
+
+
+def disposition_section(cut: Cut, tally: dict[str, int]) -> Section:
+    """Read when laid out: one pass over the subjects, counted in ``tally["subjects"]``."""
+    return Section(_("Enrolment and disposition"), _disposition_blocks(cut, tally))
 
 
 def _events(events: tuple[runin.DltEvent, ...], known: set[int]) -> str:

@@ -7,17 +7,19 @@ cut-off; a split first dose is one dose in two parts (two records of one dose nu
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
 
 from studyapp.reports.safety_pdf import Block, Para, Section, Table
+from studyapp.subjects.models import Subject
 from studyapp.visits import summary
 from studyapp.visits.dosing.checks import DOSE_UNIT
 from studyapp.visits.models import DoseAdministration
 
-from .cutoff import Cut, SubjectAt, day_text, number
+from .cutoff import Cut, SubjectAt, day_text, enrolled_at, number, subject_at
 
 #: Relative column widths of the deviations and interruptions listing.
 EVENT_WIDTHS = (1.6, 1.6, 2, 1.3, 1.3, 1.6, 1.6, 3)
@@ -47,15 +49,25 @@ class Exposure:
         return tuple(r for r in self.records if r.interrupted)
 
 
-def exposures(subjects: list[SubjectAt], cut: Cut) -> list[Exposure]:
-    """The enrolled subjects' doses dated on or before the cut-off."""
-    out = []
-    for s in subjects:
-        if not s.enrolled:
-            continue
-        given = [d for d in summary.doses(s.subject) if cut.dated(d.ec_date)]
-        out.append(Exposure(s, tuple(given)))
-    return out
+def exposure_of(s: SubjectAt, cut: Cut) -> Exposure:
+    """An enrolled subject's doses dated on or before the cut-off."""
+    return Exposure(s, tuple(d for d in summary.doses(s.subject) if cut.dated(d.ec_date)))
+
+
+def exposures(cut: Cut) -> Iterator[Exposure]:
+    """The enrolled subjects' doses up to the cut-off, one subject at a time."""
+    return (exposure_of(s, cut) for s in enrolled_at(cut))
+
+
+def dose_numbers(subjects: Iterable[Subject], cut: Cut) -> dict[int, int]:
+    """The dose number of each dose (by record id) of *subjects* that counts at the cut-off
+    (those of subjects enrolled then); the listing of infusion reactions names them."""
+    numbers = {}
+    for subject in subjects:
+        s = subject_at(subject, cut)
+        if s is not None and s.enrolled and subject.deleted_at is None:
+            numbers.update({r.id: r.dose_number for r in exposure_of(s, cut).records})
+    return numbers
 
 
 def _dose_name(record: DoseAdministration) -> str:
@@ -64,7 +76,18 @@ def _dose_name(record: DoseAdministration) -> str:
     return _("Dose %(n)d", n=record.dose_number)
 
 
-def _summary_table(items: list[Exposure]) -> Table:
+def _summary_row(item: Exposure) -> tuple[str, ...]:
+    return (
+        item.subject.label,
+        str(item.doses),
+        number(item.cumulative_mg),
+        day_text(item.records[-1].ec_date) if item.records else "",
+        str(len(item.deviations)),
+        str(len(item.interruptions)),
+    )
+
+
+def _summary_table(rows: list[tuple[str, ...]]) -> Table:
     header = (
         _("Subject"),
         _("Doses given"),
@@ -73,45 +96,26 @@ def _summary_table(items: list[Exposure]) -> Table:
         _("Dose deviations"),
         _("Interruptions"),
     )
-    rows = tuple(
-        (
-            e.subject.label,
-            str(e.doses),
-            number(e.cumulative_mg),
-            day_text(e.records[-1].ec_date) if e.records else "",
-            str(len(e.deviations)),
-            str(len(e.interruptions)),
-        )
-        for e in items
-    )
     return Table(header, rows, (2, 1, 2, 2, 1, 1), empty=_("No subject is enrolled."))
 
 
-def _event_rows(items: list[Exposure]) -> tuple[tuple[str, ...], ...]:
-    rows = []
-    for e in items:
-        for r in e.records:
-            if not (r.deviation or r.interrupted):
-                continue
-            deviation = f"{number(r.deviation_pct)}%" if r.deviation else ""
-            stopped = _("%(m)s min", m=number(r.interruption_minutes)) if r.interrupted else ""
-            reason = " / ".join(t for t in (r.deviation_reason, r.interruption_reason) if t)
-            rows.append(
-                (
-                    e.subject.label,
-                    _dose_name(r),
-                    day_text(r.ec_date),
-                    number(r.planned_dose),
-                    number(r.given_dose),
-                    deviation,
-                    stopped,
-                    reason,
-                )
-            )
-    return tuple(rows)
+def _event_row(item: Exposure, r: DoseAdministration) -> tuple[str, ...]:
+    deviation = f"{number(r.deviation_pct)}%" if r.deviation else ""
+    stopped = _("%(m)s min", m=number(r.interruption_minutes)) if r.interrupted else ""
+    reason = " / ".join(t for t in (r.deviation_reason, r.interruption_reason) if t)
+    return (
+        item.subject.label,
+        _dose_name(r),
+        day_text(r.ec_date),
+        number(r.planned_dose),
+        number(r.given_dose),
+        deviation,
+        stopped,
+        reason,
+    )
 
 
-def exposure_section(items: list[Exposure]) -> Section:
+def _blocks(cut: Cut, tally: dict[str, int]) -> Iterator[Block]:
     header = (
         _("Subject"),
         _("Dose"),
@@ -122,9 +126,19 @@ def exposure_section(items: list[Exposure]) -> Section:
         _("Interruption"),
         _("Reason"),
     )
-    blocks: list[Block] = [
-        _summary_table(items),
-        Para(_("Dose deviations and infusion interruptions"), "subheading"),
-        Table(header, _event_rows(items), EVENT_WIDTHS, _("None recorded.")),
-    ]
-    return Section(_("Exposure to study drug"), tuple(blocks))
+    summary: list[tuple[str, ...]] = []
+    events: list[tuple[str, ...]] = []
+    for item in exposures(cut):
+        tally["doses"] += item.doses
+        summary.append(_summary_row(item))
+        events += [_event_row(item, r) for r in item.records if r.deviation or r.interrupted]
+    yield _summary_table(summary)
+    yield Para(_("Dose deviations and infusion interruptions"), "subheading")
+    yield Table(header, events, EVENT_WIDTHS, _("None recorded."))
+
+
+def exposure_section(cut: Cut, tally: dict[str, int]) -> Section:
+    """Read when laid out: one pass over the enrolled subjects, counting ``tally["doses"]``
+    and keeping the rows of both tables as text (a second pass would cost more time than
+    the rows cost memory)."""
+    return Section(_("Exposure to study drug"), _blocks(cut, tally))

@@ -7,8 +7,8 @@ once per test, at the worst grade of that test.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -18,50 +18,48 @@ from studyapp.reports.safety_pdf import Block, Para, Section, Table
 from studyapp.visits.labs.findings import Finding, findings
 from studyapp.visits.labs.readings import unit_text
 
-from .cutoff import Cut, SubjectAt, day_text, number
+from .cutoff import Cut, SubjectAt, day_text, enrolled_at, number
 
 GRADES = (1, 2, 3, 4)
 
 
-@dataclass(frozen=True)
-class LabFinding:
-    subject: str
-    finding: Finding
-
-
-def lab_findings(subjects: list[SubjectAt], cut: Cut) -> list[LabFinding]:
-    """Every result graded >= 1 of the enrolled subjects, sampled on or before the cut-off."""
-    return [
-        LabFinding(s.label, f)
-        for s in subjects
-        if s.enrolled
-        for f in findings(s.subject.id, min_grade=1)
-        if cut.dated(f.on)
-    ]
+def subject_findings(s: SubjectAt, cut: Cut, min_grade: int = 1) -> list[Finding]:
+    """The subject's results graded >= *min_grade*, sampled on or before the cut-off."""
+    return [f for f in findings(s.subject.id, min_grade=min_grade) if cut.dated(f.on)]
 
 
 def _test_order() -> dict[str, int]:
     return {lab.testcd: i for i, lab in enumerate(get_protocol().labs)}
 
 
-def grade_rows(found: list[LabFinding]) -> tuple[tuple[str, ...], ...]:
-    """Per test: subjects at their worst grade (G1-G4), subjects with any, graded results."""
-    worst: dict[str, dict[str, int]] = defaultdict(dict)
-    results: dict[str, int] = defaultdict(int)
+def grade_rows(cut: Cut, tally: dict[str, int]) -> tuple[tuple[str, ...], ...]:
+    """Per test: subjects at their worst grade (G1-G4), subjects with any, graded results.
+
+    One pass over the enrolled subjects, each folded into counts per test; the graded results
+    are counted in ``tally["lab_findings"]``.
+    """
+    at_worst: dict[str, Counter[int]] = defaultdict(Counter)
+    results: Counter[str] = Counter()
     terms: dict[str, str] = {}
-    for item in found:
-        code = item.finding.testcd
-        terms[code] = item.finding.term
-        results[code] += 1
-        worst[code][item.subject] = max(worst[code].get(item.subject, 0), item.finding.grade)
+    for s in enrolled_at(cut):
+        worst: dict[str, int] = {}
+        for found in subject_findings(s, cut):
+            terms[found.testcd] = found.term
+            results[found.testcd] += 1
+            worst[found.testcd] = max(worst.get(found.testcd, 0), found.grade)
+            tally["lab_findings"] += 1
+        for code, grade in worst.items():
+            at_worst[code][grade] += 1
     order = _test_order()
-    rows = []
-    for code in sorted(worst, key=lambda c: (order.get(c, len(order)), c)):
-        by_grade = [sum(1 for g in worst[code].values() if g == grade) for grade in GRADES]
-        rows.append(
-            (terms[code], *(str(n) for n in by_grade), str(len(worst[code])), str(results[code]))
+    return tuple(
+        (
+            terms[code],
+            *(str(at_worst[code][grade]) for grade in GRADES),
+            str(sum(at_worst[code].values())),
+            str(results[code]),
         )
-    return tuple(rows)
+        for code in sorted(at_worst, key=lambda c: (order.get(c, len(order)), c))
+    )
 
 
 def visit_name(visitnum: str) -> str:
@@ -75,36 +73,39 @@ def visit_name(visitnum: str) -> str:
     return f"{protocol.unscheduled_visit.name} ({visitnum})"
 
 
-def severe_rows(found: list[LabFinding]) -> tuple[tuple[str, ...], ...]:
-    return tuple(
-        (
-            item.subject,
-            item.finding.term,
-            day_text(item.finding.on),
-            visit_name(item.finding.visitnum),
-            f"{number(item.finding.value)} {unit_text(item.finding.unit)}".strip(),
-            str(item.finding.grade),
-        )
-        for item in found
-        if item.finding.grade >= 3
-    )
+def severe_rows(cut: Cut) -> Iterator[tuple[str, ...]]:
+    """The results of grade 3 or higher, subject by subject."""
+    for s in enrolled_at(cut):
+        for found in subject_findings(s, cut, min_grade=3):
+            yield (
+                s.label,
+                found.term,
+                day_text(found.on),
+                visit_name(found.visitnum),
+                f"{number(found.value)} {unit_text(found.unit)}".strip(),
+                str(found.grade),
+            )
 
 
-def labs_section(found: list[LabFinding]) -> Section:
+def _blocks(cut: Cut, tally: dict[str, int]) -> Iterator[Block]:
     grades = tuple(_("G%(g)d", g=g) for g in GRADES)
     header = (_("Test (CTCAE term)"), *grades, _("Subjects"), _("Graded results"))
     listing = (_("Subject"), _("Test"), _("Date"), _("Visit"), _("Result"), _("Grade"))
-    blocks: list[Block] = [
-        Para(_("Subjects at their worst CTCAE grade for each test."), "note"),
-        Table(header, grade_rows(found), (4, 1, 1, 1, 1, 1, 1), empty=_("None recorded.")),
-        Para(
-            _(
-                "Patients with ITP enter the study with low platelet counts (CTCAE grade 3-4): "
-                "these are counted here, and are adverse events only on significant worsening."
-            ),
-            "note",
+    yield Para(_("Subjects at their worst CTCAE grade for each test."), "note")
+    rows = grade_rows(cut, tally)
+    yield Table(header, rows, (4, 1, 1, 1, 1, 1, 1), empty=_("None recorded."))
+    yield Para(
+        _(
+            "Patients with ITP enter the study with low platelet counts (CTCAE grade 3-4): "
+            "these are counted here, and are adverse events only on significant worsening."
         ),
-        Para(_("Results of grade 3 or higher"), "subheading"),
-        Table(listing, severe_rows(found), (2, 3, 2, 1, 2, 1), empty=_("None recorded.")),
-    ]
-    return Section(_("Laboratory abnormalities by CTCAE grade"), tuple(blocks))
+        "note",
+    )
+    yield Para(_("Results of grade 3 or higher"), "subheading")
+    yield Table(listing, severe_rows(cut), (2, 3, 2, 1, 2, 1), empty=_("None recorded."))
+
+
+def labs_section(cut: Cut, tally: dict[str, int]) -> Section:
+    """Read when laid out: a pass over the enrolled subjects for the counts, another for the
+    listing of grade >= 3 results."""
+    return Section(_("Laboratory abnormalities by CTCAE grade"), _blocks(cut, tally))

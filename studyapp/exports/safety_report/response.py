@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,36 +19,43 @@ from flask_babel import gettext as _
 from studyapp.reports.charts import Chart
 from studyapp.reports.safety_pdf import Block, Figure, Para, Section, Table
 from studyapp.visits import summary
+from studyapp.visits.models import Medication
 
-from .cutoff import Cut, SubjectAt, number, percent
+from .cutoff import Cut, SubjectAt, enrolled_at, number, percent
 
 LEVELS = ("CR", "R", "NR")
 
 
 @dataclass(frozen=True)
 class Course:
-    """One dosed subject's platelet course up to the cut-off."""
+    """One dosed subject's platelet course up to the cut-off (no chart: ``chart_of``)."""
 
     subject: SubjectAt
+    counts: list[summary.Count]
+    rescue: list[Medication]
     baseline: Any
     assessment: Any  # clinical.response.ResponseAssessment, None without a baseline
-    chart: Chart
 
 
 def course(s: SubjectAt, cut: Cut) -> Course:
     subject = s.subject
     counts = [c for c in summary.platelet_counts(subject) if cut.dated(c.on)]
     rescue = [m for m in summary.rescue_therapies(subject) if cut.partial(m.start_date)]
-    given = [d for d in summary.doses(subject) if cut.dated(d.ec_date)]
     assessment = summary.assess(subject, counts, rescue)
     base, _source = summary.baseline(subject, counts)
-    drawing = summary.chart_drawing(subject, counts, assessment, rescue, given, cut.day)
-    return Course(s, base, assessment, drawing)
+    return Course(s, counts, rescue, base, assessment)
 
 
-def courses(subjects: list[SubjectAt], cut: Cut) -> list[Course]:
-    """The enrolled subjects whose Day 1 is on or before the cut-off."""
-    return [course(s, cut) for s in subjects if s.enrolled and cut.dated(s.day1_date)]
+def chart_of(item: Course, cut: Cut) -> Chart:
+    """The subject page's platelet chart of the course, with the doses up to the cut-off."""
+    subject = item.subject.subject
+    given = [d for d in summary.doses(subject) if cut.dated(d.ec_date)]
+    return summary.chart_drawing(subject, item.counts, item.assessment, item.rescue, given, cut.day)
+
+
+def courses(cut: Cut) -> Iterator[Course]:
+    """The enrolled subjects whose Day 1 is on or before the cut-off, one at a time."""
+    return (course(s, cut) for s in enrolled_at(cut) if cut.dated(s.day1_date))
 
 
 def _median_range(values: list[int]) -> str:
@@ -61,23 +69,32 @@ def _median_range(values: list[int]) -> str:
     )
 
 
-def summary_rows(items: list[Course]) -> tuple[tuple[str, ...], ...]:
+def summary_rows(assessments: Iterable[Any]) -> tuple[tuple[str, ...], ...]:
     """Best response counts with percentages of the dosed subjects, time to response and
-    loss of response among the responders (R or CR)."""
-    assessed = [c.assessment for c in items if c.assessment is not None]
-    best = Counter(a.best_response for a in assessed)
-    whole = len(items)
-    responders = [a for a in assessed if a.best_response in ("CR", "R")]
+    loss of response among the responders (R or CR). *assessments*: one per dosed subject
+    (None when not assessable), read once."""
+    whole = assessed = lost = 0
+    best: Counter[str] = Counter()
+    ttr: list[int] = []
+    ttcr: list[int] = []
+    for a in assessments:
+        whole += 1
+        if a is None:
+            continue
+        assessed += 1
+        best[a.best_response] += 1
+        if a.best_response in ("CR", "R"):
+            lost += bool(a.loss_of_response)
+            ttr += [a.time_to_response_days] if a.time_to_response_days is not None else []
+            ttcr += [a.time_to_cr_days] if a.time_to_cr_days is not None else []
+    responders = best["CR"] + best["R"]
     rows = [(_("Dosed subjects"), str(whole))]
     rows += [(_("Best response %(l)s", l=level), percent(best[level], whole)) for level in LEVELS]
-    rows.append((_("Not assessable (no baseline count)"), percent(whole - len(assessed), whole)))
-    rows.append((_("Overall response (CR or R)"), percent(len(responders), whole)))
-    ttr = [a.time_to_response_days for a in responders if a.time_to_response_days is not None]
-    ttcr = [a.time_to_cr_days for a in responders if a.time_to_cr_days is not None]
+    rows.append((_("Not assessable (no baseline count)"), percent(whole - assessed, whole)))
+    rows.append((_("Overall response (CR or R)"), percent(responders, whole)))
     rows.append((_("Time to response"), _median_range(ttr)))
     rows.append((_("Time to complete response"), _median_range(ttcr)))
-    lost = sum(1 for a in responders if a.loss_of_response)
-    rows.append((_("Loss of response (of the responders)"), percent(lost, len(responders))))
+    rows.append((_("Loss of response (of the responders)"), percent(lost, responders)))
     return tuple(rows)
 
 
@@ -99,7 +116,7 @@ def _subject_row(item: Course) -> tuple[str, ...]:
     )
 
 
-def response_section(items: list[Course]) -> Section:
+def _blocks(cut: Cut) -> Iterator[Block]:
     header = (
         _("Subject"),
         _("Baseline (x10^9/L)"),
@@ -109,16 +126,35 @@ def response_section(items: list[Course]) -> Section:
         _("Loss of response"),
         _("Duration (days)"),
     )
-    blocks: list[Block] = [
-        Table((_("Response (IWG 2009)"), _("n (%)")), summary_rows(items), (3, 2)),
-        Table(header, tuple(_subject_row(c) for c in items), empty=_("No subject is dosed.")),
-        Para(_("+ : still responding at the last count (censored)."), "note"),
-    ]
-    return Section(_("ITP response"), tuple(blocks))
+    subjects: list[tuple[str, ...]] = []
+
+    def assessments() -> Iterator[Any]:
+        for item in courses(cut):
+            subjects.append(_subject_row(item))
+            yield item.assessment
+
+    rows = summary_rows(assessments())
+    yield Table((_("Response (IWG 2009)"), _("n (%)")), rows, (3, 2))
+    yield Table(header, subjects, empty=_("No subject is dosed."))
+    yield Para(_("+ : still responding at the last count (censored)."), "note")
 
 
-def chart_section(items: list[Course]) -> Section:
-    blocks: list[Block] = [Figure(c.subject.label, c.chart) for c in items]
-    if not blocks:
-        blocks = [Para(_("No subject is dosed."), "note")]
-    return Section(_("Platelet course by subject"), tuple(blocks))
+def response_section(cut: Cut) -> Section:
+    """Read when laid out: one pass over the dosed subjects for the counts, keeping each
+    subject's row as text (computing the courses again would cost more time than the rows
+    cost memory)."""
+    return Section(_("ITP response"), _blocks(cut))
+
+
+def _figures(cut: Cut, tally: dict[str, int]) -> Iterator[Block]:
+    for item in courses(cut):
+        tally["charts"] += 1
+        yield Figure(item.subject.label, chart_of(item, cut))
+    if not tally["charts"]:
+        yield Para(_("No subject is dosed."), "note")
+
+
+def chart_section(cut: Cut, tally: dict[str, int]) -> Section:
+    """Read when laid out: each dosed subject's chart made when the layout reaches it and
+    dropped once drawn, counted in ``tally["charts"]``."""
+    return Section(_("Platelet course by subject"), _figures(cut, tally))
