@@ -28,7 +28,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     KeepTogether,
@@ -40,6 +39,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Table as RlTable
 
+from studyapp.reports.cells import wrapped
 from studyapp.reports.charts import Chart
 from studyapp.reports.fonts import register
 from studyapp.reports.pdf_flow import LazyStory, RowRun
@@ -208,11 +208,9 @@ _CELL_PAD = 6
 
 
 def _cell(text: str, width: float) -> Any:
-    """A body cell: plain text when it fits on one line (light, the usual case of long
-    listings), else a wrapping paragraph."""
-    plain = clean(text)
-    fits = "\n" not in plain and stringWidth(plain, register(), _CELL_SIZE) <= width - _CELL_PAD
-    return plain if fits else _para(text, "cell")
+    """A body cell: plain text broken into lines that fit (much lighter to lay out than a
+    paragraph: long listings are most of the report)."""
+    return wrapped(clean(text), register(), _CELL_SIZE, width - _CELL_PAD)
 
 
 def _block(block: Block, none: str) -> list[Any]:
