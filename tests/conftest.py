@@ -60,20 +60,47 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("site_clock", list(clocks.SITE_MIDNIGHT), indirect=True)
 
 
+EVERY_ENGINE = os.environ.get("STUDYAPP_EVERY_ENGINE") == "1"
+
+
+def _on_postgresql(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "postgresql" in callspec.params.values()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Integration tests run on SQLite; on PostgreSQL too when marked ``both_engines``.
+
+    The rule (docs/testing.md): a test where the engine can change the outcome (constraints,
+    column lengths and odd input, locks and concurrency, triggers and the audit capture,
+    transactions, migrations, raw SQL, time zones in timestamps, streamed reads) is marked and
+    runs on both. ``make test-all`` (``STUDYAPP_EVERY_ENGINE=1``) runs every test on both.
+    """
+    if EVERY_ENGINE or not PG_URL:
+        return
+    keep, dropped = [], []
+    for item in items:
+        on_pg_only_if_marked = _on_postgresql(item) and not item.get_closest_marker("both_engines")
+        (dropped if on_pg_only_if_marked else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     """Coverage (``make test``) is measured on the unit tests and the SQLite run only.
 
-    The PostgreSQL run repeats the same tests on the other engine; tracing it too costs
-    about 40 % more CPU for the few engine-only lines it adds. ``make test-all`` measures
-    every engine (``STUDYAPP_COVER_EVERY_ENGINE=1``).
+    The PostgreSQL run repeats tests of the SQLite run on the other engine; tracing it too
+    costs about 40 % more CPU for the few engine-only lines it adds. ``make test-all``
+    measures every engine (``STUDYAPP_EVERY_ENGINE=1``).
     """
     callspec = getattr(item, "callspec", None)
     paused = None
     if (
         callspec is not None
         and callspec.params.get("database_url") == "postgresql"
-        and os.environ.get("STUDYAPP_COVER_EVERY_ENGINE") != "1"
+        and not EVERY_ENGINE
     ):
         paused = _running_coverage()
     if paused is not None:

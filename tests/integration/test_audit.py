@@ -18,6 +18,8 @@ from studyapp.errors import AuditIntegrityError, ReasonRequired
 from studyapp.extensions import db
 from tests.audit_model import TABLE, Vitals, create_table
 
+pytestmark = pytest.mark.both_engines  # triggers, the audit capture, concurrent writers
+
 
 @pytest.fixture
 def vitals_table(app):

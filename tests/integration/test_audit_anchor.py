@@ -16,6 +16,8 @@ from studyapp.db import freeze_clock
 from studyapp.extensions import db
 from tests import factories
 
+pytestmark = pytest.mark.both_engines  # raw SQL on the audit chain
+
 
 def run(app, *args):
     return app.test_cli_runner().invoke(args=list(args))

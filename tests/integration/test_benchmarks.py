@@ -20,6 +20,8 @@ from studyapp.safety.models import AdverseEvent
 from studyapp.visits.models import DoseAdministration, LabResult
 from tests.conftest import BACKENDS, _pg_name, pg_create, pg_drop
 
+pytestmark = pytest.mark.both_engines  # the bulk build path on each engine
+
 PROBE = "tests.integration.bench_probe"
 
 

@@ -9,6 +9,8 @@ from studyapp.audit.models import AuditLog
 from studyapp.auth.models import User
 from studyapp.extensions import db
 
+pytestmark = pytest.mark.both_engines  # raw SQL in the commands
+
 
 def run(app, *args, input=None):
     return app.test_cli_runner().invoke(args=list(args), input=input)

@@ -33,6 +33,8 @@ from studyapp.visits.vitals import service as vitals
 from tests import factories
 from tests.formdata import form_data
 
+pytestmark = pytest.mark.both_engines  # the versioned UPDATE and the record status
+
 DAY1 = date(2026, 3, 2)
 DAY29 = date(2026, 3, 30)  # visit 5: CBC, CHEM, IG, VS, WEIGHT, BLEED, CM
 REASON = "transcription error, checked against the source"

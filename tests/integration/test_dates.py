@@ -15,6 +15,8 @@ import pytest
 from studyapp.db import freeze_clock
 from tests.factories import csrf_token
 
+pytestmark = pytest.mark.both_engines  # time zones in timestamps
+
 VENDORED = {
     "/static/vendor/flatpickr/flatpickr.min.js": "javascript",
     "/static/vendor/flatpickr/flatpickr.min.css": "text/css",

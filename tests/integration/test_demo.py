@@ -36,6 +36,8 @@ from studyapp.visits.dosing import plan as dose_plan
 from studyapp.visits.dosing.checks import steps_of
 from tests.conftest import TemplateSpec
 
+pytestmark = pytest.mark.both_engines  # the demo study's data through every constraint
+
 
 def count(model, *where):
     return db.session.scalar(select(func.count()).select_from(model).where(*where))

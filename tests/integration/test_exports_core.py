@@ -18,7 +18,10 @@ from studyapp.exports import registry
 from studyapp.extensions import db
 from studyapp.permissions import Action
 
-pytestmark = pytest.mark.req("P11-05")
+pytestmark = [
+    pytest.mark.req("P11-05"),
+    pytest.mark.both_engines,  # streamed reads (server-side cursors on PostgreSQL)
+]
 
 
 def _write(ctx, out):

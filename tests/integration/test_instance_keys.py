@@ -11,6 +11,8 @@ import pytest
 import config
 from studyapp import create_app
 
+pytestmark = pytest.mark.both_engines  # raw SQL and unique keys
+
 
 def dev_app(folder, **overrides):
     overrides.setdefault("SQLALCHEMY_DATABASE_URI", "sqlite://")

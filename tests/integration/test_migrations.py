@@ -13,6 +13,8 @@ from sqlalchemy import inspect, text
 from studyapp.extensions import db
 from tests.audit_model import TABLE
 
+pytestmark = pytest.mark.both_engines  # migrations
+
 MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
 
 

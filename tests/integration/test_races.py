@@ -38,6 +38,8 @@ from tests.factories import AuthActions, csrf_token
 from tests.integration.test_safety_web import ae
 from tests.integration.test_visits_medications import drug
 
+pytestmark = pytest.mark.both_engines  # concurrency and locks
+
 DAY1 = date(2026, 3, 2)
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, Day 15 (visit 3)
 TOKEN_RE = re.compile(r'name="submission" type="hidden" value="([^"]+)"')

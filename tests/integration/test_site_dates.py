@@ -25,6 +25,8 @@ from studyapp.visits.schedule import service as schedule
 from tests import factories
 from tests.factories import csrf_token
 
+pytestmark = pytest.mark.both_engines  # time zones in timestamps
+
 
 def screen(client, on: str):
     page = client.get("/subjects/screen").get_data(as_text=True)

@@ -213,6 +213,7 @@ def test_enrolment_assigns_the_subject_number_and_checks_day1(app, users):
     assert subject.status == "enrolled"
 
 
+@pytest.mark.both_engines  # the versioned UPDATE outside the CRF core
 def test_a_stale_screening_edit_is_refused(app, users):
     inv = users["investigator"]
     subject = factories.make_eligible(inv)

@@ -19,6 +19,8 @@ from studyapp.errors import ValidationFailed
 from studyapp.extensions import db
 from studyapp.transaction import transaction
 
+pytestmark = pytest.mark.both_engines  # rollback and commit on each engine
+
 edge = Blueprint("edge_test", __name__)
 
 

@@ -21,6 +21,8 @@ from studyapp.errors import ValidationFailed
 from studyapp.subjects import services
 from tests import factories
 
+pytestmark = pytest.mark.both_engines  # rollback and commit on each engine
+
 DAY1 = date(2026, 3, 2)
 
 

@@ -117,6 +117,7 @@ def test_deactivation_applies_at_the_next_request_on_another_node(make_app, clie
 
 
 @pytest.mark.req("REL-01")
+@pytest.mark.both_engines  # the versioned UPDATE outside the CRF core
 def test_a_stale_edit_gets_409_with_the_other_change_and_writes_nothing(
     make_app, client, users, auth
 ):
