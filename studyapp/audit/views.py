@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
-from studyapp.audit import checkpoints, services
+from studyapp.audit import checkpoints, naming, services
 from studyapp.db import utcnow
 from studyapp.errors import AuditIntegrityError
 from studyapp.permissions import Action, can
@@ -27,6 +27,7 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
+    subject = StringField(_l("Subject number"), validators=[Optional()])
     subject_id = WholeNumberField(
         _l("Subject (id)"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
     )
@@ -42,10 +43,11 @@ class AuditFilterForm(FlaskForm):
 @login_required
 def index() -> Any:
     form = AuditFilterForm(request.args)
+    names = naming.describe()
     form.table_name.choices = [SelectChoice("", "—")] + [
-        SelectChoice(t, t) for t in services.table_names()
+        SelectChoice(t, f"{names.table(t)} ({t})") for t in services.table_names()
     ]
-    valid = form.validate()
+    valid = form.validate() and _resolve_subject(form)
     criteria = (
         services.AuditFilter(
             **{
@@ -59,14 +61,31 @@ def index() -> Any:
     page = min(query_int("page") or 1, 10**6)
     result = services.search(current_user, criteria, page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    subjects = naming.subject_numbers({r.subject_id for r in result.rows if r.subject_id})
     return render_template(
         "audit/index.html",
         form=form,
         result=result,
         args=args,
+        names=names,
+        subjects=subjects,
         checkpoint=checkpoints.latest_status(current_user),
         may_anchor=can(current_user, Action.ANCHOR_AUDIT),
     ), (200 if valid else 400)
+
+
+def _resolve_subject(form: AuditFilterForm) -> bool:
+    """The typed subject number to the id the search filters on; False with a message next
+    to the field when no subject has that number."""
+    number = (form.subject.data or "").strip()
+    if not number:
+        return True
+    found = naming.subject_by_number(number)
+    if found is None:
+        form.subject.errors = [_("No subject has the number %(n)s.", n=number)]
+        return False
+    form.subject_id.data = found
+    return True
 
 
 @bp.route("/checkpoints")
@@ -100,5 +119,10 @@ def anchor() -> Any:
 def history(table_name: str, row_id: str, field: str) -> Any:
     rows = services.field_history(current_user, table_name, row_id, field)
     return render_template(
-        "audit/history.html", rows=rows, table_name=table_name, row_id=row_id, field=field
+        "audit/history.html",
+        rows=rows,
+        table_name=table_name,
+        row_id=row_id,
+        field=field,
+        names=naming.describe(),
     )

@@ -23,7 +23,10 @@ EXPORT_KINDS = {
     "enrolment": "enrolment",
     "visit-compliance": "visit_compliance",
     "missing-forms": "missing_forms",
+    "audit-trail": "audit_trail",
 }
+#: Kinds made for one subject (``--subject`` required).
+SUBJECT_KINDS = {"audit-trail"}
 #: The kind ``--audit`` asks for instead: the export with the audit trail and signatures.
 AUDITED_KINDS = {"odm": "odm_audit"}
 #: ``flask report casebook`` without a subject (or with ``--subject all``): the zip of all.
@@ -85,12 +88,22 @@ _cutoff = click.option("--cutoff", type=click.DateTime(formats=["%Y-%m-%d"]), de
 @_as
 @_cutoff
 @click.option("--audit", is_flag=True, help="odm: add the audit trail and the signatures")
-def export_cli(kind: str, out: Path, username: str, cutoff: object, audit: bool) -> None:
-    """Write a data export (CSV, CDISC ODM 1.3.2, SDTM datasets, or an operational report's
-    CSV) to --out."""
+@click.option("--subject", default=None, help="audit-trail: the subject number")
+def export_cli(
+    kind: str, out: Path, username: str, cutoff: object, audit: bool, subject: str | None
+) -> None:
+    """Write a data export (CSV, CDISC ODM 1.3.2, SDTM datasets, an operational report's
+    CSV, or a subject's audit trail) to --out."""
     day = cutoff.date() if cutoff else None  # type: ignore[attr-defined]
     if audit and kind not in AUDITED_KINDS:
         raise click.UsageError(f"--audit applies to {', '.join(sorted(AUDITED_KINDS))} only")
+    if (kind in SUBJECT_KINDS) != (subject is not None and subject.lower() != "all"):
+        raise click.UsageError(f"--subject (one subject) goes with {', '.join(SUBJECT_KINDS)}")
+    if subject is not None:
+        with transaction():
+            subject_id = _subject_id(subject)
+        _make(EXPORT_KINDS[kind], out, username, day, subject_id=subject_id)
+        return
     _make(AUDITED_KINDS[kind] if audit else EXPORT_KINDS[kind], out, username, day)
 
 

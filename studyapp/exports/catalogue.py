@@ -14,6 +14,7 @@ MODULES: tuple[str, ...] = (
     "studyapp.exports.csv_export",
     "studyapp.exports.sdtm.writer",
     "studyapp.exports.odm",  # CDISC ODM 1.3.2: odm, odm_audit
+    "studyapp.exports.audit_trail",  # a subject's audit trail as CSV
 )
 
 

@@ -7,9 +7,10 @@ from datetime import date
 from typing import Any
 
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from studyapp import codelists
+from studyapp.audit import naming
 from studyapp.auth.models import User
 from studyapp.clinical.schedule import PlannedVisit, study_day, visit_plan
 from studyapp.extensions import db
@@ -133,3 +134,22 @@ def load_subject(subject_id: int) -> Subject:
     without importing subjects' views (tests/unit/test_architecture.py).
     """
     return get_subject(current_user, subject_id)
+
+
+@naming.subject_by_number.answer
+def subject_by_number(number: str) -> int | None:
+    """The id of the subject with this subject or screening number (exact, trimmed)."""
+    text = number.strip()
+    query = select(Subject.id).where(
+        or_(Subject.subject_number == text, Subject.screening_number == text)
+    )
+    return db.session.scalars(query).first()
+
+
+@naming.subject_numbers.answer
+def subject_numbers(ids: set[int]) -> dict[int, str]:
+    """Subject id -> its number (the subject number once enrolled, else the screening one)."""
+    if not ids:
+        return {}
+    query = select(Subject).where(Subject.id.in_(ids))
+    return {s.id: s.label for s in db.session.scalars(query)}

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from studyapp.audit import naming
 from studyapp.audit.models import AuditLog
 from studyapp.crf import registry
 from studyapp.exports.casebook.asof import AsOf
@@ -61,7 +62,7 @@ def table_names() -> dict[str, str]:
 def lines(rows: Sequence[AuditLog], asof: AsOf, labels: Labels, subject_id: int) -> list[AuditLine]:
     """The rows up to the cut-off as casebook lines."""
     tables = table_names()
-    tests = _lab_tests(subject_id)
+    tests = lab_tests(subject_id)
     out = []
     for row in rows:
         if not asof.happened(row.ts if row.ts.tzinfo else row.ts.replace(tzinfo=UTC)):
@@ -84,8 +85,19 @@ def lines(rows: Sequence[AuditLog], asof: AsOf, labels: Labels, subject_id: int)
     return out
 
 
-def _lab_tests(subject_id: int) -> dict[str, str]:
+def lab_tests(subject_id: int) -> dict[str, str]:
     """Lab result row id -> its test name, so a result's history names the test."""
     names = test_names()
     query = select(LabResult.id, LabResult.testcd).where(LabResult.subject_id == subject_id)
     return {str(i): names.get(code, code) for i, code in db.session.execute(query)}
+
+
+@naming.describe.answer
+def describe() -> naming.Naming:
+    """The audit viewer's names: the casebook's, in the current language."""
+    labels = Labels()
+    return naming.Naming(
+        tables=table_names(),
+        field=labels.of,
+        actions={key: str(words) for key, words in ACTIONS.items()},
+    )
