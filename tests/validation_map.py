@@ -37,17 +37,32 @@ def _req_ids(decorator: ast.expr) -> list[str]:
     return []
 
 
+def _module_ids(tree: ast.Module) -> list[str]:
+    """The IDs of a module-level ``pytestmark`` (one mark or a list of marks)."""
+    ids: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets
+        ):
+            marks = node.value.elts if isinstance(node.value, ast.List) else [node.value]
+            for mark in marks:
+                ids += _req_ids(mark)
+    return ids
+
+
 def marked_tests() -> dict[str, list[str]]:
-    """ID -> ["tests/path.py::test_name", ...] from the @pytest.mark.req decorators."""
+    """ID -> ["tests/path.py::test_name", ...] from the @pytest.mark.req decorators and
+    the modules' ``pytestmark``."""
     found: dict[str, list[str]] = defaultdict(list)
     for path in sorted((ROOT / "tests").rglob("test_*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         rel = path.relative_to(ROOT).as_posix()
+        module = _module_ids(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                for decorator in node.decorator_list:
-                    for req in _req_ids(decorator):
-                        found[req].append(f"{rel}::{node.name}")
+                ids = [r for d in node.decorator_list for r in _req_ids(d)]
+                for req in dict.fromkeys([*module, *ids]):
+                    found[req].append(f"{rel}::{node.name}")
     return dict(found)
 
 

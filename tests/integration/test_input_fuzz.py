@@ -258,7 +258,7 @@ def enrolled(app, users):
     return subject.id
 
 
-@pytest.mark.req("REL-07")
+@pytest.mark.req("REL-07", "SEC-09")  # the subject list's sort column is an allowlist
 def test_odd_numbers_in_query_strings_are_never_a_server_error(client, auth, enrolled):
     v = f"/subjects/{enrolled}/visits/3"
     queries = {

@@ -187,6 +187,7 @@ def test_hand_computed_study_days_and_epochs(demo, tmp_path):
         assert sv["10"]["EPOCH"] == "FOLLOW-UP"
 
 
+@pytest.mark.req("SEC-11")
 def test_partial_ae_dates_stay_partial_and_terms_are_neutralised(demo, tmp_path):
     subject = enrolled(0)
     month = (subject.day1_date + timedelta(days=3)).isoformat()[:7]
