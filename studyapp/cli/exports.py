@@ -24,6 +24,7 @@ EXPORT_KINDS = {
     "visit-compliance": "visit_compliance",
     "missing-forms": "missing_forms",
     "audit-trail": "audit_trail",
+    "users": "users",
 }
 #: Kinds made for one subject (``--subject`` required).
 SUBJECT_KINDS = {"audit-trail"}
