@@ -215,7 +215,7 @@ def _rows_for_events(session: Session) -> list[dict[str, Any]]:
             "old_value": e.old_value,
             "new_value": e.new_value,
             "reason": e.reason,
-            "subject_id": None,
+            "subject_id": e.subject_id,
             "actor": e.actor,
         }
         for e in events

@@ -40,6 +40,8 @@ class Event:
     new_value: str | None = None
     reason: str | None = None
     actor: Actor | None = None
+    #: The subject the event concerns (an audit-trail review of one subject), if any.
+    subject_id: int | None = None
 
 
 def set_reason(reason: str | None, session: Session | None = None) -> None:

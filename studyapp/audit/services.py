@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from studyapp.audit import chain
+from studyapp.audit import chain, reviews
 from studyapp.audit.models import AuditLog
 from studyapp.extensions import db
 from studyapp.permissions import Action, require
@@ -26,6 +26,8 @@ class AuditFilter:
     username: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    #: Only the subject's rows after its last audit-trail review (needs ``subject_id``).
+    since_review: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ def search(actor: Any, f: AuditFilter, page: int = 1) -> Page:
     """Newest first, ``PAGE_SIZE`` rows a page (monitor and data manager only)."""
     require(actor, Action.VIEW_AUDIT)
     query = _filtered(f)
+    if f.since_review and f.subject_id is not None:
+        query = reviews.since_last_review(query, f.subject_id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)

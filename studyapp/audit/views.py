@@ -5,22 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
-from studyapp.audit import checkpoints, naming, services
+from studyapp.audit import checkpoints, naming, reviews, services
 from studyapp.db import utcnow
-from studyapp.errors import AuditIntegrityError
+from studyapp.errors import AuditIntegrityError, Conflict
 from studyapp.permissions import Action, can
 from studyapp.transaction import discard
 from studyapp.web.forms import IsoDateField, WholeNumberField, query_int
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+#: How many subjects the "changed since the last review" list shows.
+CHANGED_SHOWN = 50
 
 
 class AuditFilterForm(FlaskForm):
@@ -37,6 +39,7 @@ class AuditFilterForm(FlaskForm):
     username = StringField(_l("User"), validators=[Optional()])
     date_from = IsoDateField(_l("From (UTC date)"), validators=[Optional()])
     date_to = IsoDateField(_l("To (UTC date)"), validators=[Optional()])
+    since_review = BooleanField(_l("Only changes since the subject's last review"))
 
 
 @bp.route("/")
@@ -61,17 +64,53 @@ def index() -> Any:
     page = min(query_int("page") or 1, 10**6)
     result = services.search(current_user, criteria, page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    subjects = naming.subject_numbers({r.subject_id for r in result.rows if r.subject_id})
+    changed = [] if criteria.subject_id else reviews.changed_since_review()[:CHANGED_SHOWN]
+    ids = {r.subject_id for r in result.rows if r.subject_id} | {c[0] for c in changed}
     return render_template(
         "audit/index.html",
         form=form,
         result=result,
         args=args,
         names=names,
-        subjects=subjects,
+        subjects=naming.subject_numbers(ids),
+        changed=changed,
+        review=_review_of(criteria.subject_id),
         checkpoint=checkpoints.latest_status(current_user),
         may_anchor=can(current_user, Action.ANCHOR_AUDIT),
     ), (200 if valid else 400)
+
+
+def _review_of(subject_id: int | None) -> dict[str, Any] | None:
+    """The subject's last review and its newest row, for the "mark reviewed" control."""
+    if subject_id is None:
+        return None
+    return {
+        "subject_id": subject_id,
+        "last": reviews.last_review(subject_id),
+        "newest": reviews.newest_row(subject_id),
+    }
+
+
+@bp.route("/reviewed", methods=["POST"])
+@login_required
+def reviewed() -> Any:
+    """Mark a subject's audit trail reviewed up to the newest row the page showed (GCP-03)."""
+    subject_id, upto = _posted_int("subject_id"), _posted_int("upto")
+    if subject_id is None or upto is None:
+        abort(400, _("Say which subject and up to which row."))
+    try:
+        reviews.mark_reviewed(current_user, subject_id, upto)
+    except Conflict as exc:
+        discard()
+        flash(exc.message, "error")
+    else:
+        flash(_("Audit trail reviewed up to row %(seq)d.", seq=upto), "success")
+    return redirect(url_for("audit.index", subject_id=subject_id))
+
+
+def _posted_int(name: str) -> int | None:
+    text = (request.form.get(name) or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 def _resolve_subject(form: AuditFilterForm) -> bool:

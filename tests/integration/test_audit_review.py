@@ -134,3 +134,53 @@ def test_the_command_exports_a_subject_audit_trail(app, users, subject, tmp_path
     )
     assert missing.exit_code != 0
     assert "--subject" in missing.output
+
+
+def _newest(subject_id: int) -> int:
+    return db.session.scalar(
+        select(db.func.max(AuditLog.seq)).where(AuditLog.subject_id == subject_id)
+    )
+
+
+@pytest.mark.req("GCP-03")
+def test_a_new_change_reappears_after_the_review(client, auth, users, subject):
+    auth.login("mon.user")
+    before = client.get("/audit/").get_data(as_text=True)
+    assert 'data-testid="changed-since-review"' in before
+    assert subject.label in before.split('data-testid="changed-since-review"')[1]
+    page = client.get("/audit/", query_string={"subject": subject.label}).get_data(as_text=True)
+    assert "Not reviewed yet." in page
+    upto = _newest(subject.id)
+    done = auth.post("/audit/reviewed", {"subject_id": subject.id, "upto": upto}, page="/audit/")
+    assert done.status_code == 302
+    review = db.session.scalar(select(AuditLog).where(AuditLog.action == "review"))
+    assert (review.username, review.subject_id) == ("mon.user", subject.id)
+    assert review.row_id == str(upto)
+    since = {"subject_id": subject.id, "since_review": "y"}
+    assert 'data-testid="audit-count">0 rows' in client.get("/audit/", query_string=since).text
+    listed = client.get("/audit/").get_data(as_text=True).split('data-testid="audit-count"')[0]
+    assert f">{subject.label}</a>" not in listed
+    _save_vitals(users["investigator"], subject, "59.4", 2, reason="re-weighed")
+    again = client.get("/audit/", query_string=since).get_data(as_text=True)
+    assert 'data-testid="audit-count">1 rows' in again
+    assert "re-weighed" in again
+    assert "Last reviewed by mon.user" in again
+    assert f">{subject.label}</a>" in client.get("/audit/").get_data(as_text=True)
+
+
+def test_a_review_beyond_the_trail_or_of_nothing_is_refused(client, auth, subject):
+    auth.login("mon.user")
+    beyond = _newest(subject.id) + 10
+    ask = {"subject_id": subject.id, "upto": beyond}
+    answer = auth.post("/audit/reviewed", ask, page="/audit/")
+    assert answer.status_code == 302
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "review")) is None
+    bad = auth.post("/audit/reviewed", {"subject_id": "x", "upto": "１２"}, page="/audit/")
+    assert bad.status_code == 400
+
+
+def test_who_does_not_review_the_audit_trail_cannot_mark_it_reviewed(client, auth, subject):
+    auth.login("inv.user")
+    upto = _newest(subject.id)
+    answer = auth.post("/audit/reviewed", {"subject_id": subject.id, "upto": upto}, page="/")
+    assert answer.status_code == 403
