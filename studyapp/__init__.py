@@ -152,6 +152,7 @@ def register_auth(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import studyapp.monitoring.queries.models
     import studyapp.safety.models
     import studyapp.sequences
     import studyapp.signatures.models

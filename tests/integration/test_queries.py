@@ -1,0 +1,196 @@
+"""Data queries (issue 14, item 1): raised by a monitor or data manager on a field, a form or a
+subject; answered by a reply or by changing the field; closed and re-opened; shown on the form,
+listed per role with filters and CSV, counted per subject and visit."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from studyapp.audit import acting_as
+from studyapp.audit.models import AuditLog
+from studyapp.db import freeze_clock
+from studyapp.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from studyapp.extensions import db
+from studyapp.monitoring.queries import models as m
+from studyapp.monitoring.queries import services as queries
+from studyapp.transaction import transaction
+from studyapp.visits.vitals import service as vitals
+from tests import factories
+
+DAY1 = date(2026, 3, 2)
+DAY29 = date(2026, 3, 30)  # visit 5: VS, WEIGHT among its forms
+REASON = "transcription error, checked against the source"
+
+
+def _vitals(pulse: int) -> vitals.VitalsEntry:
+    values = {"weight": Decimal("58.3"), "sysbp": 118, "diabp": 76, "pulse": pulse}
+    return vitals.VitalsEntry(DAY29, time(9, 0), {**values, "temp": Decimal("36.6")})
+
+
+@pytest.fixture
+def enrolled(app: Any, users: Any) -> Any:
+    freeze_clock(datetime(2026, 3, 1, 1, 0, tzinfo=UTC))
+    with transaction():
+        subject = factories.make_enrolled(users["investigator"], DAY1, screened=date(2026, 3, 1))
+    freeze_clock(datetime(2026, 3, 31, 2, 0, tzinfo=UTC))  # Day 30, 10:00 at the site
+    inv = users["investigator"]
+    with acting_as(inv), transaction():
+        vitals.save(inv, subject.id, "5", _vitals(72), visit_date=DAY29)
+    return subject
+
+
+def _do(user: Any, action: Any, *args: Any, **kw: Any) -> Any:
+    with acting_as(user), transaction():
+        return action(user, *args, **kw)
+
+
+def _raise(users: Any, subject: Any, field: str | None = "pulse", text: str = "Pulse 72?") -> Any:
+    return _do(
+        users["monitor"],
+        queries.raise_query,
+        subject.id,
+        text,
+        visitnum="5",
+        form="VS",
+        field=field,
+    )
+
+
+def _kinds(query: Any) -> list[str]:
+    found = select(m.QueryMessage.kind).where(m.QueryMessage.query_id == query.id)
+    return list(db.session.scalars(found.order_by(m.QueryMessage.id)))
+
+
+@pytest.mark.req("GCP-10", "P11-05")
+def test_lifecycle_raise_reply_close_reopen_answer_by_change(users, enrolled):
+    query = _raise(users, enrolled)
+    assert (query.state, query.form, query.field, query.visitnum) == ("open", "VS", "pulse", "5")
+    assert _do(users["coordinator"], queries.reply, query.id, "Source says 72.").state == "answered"
+    closed = _do(users["monitor"], queries.close, query.id, "")
+    assert (closed.state, closed.closed_by_id) == ("closed", users["monitor"].id)
+    assert closed.closed_at == datetime(2026, 3, 31, 2, 0, tzinfo=UTC)
+    reopened = _do(users["data_manager"], queries.reopen, query.id, "Source shows 78.")
+    assert (reopened.state, reopened.closed_at) == ("open", None)
+
+    inv = users["investigator"]
+    record = db.session.scalar(select(vitals.VitalSigns))
+    with acting_as(inv), transaction():
+        vitals.save(
+            inv,
+            enrolled.id,
+            "5",
+            _vitals(78),
+            visit_date=DAY29,
+            version=record.version,
+            reason=REASON,
+        )
+    db.session.expire_all()
+    query = db.session.get(m.DataQuery, query.id)
+    assert query.state == "answered"
+    assert _kinds(query) == ["raise", "reply", "close", "reopen", "answer"]
+    last = db.session.scalars(
+        select(m.QueryMessage)
+        .where(m.QueryMessage.query_id == query.id)
+        .order_by(m.QueryMessage.id.desc())
+    ).first()
+    assert "from 72 to 78" in last.text
+    assert REASON in last.text
+    assert last.author_id == inv.id
+    # the change's audit row carries the query id (GCP-10), and each query step is audited
+    change = db.session.scalars(
+        select(AuditLog)
+        .where(AuditLog.table_name == "vital_signs", AuditLog.field == "pulse")
+        .order_by(AuditLog.seq.desc())
+    ).first()
+    assert change.reason == f"{REASON} [query #{query.id}]"
+    steps = db.session.scalars(
+        select(AuditLog.row_id).where(AuditLog.table_name == "query_message").distinct()
+    ).all()
+    assert len(steps) == 5  # one audited message per step
+
+
+def test_a_change_of_another_field_leaves_the_query_open(users, enrolled):
+    query = _raise(users, enrolled, field="temp")
+    inv = users["investigator"]
+    record = db.session.scalar(select(vitals.VitalSigns))
+    with acting_as(inv), transaction():
+        vitals.save(
+            inv,
+            enrolled.id,
+            "5",
+            _vitals(80),
+            visit_date=DAY29,
+            version=record.version,
+            reason=REASON,
+        )
+    db.session.expire_all()
+    assert db.session.get(m.DataQuery, query.id).state == "open"
+
+
+@pytest.mark.req("P11-09")
+def test_who_may_do_what(users, enrolled):
+    for role in ("investigator", "coordinator"):
+        with pytest.raises(PermissionDenied):
+            _raise(users | {"monitor": users[role]}, enrolled)
+    query = _raise(users, enrolled)
+    for role in ("investigator", "coordinator"):
+        with pytest.raises(PermissionDenied):
+            _do(users[role], queries.close, query.id, "")
+    for role in ("monitor", "data_manager"):
+        with pytest.raises(PermissionDenied):
+            _do(users[role], queries.reply, query.id, "an answer")
+    # a monitor never changes clinical data: the CRF save refuses them
+    record = db.session.scalar(select(vitals.VitalSigns))
+    with pytest.raises(PermissionDenied):
+        _do(
+            users["monitor"],
+            vitals.save,
+            enrolled.id,
+            "5",
+            _vitals(90),
+            visit_date=DAY29,
+            version=record.version,
+            reason=REASON,
+        )
+
+
+@pytest.mark.req("GCP-10")
+def test_state_rules(users, enrolled):
+    query = _raise(users, enrolled)
+    with pytest.raises(Conflict):
+        _do(users["monitor"], queries.reopen, query.id, "again")
+    _do(users["monitor"], queries.close, query.id, "")
+    with pytest.raises(Conflict):
+        _do(users["monitor"], queries.close, query.id, "")
+    with pytest.raises(Conflict) as refused:
+        _do(users["investigator"], queries.reply, query.id, "late answer")
+    assert refused.value.status == 409
+
+
+@pytest.mark.parametrize(
+    ("kw", "error"),
+    [
+        ({"form": "VS", "visitnum": "5", "field": "pulse", "text": "  "}, ValidationFailed),
+        ({"form": "VS", "visitnum": "5", "field": "nosuch", "text": "x"}, ValidationFailed),
+        ({"form": "NOPE", "visitnum": "5", "field": None, "text": "x"}, NotFound),
+        ({"form": "PE", "visitnum": "5", "field": None, "text": "x"}, NotFound),
+        ({"form": "AE", "visitnum": "5", "field": None, "text": "x"}, ValidationFailed),
+        ({"form": None, "visitnum": "5", "field": None, "text": "x"}, ValidationFailed),
+    ],
+)
+def test_bad_locations_and_empty_text_are_refused(users, enrolled, kw, error):
+    text = kw.pop("text")
+    with pytest.raises(error):
+        _do(users["monitor"], queries.raise_query, enrolled.id, text, **kw)
+
+
+def test_a_subject_query_and_a_form_query(users, enrolled):
+    subject_query = _do(users["monitor"], queries.raise_query, enrolled.id, "Consent copy?")
+    assert (subject_query.form, subject_query.visitnum, subject_query.field) == (None, None, None)
+    form_query = _raise(users, enrolled, field=None)
+    assert (form_query.form, form_query.field) == ("VS", None)
