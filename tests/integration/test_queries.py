@@ -194,3 +194,74 @@ def test_a_subject_query_and_a_form_query(users, enrolled):
     assert (subject_query.form, subject_query.visitnum, subject_query.field) == (None, None, None)
     form_query = _raise(users, enrolled, field=None)
     assert (form_query.form, form_query.field) == ("VS", None)
+
+
+# --- pages --------------------------------------------------------------------------------
+
+VS_PAGE = "/subjects/{id}/visits/5/vitals"
+
+
+def _page(enrolled: Any) -> str:
+    return VS_PAGE.format(id=enrolled.id)
+
+
+def test_a_monitor_raises_a_query_from_the_form_and_sees_it_in_place(users, enrolled, auth):
+    auth.login("mon.user")
+    form_page = auth.client.get(_page(enrolled)).get_data(as_text=True)
+    assert 'data-testid="raise-query"' in form_page
+    assert 'data-testid="raise-on-pulse"' in form_page
+    new = f"/monitoring/queries/new?subject_id={enrolled.id}&visitnum=5&form=VS&field=pulse"
+    answer = auth.post(new, {"field": "pulse", "text": "Pulse <b>72</b>?"})
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith(_page(enrolled))
+    page = auth.client.get(_page(enrolled)).get_data(as_text=True)
+    assert 'data-testid="query-marker-pulse"' in page
+    assert 'data-testid="query-marker-temp"' not in page
+    assert "Pulse &lt;b&gt;72&lt;/b&gt;?" in page  # escaped (SEC-10)
+    assert "2026-03-31 10:00 (+08:00)" in page  # raised at 02:00 UTC, shown in site time
+    assert 'data-testid="close-' in page
+    assert 'data-testid="reply-' not in page  # a monitor does not reply
+
+
+def test_the_site_replies_on_the_form_and_cannot_close(users, enrolled, auth):
+    query = _raise(users, enrolled)
+    auth.login("inv.user")
+    page = auth.client.get(_page(enrolled)).get_data(as_text=True)
+    assert 'data-testid="query-marker-pulse"' in page
+    assert f'data-testid="reply-{query.id}"' in page
+    assert f'data-testid="close-{query.id}"' not in page
+    assert 'data-testid="raise-query"' not in page
+    url = f"/monitoring/queries/{query.id}"
+    assert auth.post(url + "/close", {"text": ""}, page=url).status_code == 403
+    answer = auth.post(url + "/reply", {"text": "Checked: 72."}, page=url)
+    assert answer.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(m.DataQuery, query.id).state == "answered"
+
+
+@pytest.mark.req("REL-07")
+def test_bad_input_is_told_next_to_the_field_never_500(users, enrolled, auth):
+    auth.login("mon.user")
+    new = f"/monitoring/queries/new?subject_id={enrolled.id}&visitnum=5&form=VS"
+    empty = auth.post(new, {"field": "pulse", "text": "   "})
+    assert empty.status_code == 422
+    assert 'id="text-error"' in empty.get_data(as_text=True)
+    unknown_field = auth.post(new, {"field": "nosuch", "text": "x"})
+    assert unknown_field.status_code == 422
+    assert 'id="field-error"' in unknown_field.get_data(as_text=True)
+    bad_form = f"/monitoring/queries/new?subject_id={enrolled.id}&visitnum=5&form=NOPE"
+    assert auth.post(bad_form, {"field": "", "text": "x"}, page=new).status_code == 404
+    no_subject = "/monitoring/queries/new?subject_id=99999&form=VS"
+    assert auth.client.get(no_subject).status_code == 404
+    assert auth.client.get("/monitoring/queries/99999").status_code == 404
+    assert auth.client.get("/monitoring/queries?state=bogus").status_code == 404
+    assert auth.client.get("/monitoring/queries?subject_id=x").status_code == 404
+    query = _raise(users, enrolled)
+    url = f"/monitoring/queries/{query.id}"
+    reopen = auth.post(url + "/reopen", {"text": "again"}, page=url)
+    assert reopen.status_code == 409
+    auth.logout()
+    auth.login("inv.user")
+    blank = auth.post(url + "/reply", {"text": ""}, page=url)
+    assert blank.status_code == 422
+    assert 'id="text-error"' in blank.get_data(as_text=True)
