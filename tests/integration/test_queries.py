@@ -4,18 +4,20 @@ listed per role with filters and CSV, counted per subject and visit."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from studyapp.audit import acting_as
 from studyapp.audit.models import AuditLog
 from studyapp.db import freeze_clock
 from studyapp.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from studyapp.extensions import db
+from studyapp.monitoring.queries import listing
 from studyapp.monitoring.queries import models as m
 from studyapp.monitoring.queries import services as queries
 from studyapp.transaction import transaction
@@ -265,3 +267,116 @@ def test_bad_input_is_told_next_to_the_field_never_500(users, enrolled, auth):
     blank = auth.post(url + "/reply", {"text": ""}, page=url)
     assert blank.status_code == 422
     assert 'id="text-error"' in blank.get_data(as_text=True)
+
+
+# --- lists, CSV, metrics ------------------------------------------------------------------
+
+T0 = datetime(2026, 4, 1, 2, 0, tzinfo=UTC)
+
+
+def _at(days: int) -> datetime:
+    return T0 + timedelta(days=days)
+
+
+@pytest.fixture
+def three(users: Any, enrolled: Any) -> dict[str, Any]:
+    """By hand: q1 (VS pulse, day 0, closed day 4), q2 (VS temp, day 2, answered),
+    q3 (the subject, day 6, open); seen on day 10. Ages 4, 8 and 4 days."""
+    mon, crc = users["monitor"], users["coordinator"]
+    freeze_clock(_at(0))
+    q1 = _raise(users, enrolled, "pulse", '=HYPERLINK("http://x")')
+    freeze_clock(_at(2))
+    q2 = _raise(users, enrolled, "temp", "Temperature?")
+    freeze_clock(_at(4))
+    _do(mon, queries.close, q1.id, "")
+    _do(crc, queries.reply, q2.id, "Checked.")
+    freeze_clock(_at(6))
+    q3 = _do(mon, queries.raise_query, enrolled.id, "Consent copy?")
+    freeze_clock(_at(10))
+    return {"q1": q1.id, "q2": q2.id, "q3": q3.id, "code": enrolled.subject_number}
+
+
+def test_metrics_per_subject_and_visit_counted_by_hand(users, three):
+    _state, found = listing.rows(users["monitor"], listing.Filters(listing.ANY))
+    assert sorted(r.age_days for r in found) == [4, 4, 8]
+    per_subject, per_visit = listing.metrics(found)
+    assert per_subject == [listing.Metric(three["code"], 1, 1, 1, 4.0)]
+    assert per_visit == [listing.Metric("5", 0, 1, 1, 6.0), listing.Metric("—", 1, 0, 0, 4.0)]
+
+
+def _ids(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'href="/monitoring/queries/(\d+)"', html)]
+
+
+def test_the_list_defaults_by_role_and_filters(users, three, auth):
+    auth.login("crc.user")  # the site: open ones, to answer
+    assert _ids(auth.client.get("/monitoring/queries").get_data(as_text=True)) == [three["q3"]]
+    auth.logout()
+    auth.login("mon.user")  # the monitor: answered ones, to review
+    page = auth.client.get("/monitoring/queries").get_data(as_text=True)
+    assert _ids(page) == [three["q2"]]
+    assert 'data-nav="queries"' in page
+    every = auth.client.get("/monitoring/queries?state=any").get_data(as_text=True)
+    assert _ids(every) == [three["q1"], three["q2"], three["q3"]]
+    visit = auth.client.get("/monitoring/queries?state=any&visitnum=5&form=VS")
+    assert _ids(visit.get_data(as_text=True)) == [three["q1"], three["q2"]]
+    closed = auth.client.get("/monitoring/queries?state=closed").get_data(as_text=True)
+    assert _ids(closed) == [three["q1"]]
+    metrics = re.search(r'data-key="5"><th scope="row">5</th>(.*?)</tr>', every).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", metrics) == ["0", "1", "1", "6.0"]
+
+
+@pytest.mark.req("SEC-11", "P11-05")
+def test_the_csv_holds_the_filtered_rows_escaped_and_is_audited(users, three, auth):
+    auth.login("mon.user")
+    got = auth.post("/monitoring/queries/csv", {"state": "any"}, page="/monitoring/queries")
+    assert got.status_code == 200
+    assert got.mimetype == "text/csv"
+    lines = got.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("query_id,subject,visitnum,form,field,state")
+    assert len(lines) == 4
+    assert "'=HYPERLINK" in lines[1]
+    assert "2026-04-01T02:00:00Z" in lines[1]  # exported in UTC (GCP-06)
+    assert lines[1].split(",")[:6] == [
+        str(three["q1"]),
+        three["code"],
+        "5",
+        "VS",
+        "pulse",
+        "closed",
+    ]
+    audit = db.session.scalars(select(AuditLog).where(AuditLog.action == "export")).all()
+    assert [row.row_id for row in audit] == ["queries"]
+    assert '"rows": 3' in audit[0].new_value
+    tokenless = auth.client.post("/monitoring/queries/csv", data={"state": "any"})
+    assert tokenless.status_code == 400
+
+
+def _statements(client: Any, path: str) -> int:
+    seen: list[int] = []
+
+    def count(*_args: Any) -> None:
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_list_reads_in_a_few_statements_whatever_the_queries(users, enrolled, auth):
+    _raise(users, enrolled)
+    auth.login("mon.user")
+    path = "/monitoring/queries?state=any"
+    before = _statements(auth.client, path)
+    for n in range(6):
+        query = _raise(users, enrolled, field="temp", text=f"Question {n}")
+        _do(users["coordinator"], queries.reply, query.id, "Answer.")
+    assert len(_ids(auth.client.get(path).get_data(as_text=True))) == 7
+    assert _statements(auth.client, path) == before
+    form_page = _page(enrolled)
+    few = _statements(auth.client, form_page)
+    _raise(users, enrolled, field="sysbp")
+    assert _statements(auth.client, form_page) == few

@@ -48,6 +48,7 @@ class Row:
     raised_at: datetime
     closed_at: datetime | None
     age_days: int
+    question: str
 
 
 def default_state(actor: User) -> str:
@@ -66,8 +67,15 @@ def age_days(raised_at: datetime, closed_at: datetime | None, now: datetime) -> 
 def _statement(filters: Filters, state: str) -> Select[Any]:
     author = aliased(User)
     label = db.func.coalesce(Subject.subject_number, Subject.screening_number)
+    question = (
+        select(m.QueryMessage.text)
+        .where(m.QueryMessage.query_id == m.DataQuery.id, m.QueryMessage.kind == m.RAISE)
+        .order_by(m.QueryMessage.id)
+        .limit(1)
+        .scalar_subquery()
+    )
     found = (
-        select(m.DataQuery, label, author.full_name)
+        select(m.DataQuery, label, author.full_name, question)
         .join(Subject, Subject.id == m.DataQuery.subject_id)
         .join(author, author.id == m.DataQuery.raised_by_id)
         .where(m.DataQuery.deleted_at.is_(None))
@@ -101,8 +109,9 @@ def rows(actor: User, filters: Filters) -> tuple[str, list[Row]]:
             q.raised_at,
             q.closed_at,
             age_days(q.raised_at, q.closed_at, now),
+            text or "",
         )
-        for q, subject, author in db.session.execute(_statement(filters, state))
+        for q, subject, author, text in db.session.execute(_statement(filters, state))
     ]
     return state, found
 
@@ -118,6 +127,7 @@ CSV_HEADER = (
     "raised_at_utc",
     "closed_at_utc",
     "age_days",
+    "question",
 )
 
 
@@ -134,6 +144,7 @@ def csv_rows(found: list[Row]) -> Iterator[tuple[Any, ...]]:
             r.raised_at,
             r.closed_at,
             r.age_days,
+            r.question,
         )
 
 
