@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from flask import g
 from sqlalchemy import event, select
 
 from studyapp.audit import acting_as
@@ -20,6 +21,7 @@ from studyapp.extensions import db
 from studyapp.monitoring.queries import listing
 from studyapp.monitoring.queries import models as m
 from studyapp.monitoring.queries import services as queries
+from studyapp.monitoring.queries.thread import PageQueries
 from studyapp.transaction import transaction
 from studyapp.visits.vitals import service as vitals
 from tests import factories
@@ -225,6 +227,15 @@ def test_a_monitor_raises_a_query_from_the_form_and_sees_it_in_place(users, enro
     assert 'data-testid="reply-' not in page  # a monitor does not reply
 
 
+def test_the_raise_link_is_offered_only_for_fields_of_the_record(app):
+    shown = PageQueries(1, "5", "EC", may_raise=True, fields=("ec_date",))
+    with app.test_request_context("/"):
+        g.page_queries = shown
+        marker = app.jinja_env.get_template("monitoring/_queries.html").module.query_marker
+        assert 'data-testid="raise-on-ec_date"' in str(marker("ec_date"))
+        assert "raise-on" not in str(marker("split"))  # a form field but no column
+
+
 def test_the_site_replies_on_the_form_and_cannot_close(users, enrolled, auth):
     query = _raise(users, enrolled)
     auth.login("inv.user")
@@ -267,6 +278,10 @@ def test_bad_input_is_told_next_to_the_field_never_500(users, enrolled, auth):
     blank = auth.post(url + "/reply", {"text": ""}, page=url)
     assert blank.status_code == 422
     assert 'id="text-error"' in blank.get_data(as_text=True)
+    _do(users["monitor"], queries.close, query.id, "")
+    late = auth.post(url + "/reply", {"text": "late"}, page=url)
+    assert late.status_code == 409
+    assert "This query is closed" in late.get_data(as_text=True)
 
 
 # --- lists, CSV, metrics ------------------------------------------------------------------

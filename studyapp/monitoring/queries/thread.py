@@ -50,6 +50,8 @@ class PageQueries:
     threads: list[Thread] = field(default_factory=list)
     may_raise: bool = False
     may_answer: bool = False
+    #: The fields a query may name (the form's record columns).
+    fields: tuple[str, ...] = ()
 
     def on_field(self, name: str) -> list[Thread]:
         """The open or answered queries of one field (its marker)."""
@@ -120,4 +122,5 @@ def page_queries(
         _threads(found),
         may_raise=can(current_user, Action.RAISE_QUERY),
         may_answer=can(current_user, Action.ANSWER_QUERY),
+        fields=registry.fields_of(form) if form else (),
     )
