@@ -193,6 +193,21 @@ def test_bad_locations_and_empty_text_are_refused(users, enrolled, kw, error):
         _do(users["monitor"], queries.raise_query, enrolled.id, text, **kw)
 
 
+def test_a_subject_query_from_the_subject_pages(users, enrolled, auth):
+    auth.login("mon.user")
+    detail = auth.client.get(f"/subjects/{enrolled.id}").get_data(as_text=True)
+    listed = re.search(r'href="([^"]+)" data-testid="nav-queries"', detail).group(1)
+    page = auth.client.get(listed.replace("&amp;", "&")).get_data(as_text=True)
+    raise_url = re.search(r'href="([^"]+)" data-testid="raise-subject-query"', page).group(1)
+    answer = auth.post(raise_url, {"field": "", "text": "Consent copy?"})
+    assert answer.status_code == 302
+    query = db.session.scalar(select(m.DataQuery))
+    assert (query.form, query.visitnum, query.field) == (None, None, None)
+    assert answer.headers["Location"].endswith(f"/monitoring/queries/{query.id}")
+    thread = auth.client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Consent copy?" in thread
+
+
 def test_a_subject_query_and_a_form_query(users, enrolled):
     subject_query = _do(users["monitor"], queries.raise_query, enrolled.id, "Consent copy?")
     assert (subject_query.form, subject_query.visitnum, subject_query.field) == (None, None, None)
