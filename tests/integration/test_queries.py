@@ -224,14 +224,23 @@ def _page(enrolled: Any) -> str:
     return VS_PAGE.format(id=enrolled.id)
 
 
+@pytest.mark.req("REL-01", "SEC-10", "GCP-06")
 def test_a_monitor_raises_a_query_from_the_form_and_sees_it_in_place(users, enrolled, auth):
     auth.login("mon.user")
     form_page = auth.client.get(_page(enrolled)).get_data(as_text=True)
     assert 'data-testid="raise-query"' in form_page
     assert 'data-testid="raise-on-pulse"' in form_page
     new = f"/monitoring/queries/new?subject_id={enrolled.id}&visitnum=5&form=VS&field=pulse"
-    answer = auth.post(new, {"field": "pulse", "text": "Pulse <b>72</b>?"})
+    raise_page = auth.client.get(new).get_data(as_text=True)
+    assert '<option selected value="pulse">' in raise_page
+    token = re.search(r'name="submission" type="hidden" value="([^"]+)"', raise_page).group(1)
+    sent = {"field": "pulse", "text": "Pulse <b>72</b>?", "submission": token}
+    answer = auth.post(new, sent)
     assert answer.status_code == 302
+    again = auth.post(new, sent)  # the same form again (REL-01): told, no second query
+    assert again.headers["Location"] == answer.headers["Location"]
+    assert "This form was already saved." in auth.client.get(_page(enrolled)).get_data(True)
+    assert db.session.scalar(select(db.func.count(m.DataQuery.id))) == 1
     assert answer.headers["Location"].endswith(_page(enrolled))
     page = auth.client.get(_page(enrolled)).get_data(as_text=True)
     assert 'data-testid="query-marker-pulse"' in page

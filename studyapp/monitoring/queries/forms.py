@@ -8,6 +8,7 @@ from wtforms import HiddenField
 from wtforms.validators import Length
 
 from studyapp.web.fields import SelectField, TextAreaField
+from studyapp.web.forms import OnceForm
 
 TEXT_LIMIT = 4000
 
@@ -18,7 +19,9 @@ class MessageForm(FlaskForm):
     text = TextAreaField(_l("Message"), validators=[Length(max=TEXT_LIMIT)])
 
 
-class RaiseQueryForm(MessageForm):
+class RaiseQueryForm(OnceForm, MessageForm):
+    """A new query; sent twice (a double click, a resubmit) it makes one (REL-01)."""
+
     #: A field of the form ("": the whole form); the choices are the form's fields.
     field = SelectField(_l("Field"), validate_choice=False)
     text = TextAreaField(_l("Question"), validators=[Length(max=TEXT_LIMIT)])

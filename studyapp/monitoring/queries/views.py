@@ -21,6 +21,7 @@ from studyapp.monitoring.queries.forms import CsvForm, MessageForm, RaiseQueryFo
 from studyapp.monitoring.queries.thread import field_labels, page_queries
 from studyapp.permissions import Action, require
 from studyapp.subjects.guards import get_subject
+from studyapp.web import submissions
 from studyapp.web.form_page import submit
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
@@ -116,13 +117,17 @@ def raise_query() -> Any:
     where = request.args
     subject = get_subject(current_user, where.get("subject_id", type=int) or 0)
     code, visitnum = where.get("form") or None, where.get("visitnum") or None
+    if code is not None and code not in registry.FORMS:
+        raise NotFound(_("No such form."))
     form = RaiseQueryForm()
     labels = field_labels(code) if code else {}
     form.field.choices = [("", _("The whole form") if code else _("The subject")), *labels.items()]
     if request.method == "GET":
         form.field.data = where.get("field", "")
-    outcome = submit(
+    create = submissions.once(
         form,
+        m.DataQuery,
+        back_url,
         lambda: services.raise_query(
             current_user,
             subject.id,
@@ -131,6 +136,10 @@ def raise_query() -> Any:
             form=code,
             field=form.field.data or None,
         ),
+    )
+    outcome = submit(
+        form,
+        create,
         back_url,
         saved_message=_("Query raised."),
     )
