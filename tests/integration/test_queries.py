@@ -25,6 +25,7 @@ from studyapp.monitoring.queries.thread import PageQueries
 from studyapp.transaction import transaction
 from studyapp.visits.vitals import service as vitals
 from tests import factories
+from tests.formdata import form_data
 
 DAY1 = date(2026, 3, 2)
 DAY29 = date(2026, 3, 30)  # visit 5: VS, WEIGHT among its forms
@@ -274,6 +275,22 @@ def test_the_site_replies_on_the_form_and_cannot_close(users, enrolled, auth):
     assert answer.status_code == 302
     db.session.expire_all()
     assert db.session.get(m.DataQuery, query.id).state == "answered"
+
+
+@pytest.mark.req("GCP-10", "GCP-02")
+def test_the_site_answers_by_changing_the_field_on_the_form(users, enrolled, auth):
+    query = _raise(users, enrolled)
+    auth.login("crc.user")
+    page = auth.client.get(_page(enrolled)).get_data(as_text=True)
+    unreasoned = form_data(page, containing="reason", pulse="78", reason="")
+    assert auth.client.post(_page(enrolled), data=unreasoned).status_code == 422
+    db.session.expire_all()
+    assert db.session.get(m.DataQuery, query.id).state == "open"  # refused: nothing kept
+    edited = form_data(page, containing="reason", pulse="78", reason=REASON)
+    assert auth.client.post(_page(enrolled), data=edited).status_code == 302
+    shown = auth.client.get(_page(enrolled)).get_data(as_text=True)
+    assert f'data-testid="query-state-{query.id}">answered' in shown
+    assert f"Changed pulse from 72 to 78. Reason: {REASON}" in shown
 
 
 @pytest.mark.req("REL-07")
