@@ -360,6 +360,14 @@ def test_metrics_per_subject_and_visit_counted_by_hand(users, three):
     assert per_visit == [listing.Metric("5", 0, 1, 1, 6.0), listing.Metric("—", 1, 0, 0, 4.0)]
 
 
+def test_visits_are_in_numeric_order_in_the_metrics():
+    found = [
+        listing.Row(n, 1, "ITP-001", v, "VS", None, "open", "M", T0, None, 1, "?")
+        for n, v in enumerate(("10", None, "2", "2.01"))
+    ]
+    assert [x.key for x in listing.metrics(found)[1]] == ["2", "2.01", "10", "—"]
+
+
 def _ids(html: str) -> list[int]:
     return [int(n) for n in re.findall(r'href="/monitoring/queries/(\d+)"', html)]
 

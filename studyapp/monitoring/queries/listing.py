@@ -179,5 +179,13 @@ def metrics(found: list[Row]) -> tuple[list[Metric], list[Metric]]:
         by_visit.setdefault(r.visitnum or "—", []).append(r)
     return (
         [_metric(k, g) for k, g in sorted(by_subject.items())],
-        [_metric(k, g) for k, g in sorted(by_visit.items())],
+        [_metric(k, by_visit[k]) for k in sorted(by_visit, key=_visit_order)],
     )
+
+
+def _visit_order(visitnum: str) -> tuple[float, str]:
+    """Visits in the protocol's numeric order ("2" before "10"), the subject row ("—") last."""
+    try:
+        return float(visitnum), visitnum
+    except ValueError:
+        return float("inf"), visitnum
