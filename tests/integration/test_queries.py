@@ -186,6 +186,7 @@ def test_state_rules(users, enrolled):
         ({"form": "PE", "visitnum": "5", "field": None, "text": "x"}, NotFound),
         ({"form": "AE", "visitnum": "5", "field": None, "text": "x"}, ValidationFailed),
         ({"form": None, "visitnum": "5", "field": None, "text": "x"}, ValidationFailed),
+        ({"form": "VS", "visitnum": "7" * 40, "field": None, "text": "x"}, NotFound),
     ],
 )
 def test_bad_locations_and_empty_text_are_refused(users, enrolled, kw, error):
@@ -310,6 +311,12 @@ def test_bad_input_is_told_next_to_the_field_never_500(users, enrolled, auth):
     assert auth.client.get("/monitoring/queries/99999").status_code == 404
     assert auth.client.get("/monitoring/queries?state=bogus").status_code == 404
     assert auth.client.get("/monitoring/queries?subject_id=x").status_code == 404
+    huge = "9" * 30
+    assert auth.client.get(f"/monitoring/queries?subject_id={huge}").status_code == 404
+    assert auth.client.get(f"/monitoring/queries/new?subject_id={huge}").status_code == 404
+    assert auth.client.get(f"/monitoring/queries/{huge}").status_code == 404
+    long_visit = auth.client.get("/monitoring/queries?visitnum=" + "5" * 500)
+    assert long_visit.status_code == 200
     query = _raise(users, enrolled)
     url = f"/monitoring/queries/{query.id}"
     reopen = auth.post(url + "/reopen", {"text": "again"}, page=url)

@@ -21,6 +21,7 @@ from studyapp.monitoring.queries import models as m
 from studyapp.permissions import Action, require
 from studyapp.privacy import check_free_text
 from studyapp.subjects.guards import get_subject
+from studyapp.visits.models import Visit
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
@@ -51,6 +52,11 @@ def _location(form: str | None, visitnum: str | None, field: str | None) -> str 
     return entry.page.key
 
 
+def _visit_exists(subject_id: int, visitnum: str) -> bool:
+    found = select(Visit.id).where(Visit.subject_id == subject_id, Visit.visitnum == visitnum)
+    return db.session.scalar(found) is not None
+
+
 def add_message(query: m.DataQuery, actor: User, kind: str, text: str) -> m.QueryMessage:
     message = m.QueryMessage(query_id=query.id, author_id=actor.id, at=utcnow(), kind=kind)
     message.text = text
@@ -71,6 +77,8 @@ def raise_query(
     require(actor, Action.RAISE_QUERY)
     subject = get_subject(actor, subject_id)
     page = _location(form or None, visitnum or None, field or None)
+    if visitnum and not _visit_exists(subject.id, visitnum):
+        raise NotFound(_("No such visit."))
     body = _text(text)
     query = m.DataQuery(
         subject_id=subject.id,

@@ -27,6 +27,9 @@ from studyapp.web.form_page import submit
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
 bp.add_app_template_global(page_queries)
 
+#: The largest id a URL or filter may name (a 32-bit integer column).
+MAX_ID = 2**31 - 1
+QUERY = "/queries/<int(max=2147483647):query_id>"
 STEPS = {"reply": services.reply, "close": services.close, "reopen": services.reopen}
 
 
@@ -38,16 +41,22 @@ def back_url(query: m.DataQuery) -> str:
     return url_for("monitoring.query", query_id=query.id)
 
 
+def _id(text: str | None) -> int | None:
+    """An id typed in a URL or filter; NotFound for anything but one that can exist."""
+    if not text:
+        return None
+    if not text.isdigit() or int(text) > MAX_ID:
+        raise NotFound(_("No such subject."))
+    return int(text)
+
+
 def _filters(source: Any) -> listing.Filters:
     state = source.get("state") or None
     if state is not None and state not in (*m.STATES, listing.ANY):
         raise NotFound(_("No such state."))
-    subject = source.get("subject_id") or None
-    if subject is not None and not subject.isdigit():
-        raise NotFound(_("No such subject."))
     return listing.Filters(
         state,
-        int(subject) if subject else None,
+        _id(source.get("subject_id")),
         source.get("visitnum") or None,
         source.get("form") or None,
     )
@@ -115,7 +124,7 @@ def queries_csv() -> Any:
 def raise_query() -> Any:
     require(current_user, Action.RAISE_QUERY)
     where = request.args
-    subject = get_subject(current_user, where.get("subject_id", type=int) or 0)
+    subject = get_subject(current_user, _id(where.get("subject_id")) or 0)
     code, visitnum = where.get("form") or None, where.get("visitnum") or None
     if code is not None and code not in registry.FORMS:
         raise NotFound(_("No such form."))
@@ -151,8 +160,8 @@ def raise_query() -> Any:
     return page, outcome.status
 
 
-@bp.route("/queries/<int:query_id>", methods=["GET"])
-@bp.route("/queries/<int:query_id>/<any(reply,close,reopen):step>", methods=["POST"])
+@bp.route(QUERY, methods=["GET"])
+@bp.route(QUERY + "/<any(reply,close,reopen):step>", methods=["POST"])
 @login_required
 def query(query_id: int, step: str | None = None) -> Any:
     """A query's thread with the controls of the reader's role; a step posts here."""
