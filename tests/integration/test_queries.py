@@ -451,3 +451,18 @@ def test_the_list_reads_in_a_few_statements_whatever_the_queries(users, enrolled
     few = _statements(auth.client, form_page)
     _raise(users, enrolled, field="sysbp")
     assert _statements(auth.client, form_page) == few
+
+
+def test_the_registry_finds_the_page_fields_and_forms_of_a_record(app):
+    from studyapp.crf import registry
+    from studyapp.visits.models import LabPanel, VitalSigns
+
+    assert {"pulse", "weight", "vs_date"} <= set(registry.fields_of("WEIGHT"))
+    assert not {"id", "subject_id", "status", "version"} & set(registry.fields_of("VS"))
+    assert registry.fields_of("DS") == ()
+    assert registry.page_keys_of(VitalSigns()) == ("VS",)
+    assert registry.page_keys_of(LabPanel(form="CHEM")) == ("CHEM",)
+    args = {"subject_id": 1, "visitnum": "5", "form": "IG"}
+    assert registry.page_at("visits.labs", args).key == "IG"
+    assert registry.page_at("visits.vitals", args).key == "VS"
+    assert registry.page_at("visits.visit", args) is None
