@@ -262,6 +262,22 @@ def test_the_raise_link_is_offered_only_for_fields_of_the_record(app):
         assert "raise-on" not in str(marker("split"))  # a form field but no column
 
 
+def test_a_monitor_raises_a_query_in_place_picking_a_field_by_its_label(users, enrolled, auth):
+    auth.login("mon.user")
+    page = auth.client.get(_page(enrolled)).get_data(as_text=True)
+    assert '<option value="pulse">Heart rate (beats/min)</option>' in page
+    assert '<option value="bmi">' not in page  # computed, not a field of the form
+    raise_url = re.search(r'action="([^"]+)" class="query-step" data-testid="raise-query"', page)
+    sent = form_data(page, action="/monitoring/queries/new", field="sysbp")
+    sent["text"] = "Systolic 118 or 128?"
+    answer = auth.client.post(raise_url.group(1).replace("&amp;", "&"), data=sent)
+    assert answer.status_code == 302
+    query = db.session.scalar(select(m.DataQuery))
+    assert (query.form, query.visitnum, query.field) == ("VS", "5", "sysbp")
+    shown = auth.client.get(_page(enrolled)).get_data(as_text=True)
+    assert 'data-testid="query-marker-sysbp"' in shown
+
+
 def test_the_site_replies_on_the_form_and_cannot_close(users, enrolled, auth):
     query = _raise(users, enrolled)
     auth.login("inv.user")

@@ -8,6 +8,7 @@ queries are read once per request in three statements (queries, messages, author
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -52,6 +53,8 @@ class PageQueries:
     may_answer: bool = False
     #: The fields a query may name (the form's record columns).
     fields: tuple[str, ...] = ()
+    #: The one-time token of the page's "raise a query" form (a repeat makes no second query).
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     def on_field(self, name: str) -> list[Thread]:
         """The open or answered queries of one field (its marker)."""
