@@ -117,6 +117,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.DATA_MANAGER: frozenset(
         {
             Action.VIEW_STUDY_DATA,
+            Action.RAISE_QUERY,
             Action.EXPORT_DATA,
             Action.VIEW_REPORTS,
             Action.MANAGE_USERS,

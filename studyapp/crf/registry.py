@@ -199,3 +199,41 @@ def visit_records() -> list[tuple[str, type]]:
         for f in FORMS.values()
         if f.code == f.page.key and f.page.single
     ]
+
+
+#: Columns of a record that are no field of its form (bookkeeping, links, workflow).
+NOT_FIELDS = frozenset({"id", "subject_id", "visit_id", "form", "status", "confirmed_warnings"})
+
+
+def fields_of(code: str) -> tuple[str, ...]:
+    """The fields of a form code's record a query may name: the audited columns of its first
+    model, in table order (none for a code with no model)."""
+    entry = FORMS[code]
+    if not entry.models:
+        return ()
+    model = entry.model_classes()[0]
+    skip = model.BOOKKEEPING | model.__audit_ignore__ | NOT_FIELDS  # type: ignore[attr-defined]
+    skip = skip | {"deleted_at", "delete_reason"}
+    return tuple(c.key for c in model.__table__.columns if c.key not in skip)  # type: ignore[attr-defined]
+
+
+def page_keys_of(record: object) -> tuple[str, ...]:
+    """The page keys whose first model is *record*'s class (the lab panel: its own ``form``)."""
+    keys = {f.page.key for f in FORMS.values() if f.models and f.model_classes()[0] is type(record)}
+    own = getattr(record, "form", None)
+    if isinstance(own, str) and own in keys:
+        return (own,)
+    return tuple(sorted(keys))
+
+
+def page_at(endpoint: str | None, view_args: dict[str, object]) -> Page | None:
+    """The page served by *endpoint* (the lab pages: by their ``form`` argument)."""
+    if endpoint is None:
+        return None
+    for entry in FORMS.values():
+        page = entry.page
+        if page.endpoint == endpoint and (
+            endpoint != "visits.labs" or view_args.get("form") == page.key
+        ):
+            return page
+    return None

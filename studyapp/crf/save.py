@@ -11,7 +11,9 @@ which runs the same steps in the same order for every form:
 4. the edit checks (errors refuse, unconfirmed warnings ask for confirmation);
 5. make the record when new, set the reason for change (audited), the confirmed warnings
    and the status, then write the values;
-6. flush: the audit hook refuses a changed saved value without a reason, here. Never commit:
+6. ask monitoring which open queries on the changed fields this save answers (the hook
+   ``changes_answer``); the reason for change then names them (GCP-10);
+7. flush: the audit hook refuses a changed saved value without a reason, here. Never commit:
    the edge (the web request, a CLI command) commits once.
 """
 
@@ -29,11 +31,19 @@ from studyapp.crf.status import may_change, status_for
 from studyapp.db import AuditedMixin
 from studyapp.errors import StaleVersion, ValidationFailed
 from studyapp.extensions import db
+from studyapp.hooks import Hook
 from studyapp.permissions import Action
 from studyapp.privacy import check_free_text
 from studyapp.versioning import check_version
 
 R = TypeVar("R")
+
+#: The open queries on the fields of *record* this save changed become answered, each with a
+#: message naming the old and new value and the reason (args: actor, record, reason); the
+#: ids of those queries. Answered by monitoring, which sits above the CRF core.
+changes_answer: Hook[[Any, Any, str | None], list[int]] = Hook(
+    "changes_answer", "studyapp.monitoring.queries.answers"
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,9 @@ def save_record(actor: Any, write: FormWrite[R], submission: Submission) -> R:
     target.status = status_for(submission.completing)  # type: ignore[attr-defined]
     with db.session.no_autoflush:  # one UPDATE per save: the version moves by one
         write.apply(target, found)
+        answered = changes_answer(actor, target, submission.reason) if record else []
+    if answered and submission.reason:  # the trail links the change to the queries (GCP-10)
+        set_reason(f"{submission.reason} [query {', '.join(f'#{i}' for i in answered)}]")
     db.session.flush()
     return target
 

@@ -11,10 +11,10 @@ from tests.e2e.conftest import sign_in
 pytestmark = pytest.mark.e2e
 
 NAV = {
-    "inv.user": ("Investigator", [], ["Users", "Audit trail"]),
-    "crc.user": ("Study coordinator", [], ["Users", "Audit trail"]),
-    "mon.user": ("Monitor", ["Audit trail"], ["Users"]),
-    "dm.user": ("Data manager", ["Users", "Audit trail"], []),
+    "inv.user": ("Investigator", ["Queries"], ["Users", "Audit trail"]),
+    "crc.user": ("Study coordinator", ["Queries"], ["Users", "Audit trail"]),
+    "mon.user": ("Monitor", ["Audit trail", "Queries"], ["Users"]),
+    "dm.user": ("Data manager", ["Users", "Audit trail", "Queries"], []),
 }
 
 

@@ -200,9 +200,14 @@ def assert_values(html: str, name: str) -> None:
         assert cell in html, cell
 
 
+QUERIES = re.compile(r'<section class="card queries" data-testid="queries">.*?</section>', re.S)
+
+
 def controls(html: str) -> list[str]:
-    """The form controls of the page's main content (the sign-out form of the header aside)."""
+    """The form controls of the page's main content (the sign-out form of the header aside,
+    and the data queries box, where a monitor raises and closes queries, left aside)."""
     main = html.split("<main", 1)[-1].split("</main>", 1)[0]
+    main = QUERIES.sub("", main)
     return FORM_CONTROL.findall(main) + SAVE_BUTTON.findall(main)
 
 

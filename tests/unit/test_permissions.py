@@ -46,6 +46,7 @@ EXPECTED = {
     },
     Role.DATA_MANAGER: {
         "view_study_data",
+        "raise_query",
         "export_data",
         "view_reports",
         "manage_users",
@@ -80,6 +81,7 @@ def test_only_investigators_sign_and_monitors_never_edit():
         Action.MANAGE_USERS,
         Action.VIEW_AUDIT,
         Action.ANCHOR_AUDIT,
+        Action.RAISE_QUERY,  # raises, closes and re-opens data queries (issue 14)
     }
 
 
