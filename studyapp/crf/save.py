@@ -12,7 +12,8 @@ which runs the same steps in the same order for every form:
 5. make the record when new, set the reason for change (audited), the confirmed warnings
    and the status, then write the values;
 6. flush: the audit hook refuses a changed saved value without a reason, here. Never commit:
-   the edge (the web request, a CLI command) commits once.
+   the edge (the web request, a CLI command) commits once;
+7. tell the signatures over the subject's content (``CONTENT_CHANGED``) that it moved.
 """
 
 from __future__ import annotations
@@ -29,11 +30,16 @@ from studyapp.crf.status import may_change, status_for
 from studyapp.db import AuditedMixin
 from studyapp.errors import StaleVersion, ValidationFailed
 from studyapp.extensions import db
+from studyapp.hooks import Hook
 from studyapp.permissions import Action
 from studyapp.privacy import check_free_text
 from studyapp.versioning import check_version
 
 R = TypeVar("R")
+
+#: A record of the subject (its id given) was saved or removed: the casebook sign-offs whose
+#: signed content changed stop applying (P11-14). Answered by the monitoring package.
+CONTENT_CHANGED: Hook[[int], object] = Hook("crf.content_changed", "studyapp.monitoring.signoff")
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ def save_record(actor: Any, write: FormWrite[R], submission: Submission) -> R:
     with db.session.no_autoflush:  # one UPDATE per save: the version moves by one
         write.apply(target, found)
     db.session.flush()
+    CONTENT_CHANGED(target.subject_id)  # type: ignore[attr-defined]
     return target
 
 
@@ -119,6 +126,7 @@ def remove_record(
         before()
     remove_with_reason(record, reason, missing)
     db.session.flush()
+    CONTENT_CHANGED(record.subject_id)
 
 
 def remove_with_reason(record: AuditedMixin, reason: str | None, missing: str) -> None:
