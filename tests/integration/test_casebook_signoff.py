@@ -282,3 +282,16 @@ def test_a_screened_subject_is_not_signed_and_the_list_is_in_the_navigation(
     answer = _sign_page(client, screened, {"username": "inv.user", "password": PASSWORD})
     assert answer.status_code == 409
     assert "Only an enrolled subject" in answer.get_data(as_text=True)
+
+
+@pytest.mark.req("P11-13")
+def test_the_sign_off_reads_in_chinese(client, auth, users, enrolled):
+    subject = enrolled[0]
+    _sign(users["investigator"], subject)
+    users["investigator"].locale = "zh_Hans"
+    db.session.commit()
+    auth.login("inv.user")
+    page = client.get(f"/subjects/{subject.id}").get_data(as_text=True)
+    assert "病例报告集签署" in page
+    assert "研究者批准病例报告集" in page  # the stored meaning, translated
+    assert "待签名的病例报告集" in page  # the navigation link
