@@ -10,19 +10,25 @@ A later change to a covered record makes the signature no longer apply: after ev
 or removal ``studyapp.crf.save`` asks the hook ``CONTENT_CHANGED``, answered here, which
 marks each of the subject's valid sign-offs whose content moved as invalidated, with the
 reason "signed content changed" in the audit trail. The investigator then signs again.
+Writes that do not go through the save sequence (a grade change ending the earlier adverse
+event record, a DLT decision) are caught at commit: ``install`` listens on every session
+for flushed covered rows and checks their subjects' sign-offs before the commit.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from flask import has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from studyapp.audit import set_reason
 from studyapp.audit.context import current_reason
@@ -259,6 +265,50 @@ def invalidate_changed(subject_id: int) -> list[Signature]:
     db.session.flush()
     set_reason(previous)
     return changed
+
+
+# --- the net at commit -------------------------------------------------------------------
+
+#: Session.info key: the subjects whose covered rows were flushed in this transaction.
+TOUCHED_KEY = "signoff_touched_subjects"
+
+
+@functools.cache
+def _covered_tables() -> frozenset[str]:
+    return frozenset(model.__tablename__ for model in _models())  # type: ignore[attr-defined]
+
+
+def _collect(session: Session, _ctx: Any) -> None:
+    tables = _covered_tables()
+    touched = session.info.setdefault(TOUCHED_KEY, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if getattr(obj, "__tablename__", None) in tables:
+            touched.add(obj.subject_id)
+
+
+def _check_touched(session: Session) -> None:
+    if not has_app_context() or session is not db.session():
+        return  # another session (a side connection) is left alone
+    session.flush()  # before_commit comes before the commit's own flush
+    touched = session.info.pop(TOUCHED_KEY, set())
+    if touched:
+        for subject_id in sorted(touched):
+            invalidate_changed(subject_id)
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(TOUCHED_KEY, None)
+
+
+def install() -> None:
+    """Listen on every Session once (idempotent: create_app may run many times)."""
+    for name, fn in (
+        ("after_flush", _collect),
+        ("before_commit", _check_touched),
+        ("after_soft_rollback", _forget),
+    ):
+        if not event.contains(Session, name, fn):
+            event.listen(Session, name, fn)
 
 
 # --- the investigator's to-do list ----------------------------------------------------------

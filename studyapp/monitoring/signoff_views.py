@@ -21,6 +21,7 @@ from studyapp.subjects.forms import SignatureFields
 from studyapp.subjects.guards import get_subject
 
 bp = Blueprint("signoff", __name__, url_prefix="/signatures")
+bp.record_once(lambda _state: signoff.install())
 
 SUBJECT_ID = "<int(max=2147483647):subject_id>"
 

@@ -11,7 +11,7 @@ import pypdfium2 as pdfium
 import pytest
 from sqlalchemy import select
 
-from studyapp.audit import acting_as
+from studyapp.audit import acting_as, set_reason
 from studyapp.audit.models import AuditLog
 from studyapp.db import freeze_clock
 from studyapp.errors import NotFound, PermissionDenied
@@ -21,6 +21,7 @@ from studyapp.monitoring import signoff
 from studyapp.signatures.models import Signature
 from studyapp.signatures.services import SignatureRefused, content_hash, is_current
 from studyapp.transaction import transaction
+from studyapp.visits.models import VitalSigns
 from studyapp.visits.vitals import service as vitals
 from tests import factories
 from tests.factories import PASSWORD, csrf_token
@@ -295,3 +296,18 @@ def test_the_sign_off_reads_in_chinese(client, auth, users, enrolled):
     assert "病例报告集签署" in page
     assert "研究者批准病例报告集" in page  # the stored meaning, translated
     assert "待签名的病例报告集" in page  # the navigation link
+
+
+@pytest.mark.req("P11-14")
+def test_a_write_outside_the_save_sequence_invalidates_at_commit(users, enrolled):
+    inv = users["investigator"]
+    subject = enrolled[0]
+    signature = _sign(inv, subject)
+    record = db.session.scalar(select(VitalSigns).where(VitalSigns.subject_id == subject.id))
+    with acting_as(inv), transaction():
+        set_reason("transcription error")
+        record.pulse = 72  # no save_record, no hook: the commit checks the sign-offs
+    db.session.expire_all()
+    assert signature.status == "invalidated"
+    assert signature.invalidated_reason == "signed content changed"
+    assert signoff.casebook_state(subject.id).state == signoff.INVALIDATED
