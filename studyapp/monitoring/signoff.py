@@ -226,6 +226,16 @@ def casebook_state(subject_id: int, visit: Visit | None = None) -> SignOffState:
     return SignOffState(INVALIDATED, signature)
 
 
+def visit_states(subject_id: int) -> list[tuple[Visit, SignOffState]]:
+    """The subject's visits holding data, in order, each with its own sign-off state."""
+    query = select(Visit).where(Visit.subject_id == subject_id).order_by(Visit.id)
+    return [
+        (visit, casebook_state(subject_id, visit))
+        for visit in db.session.scalars(query)
+        if casebook_content(subject_id, visit)
+    ]
+
+
 # --- invalidation -------------------------------------------------------------------------
 
 

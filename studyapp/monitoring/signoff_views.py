@@ -19,6 +19,7 @@ from studyapp.permissions import Action, require
 from studyapp.signatures import signing
 from studyapp.subjects.forms import SignatureFields
 from studyapp.subjects.guards import get_subject
+from studyapp.visits.models import Visit
 
 bp = Blueprint("signoff", __name__, url_prefix="/signatures")
 bp.record_once(lambda _state: signoff.install())
@@ -35,11 +36,19 @@ def _casebook_signoff() -> dict[str, Any]:
     return {"casebook_signoff": casebook_card}
 
 
-def casebook_card(subject: Any) -> dict[str, Any]:
-    """What the subject page's sign-off card shows: the state, the meaning, a fresh form."""
+def casebook_card(subject: Any, visit: Visit | None = None) -> dict[str, Any]:
+    """What a sign-off card shows: the state, the meaning, where it signs, a fresh form."""
+    meaning = signoff.VISIT_MEANING if visit is not None else signoff.CASEBOOK_MEANING
+    action = (
+        url_for("signoff.sign_visit", subject_id=subject.id, visitnum=visit.visitnum)
+        if visit is not None
+        else url_for("signoff.sign", subject_id=subject.id)
+    )
     return {
-        "state": signoff.casebook_state(subject.id),
-        "meaning": signoff.meaning_label(signoff.CASEBOOK_MEANING),
+        "state": signoff.casebook_state(subject.id, visit),
+        "meaning": signoff.meaning_label(meaning),
+        "visit": visit,
+        "action": action,
         "sign_form": SignCasebookForm(formdata=None),
         "need_username": signing.needs_username(),
     }
@@ -58,25 +67,36 @@ def casebooks() -> Any:
 def sign(subject_id: int) -> Any:
     """Sign (or re-sign) one subject's casebook: the password always, the username at the
     first signing of the session (P11-16)."""
+    return _sign_page(get_subject(current_user, subject_id), None)
+
+
+@bp.route(f"/casebooks/{SUBJECT_ID}/visits/<visitnum>", methods=["GET", "POST"])
+@login_required
+def sign_visit(subject_id: int, visitnum: str) -> Any:
+    """Sign (or re-sign) the data of one visit of the subject."""
     subject = get_subject(current_user, subject_id)
+    return _sign_page(subject, signoff.find_visit(subject.id, visitnum))
+
+
+def _sign_page(subject: Any, visit: Visit | None) -> Any:
     form = SignCasebookForm()
     if form.is_submitted():
         require(current_user, Action.SIGN)
     outcome = signing.sign_page(
         form,
         lambda: signoff.sign_casebook(
-            current_user,
-            subject.id,
-            signing.username(form),
-            form.password.data or "",
+            current_user, subject.id, signing.username(form), form.password.data or "", visit
         ),
-        _("Casebook signed."),
-        url_for("subjects.detail", subject_id=subject.id),
+        _("Visit data signed.") if visit is not None else _("Casebook signed."),
+        url_for("signoff.sign", subject_id=subject.id)
+        if visit is not None
+        else url_for("subjects.detail", subject_id=subject.id),
     )
     if outcome.redirect is not None:
         return outcome.redirect
     return render_template(
         "monitoring/sign_casebook.html",
         subject=subject,
-        card=casebook_card(subject) | {"sign_form": form},
+        card=casebook_card(subject, visit) | {"sign_form": form},
+        visits=signoff.visit_states(subject.id),
     ), outcome.status

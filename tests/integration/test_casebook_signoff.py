@@ -134,7 +134,7 @@ def test_the_manifestation_on_the_page_and_in_the_casebook_pdf(
     auth.login("inv.user")
     page = client.get(f"/subjects/{subject.id}").get_data(as_text=True)
     assert re.search(MANIFEST, page)
-    assert "Casebook signed" in page
+    assert "Signed and unchanged since" in page
     text = _pdf_text(tmp_path, users["monitor"], subject)
     assert "Inv User (Investigator) 2026-03-16 10:00 +08:00" in text
     assert "+08:00 Investigator approval of casebook valid" in text
@@ -311,3 +311,29 @@ def test_a_write_outside_the_save_sequence_invalidates_at_commit(users, enrolled
     assert signature.status == "invalidated"
     assert signature.invalidated_reason == "signed content changed"
     assert signoff.casebook_state(subject.id).state == signoff.INVALIDATED
+
+
+@pytest.mark.req("P11-13", "P11-16")
+def test_a_visit_is_signed_from_its_page(client, auth, users, enrolled):
+    subject = enrolled[0]
+    auth.login("inv.user")
+    page = client.get(f"/signatures/casebooks/{subject.id}").get_data(as_text=True)
+    listed = page.split('data-testid="visit-signoffs"')[1]
+    assert f'href="/signatures/casebooks/{subject.id}/visits/3"' in listed
+    assert "not signed" in listed
+    path = f"/signatures/casebooks/{subject.id}/visits/3"
+    assert client.get(f"/signatures/casebooks/{subject.id}/visits/9.99").status_code == 404
+    answer = client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(client.get(path).get_data(as_text=True)),
+            "username": "inv.user",
+            "password": PASSWORD,
+        },
+    )
+    assert answer.status_code == 302
+    visit = signoff.find_visit(subject.id, "3")
+    assert signoff.casebook_state(subject.id, visit).state == signoff.SIGNED
+    page = client.get(path).get_data(as_text=True)
+    assert re.search(MANIFEST.replace("casebook", "visit data"), page)
+    assert signoff.casebook_state(subject.id).state == signoff.UNSIGNED  # the casebook is not
