@@ -192,7 +192,7 @@ def test_a_change_elsewhere_keeps_the_signature(users, enrolled):
 
 
 @pytest.mark.req("P11-14")
-def test_a_visit_sign_off_covers_that_visit_only(users, enrolled):
+def test_a_visit_sign_off_covers_that_visit_only(users, enrolled, tmp_path):
     inv = users["investigator"]
     subject = enrolled[0]
     visit = signoff.find_visit(subject.id, "3")
@@ -204,9 +204,13 @@ def test_a_visit_sign_off_covers_that_visit_only(users, enrolled):
     assert signature.meaning == "Investigator approval of visit data"
     assert signoff.casebook_state(subject.id, visit).state == signoff.SIGNED
     assert signoff.casebook_state(subject.id).state == signoff.UNSIGNED
+    text = _pdf_text(tmp_path, users["monitor"], subject)
+    assert "+08:00 Investigator approval of visit data valid" in text  # in the visit's section
     _save_vitals(inv, subject, "58.9", 1, reason="scale recalibrated")
     db.session.expire_all()
     assert signature.status == "invalidated"
+    text = _pdf_text(tmp_path, users["monitor"], subject)
+    assert "Investigator approval of visit data invalidated: no longer applies" in text
 
 
 @pytest.mark.req("P11-14")
