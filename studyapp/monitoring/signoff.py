@@ -328,11 +328,14 @@ def install() -> None:
 class ToDo:
     subject: Subject
     state: SignOffState
+    #: None: the whole casebook; else the visit whose own sign-off no longer applies.
+    visit: Visit | None = None
 
 
 def to_do(actor: User) -> tuple[list[ToDo], list[ToDo]]:
     """(ready to sign, needing re-signing): enrolled subjects with data and no valid casebook
-    signature, split by whether an earlier one stopped applying (GCP-09)."""
+    signature, split by whether an earlier one stopped applying; then the visits whose own
+    sign-off stopped applying (GCP-09)."""
     require(actor, Action.VIEW_STUDY_DATA)
     ready: list[ToDo] = []
     again: list[ToDo] = []
@@ -343,4 +346,20 @@ def to_do(actor: User) -> tuple[list[ToDo], list[ToDo]]:
             again.append(ToDo(subject, state))
         elif state.state == UNSIGNED and casebook_content(subject.id):
             ready.append(ToDo(subject, state))
-    return ready, again
+    return ready, again + _visits_again()
+
+
+def _visits_again() -> list[ToDo]:
+    """The visits whose latest sign-off no longer applies."""
+    query = select(Signature.row_id).where(
+        Signature.table_name == "visit", Signature.meaning == VISIT_MEANING
+    )
+    out: list[ToDo] = []
+    for row_id in sorted(set(db.session.scalars(query)), key=int):
+        visit = db.session.get(Visit, int(row_id))
+        if visit is None:
+            continue
+        state = casebook_state(visit.subject_id, visit)
+        if state.state == INVALIDATED:
+            out.append(ToDo(_subject(visit.subject_id), state, visit))
+    return out

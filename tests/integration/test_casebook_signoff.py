@@ -211,6 +211,8 @@ def test_a_visit_sign_off_covers_that_visit_only(users, enrolled, tmp_path):
     assert signature.status == "invalidated"
     text = _pdf_text(tmp_path, users["monitor"], subject)
     assert "Investigator approval of visit data invalidated: no longer applies" in text
+    _ready, again = signoff.to_do(inv)
+    assert [(item.subject.id, item.visit) for item in again] == [(subject.id, visit)]
 
 
 @pytest.mark.req("P11-14")
@@ -341,3 +343,7 @@ def test_a_visit_is_signed_from_its_page(client, auth, users, enrolled):
     page = client.get(path).get_data(as_text=True)
     assert re.search(MANIFEST.replace("casebook", "visit data"), page)
     assert signoff.casebook_state(subject.id).state == signoff.UNSIGNED  # the casebook is not
+    _save_vitals(users["investigator"], subject, "58.9", 1, reason="scale recalibrated")
+    todo = client.get("/signatures/casebooks").get_data(as_text=True)
+    again = todo.split("casebooks-again")[1].split("casebooks-ready")[0]
+    assert f'href="{path}">{subject.label}, visit 3</a>' in again
