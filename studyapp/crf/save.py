@@ -14,7 +14,8 @@ which runs the same steps in the same order for every form:
 6. ask monitoring which open queries on the changed fields this save answers (the hook
    ``changes_answer``); the reason for change then names them (GCP-10);
 7. flush: the audit hook refuses a changed saved value without a reason, here. Never commit:
-   the edge (the web request, a CLI command) commits once.
+   the edge (the web request, a CLI command) commits once;
+8. tell the signatures over the subject's content (``CONTENT_CHANGED``) that it moved.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ R = TypeVar("R")
 changes_answer: Hook[[Any, Any, str | None], list[int]] = Hook(
     "changes_answer", "studyapp.monitoring.queries.answers"
 )
+
+#: A record of the subject (its id given) was saved or removed: the casebook sign-offs whose
+#: signed content changed stop applying (P11-14). Answered by the monitoring package.
+CONTENT_CHANGED: Hook[[int], object] = Hook("crf.content_changed", "studyapp.monitoring.signoff")
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,7 @@ def save_record(actor: Any, write: FormWrite[R], submission: Submission) -> R:
     if answered and submission.reason:  # the trail links the change to the queries (GCP-10)
         set_reason(f"{submission.reason} [query {', '.join(f'#{i}' for i in answered)}]")
     db.session.flush()
+    CONTENT_CHANGED(target.subject_id)  # type: ignore[attr-defined]
     return target
 
 
@@ -132,6 +138,7 @@ def remove_record(
         before()
     remove_with_reason(record, reason, missing)
     db.session.flush()
+    CONTENT_CHANGED(record.subject_id)
 
 
 def remove_with_reason(record: AuditedMixin, reason: str | None, missing: str) -> None:

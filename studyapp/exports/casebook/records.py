@@ -117,8 +117,8 @@ def signature_lines(g: Gather, table: str, row_id: str) -> tuple[SignatureLine, 
                 printed_name=s.printed_name,
                 role=s.role_label,
                 signed_at=local_time(s.signed_at),
-                meaning=s.meaning,
-                status=_("valid") if state == "valid" else _("invalidated"),
+                meaning=_(s.meaning),  # a stored meaning in the catalogue reads translated
+                status=_("valid") if state == "valid" else _("invalidated: no longer applies"),
             )
         )
     return tuple(lines)
