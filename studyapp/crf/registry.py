@@ -157,6 +157,26 @@ def page_of(code: str) -> Page:
     return FORMS[code].page
 
 
+def page_key(code: str) -> str | None:
+    """The page a form code or page key names, by its key (WEIGHT -> VS); None if unknown."""
+    found = FORMS.get(code)
+    if found is not None:
+        return found.page.key
+    return code if any(f.page.key == code for f in FORMS.values()) else None
+
+
+def page_key_of(record: object) -> str | None:
+    """The page key of a stored CRF record: its ``form`` column (lab panels) or its model."""
+    own = getattr(record, "form", None)
+    if isinstance(own, str) and own in FORMS:
+        return FORMS[own].page.key
+    path = f"{type(record).__module__}:{type(record).__name__}"
+    for entry in FORMS.values():
+        if entry.models and entry.models[0] == path:
+            return entry.page.key
+    return None
+
+
 def entries(forms: tuple[str, ...]) -> list[Page]:
     """The pages of a visit's forms, in the protocol's order, each once.
 
