@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Length
 from studyapp.crf.status import FROZEN, LOCKED
 from studyapp.web.fields import RadioField, TextAreaField
 
-REQUIRED = _l("Required.")
+REQUIRED = _l("This field is required.")
 
 
 class LockForm(FlaskForm):
