@@ -255,3 +255,25 @@ def test_bad_input_is_refused_never_500(client, auth, enrolled, locker, query, e
     assert response.status_code == expected
     assert client.get("/monitoring/locks/424242/release").status_code == 404
     assert db.session.scalar(select(DataLock)) is None
+
+
+@pytest.mark.req("GCP-08")
+def test_every_form_page_of_a_locked_subject_shows_the_lock_and_no_inputs(
+    client, auth, users, enrolled, locker
+):
+    inv = users["investigator"]
+    ae = factories.record_ae(inv, enrolled)
+    _set(locker, status.SUBJECT, subject_id=enrolled.id)
+    auth.login(USERNAMES[Role.INVESTIGATOR])
+    base = f"/subjects/{enrolled.id}"
+    pages = ["/visits/5/vitals", "/visits/5/labs/CBC", "/visits/5/bleeding", "/visits/1/dose"]
+    pages += ["/visits/5/medications", f"/adverse-events/{ae.id}", "/adverse-events/new"]
+    for page in pages:
+        response = client.get(base + page)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, page
+        assert "<strong>Locked</strong>" in html, page
+        assert 'value="save"' not in html, page
+    visit = client.get(base + "/visits/5").get_data(as_text=True)
+    assert visit.count('data-testid="lock-state"') >= 4  # each collected form shows its state
+    assert "Locked" in client.get(base).get_data(as_text=True)  # the subject page
