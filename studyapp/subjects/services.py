@@ -117,6 +117,7 @@ def record_consent(
 ) -> Subject:
     require(actor, Action.SCREEN_SUBJECTS)
     subject = get_subject(actor, subject_id)
+    check_open(Where(subject.id, form="CONSENT"))
     require_status(subject, SCREENING)
     if version not in consent_versions_on(on):
         raise invalid("version", _("Version %(v)s was not in effect on %(d)s.", v=version, d=on))

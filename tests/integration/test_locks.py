@@ -20,9 +20,11 @@ from studyapp.extensions import db
 from studyapp.monitoring.locks import services as locks
 from studyapp.monitoring.locks.models import DataLock
 from studyapp.permissions import PERMISSIONS, Action, Role
+from studyapp.subjects import history
 from studyapp.subjects import services as subjects
 from studyapp.transaction import transaction
 from studyapp.visits.models import VitalSigns
+from studyapp.visits.schedule import service as schedule
 from studyapp.visits.vitals import service as vitals
 from tests import factories
 from tests.factories import USERNAMES, csrf_token
@@ -174,6 +176,10 @@ def test_a_subject_lock_covers_all_its_visits_and_forms(users, enrolled, locker)
         factories.record_ae(inv, enrolled)
     with pytest.raises(Conflict, match="frozen"), acting_as(inv), transaction():
         subjects.record_disposition(inv, enrolled.id, decod="COMPLETED", on=DAY29, reason="done")
+    with pytest.raises(Conflict, match="frozen"), acting_as(inv), transaction():
+        schedule.record_visit_date(inv, enrolled.id, "5", DAY29, version=1, reason=REASON)
+    with pytest.raises(Conflict, match="frozen"), acting_as(inv), transaction():
+        schedule.add_unscheduled(inv, enrolled.id, DAY29, "bleeding")
     assert _pulse(record) == 72
     # a lock on top of the freeze: the stronger state is shown
     _vitals_lock(locker, enrolled)
@@ -192,6 +198,10 @@ def test_a_study_lock_covers_every_subject(users, enrolled, locker):
     with pytest.raises(Conflict, match="locked \\(study"), acting_as(inv), transaction():
         subjects.save_screening_data(inv, other.id, values, version=other.version, reason=None)
     assert locks.state_of(other.id, None, "DM").scope == status.STUDY
+    with pytest.raises(Conflict, match="locked"), acting_as(inv), transaction():
+        history.add_medical_history(
+            inv, other.id, term="asthma", start_date="2010", end_date=None, ongoing=True
+        )
 
 
 @pytest.mark.req("P11-09", "GCP-08")
