@@ -237,6 +237,7 @@ def test_the_data_manager_locks_a_visit_through_the_pages(client, auth, users, e
     assert done.headers["Location"].endswith(f"/subjects/{enrolled.id}/visits/5")
     listing = client.get("/monitoring/locks").get_data(as_text=True)
     assert "interim analysis" in listing
+    assert f"Subject {enrolled.subject_number}, visit 5" in listing
     assert auth.post(path, {"state": "frozen"}).status_code == 409  # already frozen
     page = client.get(VITALS_PAGE.format(id=enrolled.id)).get_data(as_text=True)
     assert "<strong>Frozen</strong>" in page

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from studyapp.crf.status import FORM, FROZEN, LOCKED, STUDY, SUBJECT, VISIT
 from studyapp.db import AuditedMixin, UTCDateTime, utcnow
 from studyapp.extensions import db
+from studyapp.subjects.models import Subject
 
 SCOPES = (STUDY, SUBJECT, VISIT, FORM)
 STATES = (FROZEN, LOCKED)
@@ -42,6 +43,13 @@ class DataLock(AuditedMixin, db.Model):  # type: ignore[name-defined]
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     release_reason: Mapped[str | None] = mapped_column(Text)
+
+    subject: Mapped[Subject | None] = relationship(Subject)
+
+    @property
+    def subject_label(self) -> str:
+        """The subject's number (screening number before enrolment), as pages show it."""
+        return self.subject.label if self.subject is not None else ""
 
     @property
     def active(self) -> bool:

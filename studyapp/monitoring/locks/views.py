@@ -23,6 +23,7 @@ from studyapp.monitoring.locks import services
 from studyapp.monitoring.locks.forms import LockForm, ReleaseForm
 from studyapp.monitoring.locks.models import DataLock
 from studyapp.permissions import Action, require
+from studyapp.subjects.models import Subject
 from studyapp.web.form_page import submit
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
@@ -107,11 +108,12 @@ def new_lock() -> Any:
     if outcome.redirect:
         return outcome.redirect
     label = registry.page_of(code).label if code and code in registry.FORMS else code
+    subject = db.session.get(Subject, subject_id) if subject_id else None
     page = render_template(
         "monitoring/lock_new.html",
         form=form,
         scope=scope,
-        subject_id=subject_id,
+        subject=subject.label if subject is not None else "",
         visitnum=visitnum,
         form_label=label,
     )
