@@ -114,7 +114,10 @@ def test_a_locked_form_refuses_a_write_through_the_page_and_reads_only(
     sent |= {"diabp": "76", "pulse": "90", "temp": "36.6", "version": str(record.version)}
     response = client.post(path, data={**sent, "reason": REASON, "action": "save"})
     assert response.status_code == 409
-    assert "This data is locked" in response.get_data(as_text=True)
+    refused = response.get_data(as_text=True)
+    assert "This data is locked" in refused
+    assert 'data-testid="lock-banner"' in refused
+    assert 'value="save"' not in refused  # the answer shows the form read-only too
     assert _pulse(record) == 72
 
 
@@ -288,3 +291,16 @@ def test_every_form_page_of_a_locked_subject_shows_the_lock_and_no_inputs(
     visit = client.get(base + "/visits/5").get_data(as_text=True)
     assert visit.count('data-testid="lock-state"') >= 4  # each collected form shows its state
     assert "Locked" in client.get(base).get_data(as_text=True)  # the subject page
+
+
+@pytest.mark.req("SEC-06")
+def test_setting_or_releasing_without_the_csrf_token_is_refused(client, auth, enrolled, locker):
+    lock = _vitals_lock(locker, enrolled)
+    auth.login(locker.username)
+    path = f"/monitoring/locks/new?scope=subject&subject_id={enrolled.id}"
+    assert client.post(path, data={"state": "locked"}).status_code == 400
+    released = client.post(f"/monitoring/locks/{lock.id}/release", data={"reason": "x"})
+    assert released.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(DataLock, lock.id).active
+    assert db.session.scalar(select(DataLock).where(DataLock.scope == status.SUBJECT)) is None
