@@ -20,6 +20,7 @@ from studyapp.extensions import db
 from studyapp.monitoring.locks import services as locks
 from studyapp.monitoring.locks.models import DataLock
 from studyapp.permissions import PERMISSIONS, Action, Role
+from studyapp.safety import events
 from studyapp.subjects import history
 from studyapp.subjects import services as subjects
 from studyapp.transaction import transaction
@@ -304,3 +305,24 @@ def test_setting_or_releasing_without_the_csrf_token_is_refused(client, auth, en
     db.session.expire_all()
     assert db.session.get(DataLock, lock.id).active
     assert db.session.scalar(select(DataLock).where(DataLock.scope == status.SUBJECT)) is None
+
+
+@pytest.mark.req("GCP-08")
+def test_a_subject_level_form_lock_from_the_subject_page(client, auth, users, enrolled, locker):
+    inv = users["investigator"]
+    ae = factories.record_ae(inv, enrolled)
+    auth.login(locker.username)
+    page = client.get(f"/subjects/{enrolled.id}").get_data(as_text=True)
+    assert 'data-lock-form="AE"' in page
+    path = f"/monitoring/locks/new?scope=form&subject_id={enrolled.id}&form=IRR&visitnum=5"
+    assert auth.post(path, {"state": "locked"}).status_code == 302
+    lock = db.session.scalar(select(DataLock))
+    assert (lock.form, lock.visitnum) == ("AE", None)  # the page's key; AEs have no visit
+    assert f'data-testid="lock-{lock.id}"' in client.get(f"/subjects/{enrolled.id}").get_data(
+        as_text=True
+    )
+    with pytest.raises(Conflict, match="locked \\(form"):
+        factories.record_ae(inv, enrolled, aeterm="nausea", ctcae_term="Nausea")
+    with pytest.raises(Conflict, match="locked \\(form"), acting_as(inv), transaction():
+        events.remove(inv, enrolled.id, ae.id, "entered twice", version=ae.version)
+    _save_vitals(inv, enrolled, 72)  # a visit form stays open

@@ -37,13 +37,17 @@ def _lock_helpers() -> dict[str, Any]:
         return services.state_of(subject_id, visitnum, form)
 
     def locks_at(subject_id: int, visitnum: str | None = None) -> list[DataLock]:
-        """The active locks set on this subject (``visitnum`` None) or on this visit."""
+        """The active locks set on this subject and its subject-level forms (``visitnum``
+        None), or on this visit and its forms."""
         found = services.active_locks(subject_id)
-        if visitnum is None:
-            return [lock for lock in found if lock.scope == SUBJECT]
-        return [lock for lock in found if lock.visitnum == visitnum]
+        return [lock for lock in found if lock.scope != STUDY and lock.visitnum == visitnum]
 
-    return {"lock_state": lock_state, "locks_at": locks_at}
+    def subject_pages() -> list[registry.Page]:
+        """The subject-level pages (adverse events, disposition ...), each once."""
+        pages = [f.page for f in registry.FORMS.values() if f.page.endpoint and not f.per_visit]
+        return list(dict.fromkeys(pages))
+
+    return {"lock_state": lock_state, "locks_at": locks_at, "subject_pages": subject_pages}
 
 
 def _names(locks: list[DataLock]) -> dict[int, str]:
