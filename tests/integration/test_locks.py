@@ -228,7 +228,7 @@ def test_only_the_role_with_lock_data_may_lock_or_unlock(client, auth, users, en
 
 
 @pytest.mark.req("GCP-08")
-def test_the_data_manager_locks_a_visit_through_the_pages(client, auth, users, enrolled, locker):
+def test_the_locking_role_locks_a_visit_through_the_pages(client, auth, users, enrolled, locker):
     inv = users["investigator"]
     _save_vitals(inv, enrolled, 72)
     auth.login(locker.username)
