@@ -326,3 +326,16 @@ def test_a_subject_level_form_lock_from_the_subject_page(client, auth, users, en
     with pytest.raises(Conflict, match="locked \\(form"), acting_as(inv), transaction():
         events.remove(inv, enrolled.id, ae.id, "entered twice", version=ae.version)
     _save_vitals(inv, enrolled, 72)  # a visit form stays open
+
+
+@pytest.mark.req("GCP-08")
+def test_the_study_is_locked_from_the_monitoring_page(client, auth, users, enrolled, locker):
+    auth.login(locker.username)
+    listing = client.get("/monitoring/locks").get_data(as_text=True)
+    assert 'data-testid="no-locks"' in listing
+    assert 'data-testid="lock-study"' in listing
+    done = auth.post("/monitoring/locks/new?scope=study", {"state": "locked", "reason": "DBL"})
+    assert done.status_code == 302
+    assert done.headers["Location"].endswith("/monitoring/locks")
+    assert locks.state_of(enrolled.id, "5", "VS").scope == status.STUDY
+    assert "DBL" in client.get("/monitoring/locks").get_data(as_text=True)
