@@ -77,6 +77,8 @@ DOSE = _visit_form("EC", _l("Dosing and premedication"), "visits.dose")
 EVENTS = _page("AE", _l("Adverse events"), "safety.events", False)
 HISTORY = _page("PRIORTX", _l("Prior therapies and history"), "subjects.therapies", False)
 SCREENING = _page("SCRVAL", _l("Screening values"), "subjects.screening_data", False)
+DISPOSITION = _page("DS", _l("Disposition"), "subjects.disposition", False)
+CONSENT = _page("CONSENT", _l("Informed consent"), "subjects.consent", False)
 _VS_FIELDS = ("vs_date", "weight", "height", "sysbp", "diabp", "pulse", "temp")
 _LAB = (f"{_VISITS}:LabPanel", f"{_VISITS}:LabResult")
 _LAB_SDV = ("lb_date", "orres", "orresu")
@@ -131,10 +133,8 @@ FORMS: dict[str, FormCode] = by_code(
         ),
         FormCode("AE", EVENTS, "AE", _AE, _AE_SDV),
         FormCode("IRR", EVENTS, "AE", _AE, (*_AE_SDV, "dose_id")),
-        FormCode("DS", _page("DS", _l("Disposition"), "subjects.disposition", False), "DS"),
-        FormCode(
-            "CONSENT", _page("CONSENT", _l("Informed consent"), "subjects.consent", False), "DS"
-        ),
+        FormCode("DS", DISPOSITION, "DS"),
+        FormCode("CONSENT", CONSENT, "DS"),
         FormCode("IE", _page("IE", _l("Eligibility"), "subjects.eligibility", False), "IE"),
         FormCode("PRIORTX", HISTORY, "CM"),
         FormCode("MH", HISTORY, "MH"),
