@@ -164,7 +164,9 @@ def register_blueprints(app: Flask) -> None:
     from studyapp.exports import catalogue, jobs  # noqa: F401 - the export job table
     from studyapp.exports.views import bp as exports_bp
     from studyapp.main.views import bp as main_bp
-    from studyapp.monitoring.queries.views import bp as monitoring_bp
+    from studyapp.monitoring.blueprint import bp as monitoring_bp
+    from studyapp.monitoring.locks import views as _lock_views  # noqa: F401 - its routes
+    from studyapp.monitoring.queries import views as _query_views  # noqa: F401 - its routes
     from studyapp.monitoring.signoff_views import bp as signoff_bp
     from studyapp.safety import ae_views, runin_views, sae_views  # noqa: F401 - safety routes
     from studyapp.safety.views import bp as safety_bp

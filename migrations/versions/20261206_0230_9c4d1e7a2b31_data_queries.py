@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "9c4d1e7a2b31"
-down_revision = "7b2e4c1d9a60"
+down_revision = "c4d8a2f61b37"
 branch_labels = None
 depends_on = None
 

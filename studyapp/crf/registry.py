@@ -77,6 +77,8 @@ DOSE = _visit_form("EC", _l("Dosing and premedication"), "visits.dose")
 EVENTS = _page("AE", _l("Adverse events"), "safety.events", False)
 HISTORY = _page("PRIORTX", _l("Prior therapies and history"), "subjects.therapies", False)
 SCREENING = _page("SCRVAL", _l("Screening values"), "subjects.screening_data", False)
+DISPOSITION = _page("DS", _l("Disposition"), "subjects.disposition", False)
+CONSENT = _page("CONSENT", _l("Informed consent"), "subjects.consent", False)
 _VS_FIELDS = ("vs_date", "weight", "height", "sysbp", "diabp", "pulse", "temp")
 _LAB = (f"{_VISITS}:LabPanel", f"{_VISITS}:LabResult")
 _LAB_SDV = ("lb_date", "orres", "orresu")
@@ -131,10 +133,8 @@ FORMS: dict[str, FormCode] = by_code(
         ),
         FormCode("AE", EVENTS, "AE", _AE, _AE_SDV),
         FormCode("IRR", EVENTS, "AE", _AE, (*_AE_SDV, "dose_id")),
-        FormCode("DS", _page("DS", _l("Disposition"), "subjects.disposition", False), "DS"),
-        FormCode(
-            "CONSENT", _page("CONSENT", _l("Informed consent"), "subjects.consent", False), "DS"
-        ),
+        FormCode("DS", DISPOSITION, "DS"),
+        FormCode("CONSENT", CONSENT, "DS"),
         FormCode("IE", _page("IE", _l("Eligibility"), "subjects.eligibility", False), "IE"),
         FormCode("PRIORTX", HISTORY, "CM"),
         FormCode("MH", HISTORY, "MH"),
@@ -155,6 +155,26 @@ def form(code: str) -> FormCode:
 def page_of(code: str) -> Page:
     """The page a form code is recorded on."""
     return FORMS[code].page
+
+
+def page_key(code: str) -> str | None:
+    """The page a form code or page key names, by its key (WEIGHT -> VS); None if unknown."""
+    found = FORMS.get(code)
+    if found is not None:
+        return found.page.key
+    return code if any(f.page.key == code for f in FORMS.values()) else None
+
+
+def page_key_of(record: object) -> str | None:
+    """The page key of a stored CRF record: its ``form`` column (lab panels) or its model."""
+    own = getattr(record, "form", None)
+    if isinstance(own, str) and own in FORMS:
+        return FORMS[own].page.key
+    path = f"{type(record).__module__}:{type(record).__name__}"
+    for entry in FORMS.values():
+        if entry.models and entry.models[0] == path:
+            return entry.page.key
+    return None
 
 
 def entries(forms: tuple[str, ...]) -> list[Page]:

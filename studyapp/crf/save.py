@@ -5,7 +5,8 @@ check the values, make a new record and write the values) and hands it to ``save
 which runs the same steps in the same order for every form:
 
 1. load the stored record (None before the first save);
-2. may the actor change it now (permission, then the record's status: ``status.may_change``);
+2. may the actor change it now (permission, then the record's status and any freeze or lock
+   covering it: ``status.may_change``; a new record is checked for a freeze or lock once made);
 3. is the form based on the stored version (``versioning.check_version``; 409 otherwise, with
    the stored values, the form's child rows included);
 4. the edit checks (errors refuse, unconfirmed warnings ask for confirmation);
@@ -28,7 +29,7 @@ from flask_babel import gettext as _
 
 from studyapp.audit import set_reason
 from studyapp.crf.checks import EditChecks
-from studyapp.crf.status import may_change, status_for
+from studyapp.crf.status import check_open, may_change, status_for, where_of
 from studyapp.db import AuditedMixin
 from studyapp.errors import StaleVersion, ValidationFailed
 from studyapp.extensions import db
@@ -97,6 +98,8 @@ def save_record(actor: Any, write: FormWrite[R], submission: Submission) -> R:
     found = write.check(checks)
     warnings = checks.finish(submission.confirmed)
     target = record if record is not None else write.create()
+    if record is None:
+        check_open(where_of(target))
     set_reason(submission.reason)
     target.confirmed_warnings = warnings  # type: ignore[attr-defined]
     target.status = status_for(submission.completing)  # type: ignore[attr-defined]

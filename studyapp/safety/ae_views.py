@@ -10,7 +10,9 @@ from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from studyapp.crf import registry
 from studyapp.crf.forms import choices, completing
+from studyapp.crf.status import Where, closure_at, where_of
 from studyapp.db import site_zone
 from studyapp.errors import NotFound, ValidationFailed
 from studyapp.permissions import Action, require
@@ -193,6 +195,7 @@ def event_new(subject_id: int) -> Any:
         form=form,
         term=_term_of(form),
         stale=None,
+        closure=closure_at(Where(subject.id, form=registry.EVENTS.key)),
     ), outcome.status
 
 
@@ -213,6 +216,7 @@ def _edit_page(subject: Any, record: AdverseEvent, form: AeForm, status: int, **
         dlt_form=dlt,
         remove=remove,
         stale=forms.get("stale"),
+        closure=closure_at(where_of(record)),
     ), status
 
 

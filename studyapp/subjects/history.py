@@ -10,6 +10,8 @@ from sqlalchemy import select
 from studyapp import codelists
 from studyapp.auth.models import User
 from studyapp.clinical import partial_dates
+from studyapp.crf import registry
+from studyapp.crf.status import Where, check_open
 from studyapp.extensions import db
 from studyapp.permissions import Action, require
 from studyapp.privacy import check_free_text
@@ -44,6 +46,7 @@ def _check_partial(field: str, text: str | None) -> None:
 def add_prior_therapy(actor: User, subject_id: int, therapy: Therapy) -> PriorTherapy:
     require(actor, Action.ENTER_DATA)
     subject = get_subject(actor, subject_id)
+    check_open(Where(subject.id, form=registry.HISTORY.key))
     require_status(subject, SCREENING)
     require_consent(subject)
     if therapy.category not in THERAPY_CATEGORIES:
@@ -77,6 +80,7 @@ def add_medical_history(
 ) -> MedicalHistory:
     require(actor, Action.ENTER_DATA)
     subject = get_subject(actor, subject_id)
+    check_open(Where(subject.id, form=registry.HISTORY.key))
     require_status(subject, SCREENING)
     require_consent(subject)
     _check_partial("start_date", start_date)
@@ -99,6 +103,7 @@ def add_medical_history(
 def remove_history_row(actor: User, row: PriorTherapy | MedicalHistory, reason: str) -> None:
     """Removal is a soft delete with its reason; the row stays in the trail (P11-03)."""
     require(actor, Action.ENTER_DATA)
+    check_open(Where(row.subject_id, form=registry.HISTORY.key))
     row.soft_delete(reason)
     db.session.flush()
 

@@ -18,6 +18,8 @@ from studyapp.audit import set_reason
 from studyapp.auth.models import User
 from studyapp.clinical import eligibility as rules
 from studyapp.clinical import partial_dates
+from studyapp.crf import registry
+from studyapp.crf.status import Where, check_open
 from studyapp.db import site_today, utcnow
 from studyapp.errors import Conflict, ValidationFailed
 from studyapp.extensions import db
@@ -115,6 +117,7 @@ def record_consent(
 ) -> Subject:
     require(actor, Action.SCREEN_SUBJECTS)
     subject = get_subject(actor, subject_id)
+    check_open(Where(subject.id, form=registry.CONSENT.key))
     require_status(subject, SCREENING)
     if version not in consent_versions_on(on):
         raise invalid("version", _("Version %(v)s was not in effect on %(d)s.", v=version, d=on))
@@ -147,6 +150,7 @@ def save_screening_data(
     """The values the machine-checkable criteria read; changing a saved one needs a reason."""
     require(actor, Action.ENTER_DATA)
     subject = get_subject(actor, subject_id)
+    check_open(Where(subject.id, form=registry.SCREENING.key))
     require_status(subject, SCREENING)
     require_consent(subject)
     check_version(subject, version)
@@ -282,6 +286,7 @@ def record_disposition(
     """Withdrawal, loss to follow-up, death or completion; nothing is deleted."""
     require(actor, Action.RECORD_DISPOSITION)
     subject = get_subject(actor, subject_id)
+    check_open(Where(subject.id, form=registry.DISPOSITION.key))
     require_status(subject, ENROLLED)
     if subject.disposition:
         raise Conflict(_("The disposition is already recorded."))

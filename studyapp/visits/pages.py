@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from studyapp.crf import registry
 from studyapp.crf.forms import completing
+from studyapp.crf.status import Where, closure_at
 from studyapp.formatting import plain_number
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.urls import SUBJECT
@@ -63,7 +64,12 @@ def save_options(form: Any) -> dict[str, Any]:
 def render_crf(
     template: str, ctx: Any, record: Any, form: Any, outcome: Outcome, **extra: Any
 ) -> Any:
-    """A visit form page: the subject, visit line, stored row and form, with its status code."""
+    """A visit form page: the subject, visit line, stored row and form, with its status code.
+
+    ``closure``: the freeze or lock covering the form (its page reads it and shows no inputs).
+    """
+    key = (request.view_args or {}).get("form") or _page_key(request.endpoint)
+    closure = closure_at(Where(ctx.subject.id, ctx.row.visitnum, key))
     page = render_template(
         template,
         subject=ctx.subject,
@@ -72,9 +78,18 @@ def render_crf(
         record=record,
         form=form,
         stale=outcome.stale,
+        closure=closure,
         **extra,
     )
     return page, outcome.status
+
+
+def _page_key(endpoint: str | None) -> str | None:
+    """The page key of a form page's endpoint (one page per endpoint but the lab panels)."""
+    for entry in registry.FORMS.values():
+        if entry.page.endpoint == endpoint:
+            return entry.page.key
+    return None
 
 
 def next_url(subject_id: int, visitnum: str, forms: tuple[str, ...], current: str) -> str:

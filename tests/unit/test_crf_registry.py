@@ -66,3 +66,34 @@ def test_collected_forms_name_their_models_domain_and_sdv_fields():
         assert entry.domain, code
     assert registry.form("PE").endpoint is None
     assert registry.form("PE").models == ()
+
+
+@pytest.mark.parametrize(
+    ("code", "key"),
+    [
+        ("VS", "VS"),
+        ("WEIGHT", "VS"),
+        ("PREMED", "EC"),
+        ("IRR", "AE"),
+        ("DM", "SCRVAL"),
+        ("SCRVAL", "SCRVAL"),
+        ("CHEM", "CHEM"),
+        ("NOPE", None),
+        ("", None),
+    ],
+)
+def test_a_form_code_or_page_key_names_its_page(code, key):
+    assert registry.page_key(code) == key
+
+
+def test_a_stored_record_names_its_page_by_its_model_or_form_column():
+    class LabPanel:
+        form = "IG"
+
+    class VitalSigns:
+        pass
+
+    LabPanel.__module__ = VitalSigns.__module__ = "studyapp.visits.models"
+    assert registry.page_key_of(LabPanel()) == "IG"
+    assert registry.page_key_of(VitalSigns()) == "VS"
+    assert registry.page_key_of(object()) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 
@@ -23,7 +24,31 @@ class Record:
     status: str | None
 
 
+@dataclass
+class Vitals:
+    """A stored record as the registry knows it (module and class of the VS form's model)."""
+
+    subject_id: int
+    visit_id: int
+    status: str = status.COMPLETE
+
+
+Vitals.__module__, Vitals.__name__ = "studyapp.visits.models", "VitalSigns"
+
 INVESTIGATOR, MONITOR = Actor("investigator"), Actor("monitor")
+
+
+@pytest.fixture(autouse=True)
+def closures(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """The lock answer (monitoring's) replaced: nothing closed unless a test says so."""
+    asked: dict[str, object] = {"closure": None}
+
+    def answer(where: status.Where) -> status.Closure | None:
+        asked["where"] = where
+        return asked["closure"]  # type: ignore[return-value]
+
+    monkeypatch.setattr(status.closure_at, "_answer", answer)
+    return asked
 
 
 def test_a_draft_stays_in_progress_and_a_save_completes():
@@ -81,3 +106,24 @@ def test_every_status_is_described_once():
         status.LOCKED,
     ]
     assert all(code == state.code for code, state in status.STATES.items())
+
+
+@pytest.mark.req("GCP-08")
+@pytest.mark.parametrize(
+    ("state", "scope", "message"),
+    [
+        (status.LOCKED, status.SUBJECT, r"This data is locked \(subject lock\)"),
+        (status.FROZEN, status.STUDY, r"This data is frozen \(study freeze\)"),
+    ],
+)
+def test_a_lock_or_freeze_covering_the_record_refuses_the_change(closures, state, scope, message):
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    closures["closure"] = status.Closure(state, scope, "database lock", "Data Manager", at)
+    with pytest.raises(Conflict, match=message):
+        status.may_change(INVESTIGATOR, Vitals(subject_id=7, visit_id=3))
+    assert closures["where"] == status.Where(7, None, "VS", 3)
+
+
+def test_the_place_of_a_record_names_its_page():
+    assert status.where_of(Vitals(subject_id=7, visit_id=3)).form == "VS"
+    assert status.where_of(object()).form is None

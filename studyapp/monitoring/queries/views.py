@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +15,7 @@ from studyapp.audit.context import Event, log_event
 from studyapp.crf import registry
 from studyapp.errors import NotFound
 from studyapp.exports.csvfile import CsvWriter
+from studyapp.monitoring.blueprint import bp
 from studyapp.monitoring.queries import listing, services
 from studyapp.monitoring.queries import models as m
 from studyapp.monitoring.queries.forms import CsvForm, MessageForm, RaiseQueryForm
@@ -24,7 +25,6 @@ from studyapp.subjects.guards import get_subject
 from studyapp.web import submissions
 from studyapp.web.form_page import submit
 
-bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
 bp.add_app_template_global(page_queries)
 
 #: The largest id a URL or filter may name (a 32-bit integer column).

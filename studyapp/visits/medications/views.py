@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from studyapp.crf.forms import choices, completing
+from studyapp.crf.status import Where, closure_at, where_of
 from studyapp.db import site_today
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
@@ -107,6 +108,7 @@ def medications_page(subject_id: int, visitnum: str) -> Any:
         form=form,
         stale=None,
         meds=service.listing(ctx.subject),
+        closure=closure_at(Where(ctx.subject.id, ctx.row.visitnum, "CM")),
     ), outcome.status
 
 
@@ -128,6 +130,7 @@ def _edit_page(subject: Any, med: Any, form: Any, remove: Any, stale: Any, statu
         remove=remove,
         stale=stale,
         back=_back(subject.id, med),
+        closure=closure_at(where_of(med)),
     ), status
 
 

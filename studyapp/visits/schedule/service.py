@@ -24,6 +24,7 @@ from studyapp.clinical.schedule import (
     visit_plan,
     visit_status,
 )
+from studyapp.crf.status import Where, check_open
 from studyapp.db import site_today
 from studyapp.errors import Conflict, NotFound
 from studyapp.extensions import db
@@ -216,6 +217,7 @@ def record_visit_date(
     if on is None:
         raise invalid("visit_date", _("Give the visit date."))
     subject = get_subject(actor, subject_id)
+    check_open(Where(subject.id, visitnum))
     row = find_row(subject, visitnum, site_today())
     visit = ensure_visit(subject, row)
     if visit.id is not None:
@@ -233,6 +235,7 @@ def mark_not_done(actor: User, subject_id: int, visitnum: str, reason: str) -> V
     """Declare a planned visit not done (missed): a reason is required (SV)."""
     require(actor, Action.MANAGE_SCHEDULE)
     subject = get_subject(actor, subject_id)
+    check_open(Where(subject.id, visitnum))
     row = find_row(subject, visitnum, site_today())
     if not row.planned:
         raise Conflict(_("Only planned visits can be declared not done."))
@@ -253,6 +256,7 @@ def undo_not_done(actor: User, subject_id: int, visitnum: str, reason: str) -> V
     """Withdraw a "not done" declaration (the visit took place after all)."""
     require(actor, Action.MANAGE_SCHEDULE)
     subject = get_subject(actor, subject_id)
+    check_open(Where(subject.id, visitnum))
     row = find_row(subject, visitnum, site_today())
     if row.visit is None or not row.visit.not_done:
         raise Conflict(_("This visit is not declared not done."))
@@ -283,6 +287,7 @@ def add_unscheduled(actor: User, subject_id: int, on: date, reason: str) -> Visi
     """An unscheduled visit on *on*, numbered after the previous planned visit, with a reason."""
     require(actor, Action.ENTER_DATA)
     subject = get_subject(actor, subject_id)
+    check_open(Where(subject.id))
     require_enrolled(subject)
     reason = (reason or "").strip()
     if not reason:
