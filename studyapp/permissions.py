@@ -123,6 +123,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.MANAGE_USERS,
             Action.VIEW_AUDIT,
             Action.ANCHOR_AUDIT,
+            Action.LOCK_DATA,
         }
     ),
 }

@@ -1,7 +1,7 @@
 """Data queries and the messages of their threads (issue 14, item 1).
 
 Revision ID: 9c4d1e7a2b31
-Revises: 7b2e4c1d9a60
+Revises: c4d8a2f61b37
 Create Date: 2026-12-06 02:30:00.000000
 
 """

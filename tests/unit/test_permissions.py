@@ -52,6 +52,7 @@ EXPECTED = {
         "manage_users",
         "view_audit",
         "anchor_audit",
+        "lock_data",
     },
 }
 
@@ -82,6 +83,7 @@ def test_only_investigators_sign_and_monitors_never_edit():
         Action.VIEW_AUDIT,
         Action.ANCHOR_AUDIT,
         Action.RAISE_QUERY,  # raises, closes and re-opens data queries (issue 14)
+        Action.LOCK_DATA,  # freezes and locks data (issue 14), as the monitor may
     }
 
 
