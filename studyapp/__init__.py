@@ -163,6 +163,7 @@ def register_blueprints(app: Flask) -> None:
     from studyapp.exports import catalogue, jobs  # noqa: F401 - the export job table
     from studyapp.exports.views import bp as exports_bp
     from studyapp.main.views import bp as main_bp
+    from studyapp.monitoring.sdv.views import bp as sdv_bp
     from studyapp.safety import ae_views, runin_views, sae_views  # noqa: F401 - safety routes
     from studyapp.safety.views import bp as safety_bp
     from studyapp.subjects.views import bp as subjects_bp
@@ -170,7 +171,7 @@ def register_blueprints(app: Flask) -> None:
 
     catalogue.load()
     blueprints = (main_bp, auth_bp, admin_bp, audit_bp, subjects_bp, visits_bp, safety_bp)
-    for bp in (*blueprints, exports_bp):
+    for bp in (*blueprints, exports_bp, sdv_bp):
         app.register_blueprint(bp)
 
 

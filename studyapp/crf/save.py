@@ -10,7 +10,8 @@ which runs the same steps in the same order for every form:
    the stored values, the form's child rows included);
 4. the edit checks (errors refuse, unconfirmed warnings ask for confirmation);
 5. make the record when new, set the reason for change (audited), the confirmed warnings
-   and the status, then write the values;
+   and the status, then write the values; the fields a save changed on a stored record are
+   told to monitoring (``record_changed``: a changed verified field loses its verification);
 6. flush: the audit hook refuses a changed saved value without a reason, here. Never commit:
    the edge (the web request, a CLI command) commits once.
 """
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from flask_babel import gettext as _
+from sqlalchemy import inspect
 
 from studyapp.audit import set_reason
 from studyapp.crf.checks import EditChecks
@@ -29,11 +31,18 @@ from studyapp.crf.status import may_change, status_for
 from studyapp.db import AuditedMixin
 from studyapp.errors import StaleVersion, ValidationFailed
 from studyapp.extensions import db
+from studyapp.hooks import Hook
 from studyapp.permissions import Action
 from studyapp.privacy import check_free_text
 from studyapp.versioning import check_version
 
 R = TypeVar("R")
+
+#: After a save wrote its values on a stored record: (actor, record, the changed columns).
+#: Monitoring answers: a changed field a monitor had verified loses its verification (SDV).
+record_changed: Hook[[Any, Any, frozenset[str]], None] = Hook(
+    "record_changed", "studyapp.monitoring.sdv.services"
+)
 
 
 @dataclass(frozen=True)
@@ -87,8 +96,20 @@ def save_record(actor: Any, write: FormWrite[R], submission: Submission) -> R:
     target.status = status_for(submission.completing)  # type: ignore[attr-defined]
     with db.session.no_autoflush:  # one UPDATE per save: the version moves by one
         write.apply(target, found)
+        if record is not None:
+            record_changed(actor, record, changed_columns(record))
     db.session.flush()
     return target
+
+
+def changed_columns(record: Any) -> frozenset[str]:
+    """The columns of *record* whose value the session has changed and not yet flushed."""
+    state = inspect(record)
+    return frozenset(
+        attr.key
+        for attr in state.mapper.column_attrs
+        if state.attrs[attr.key].history.has_changes()
+    )
 
 
 def _check_version(write: FormWrite[R], record: R | None, version: int | None) -> None:
