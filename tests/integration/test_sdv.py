@@ -18,7 +18,7 @@ from studyapp.db import freeze_clock
 from studyapp.extensions import db
 from studyapp.monitoring.sdv import progress, services
 from studyapp.monitoring.sdv.models import SdvMark
-from studyapp.visits.models import LabPanel, Visit, VitalSigns
+from studyapp.visits.models import LabPanel, LabResult, Visit, VitalSigns
 from studyapp.visits.vitals import service as vitals
 from tests import factories
 from tests.factories import USERNAMES
@@ -122,14 +122,15 @@ def test_a_monitor_verifies_a_whole_visit_in_one_click(client, auth, subject):
     assert 'data-testid="sdv-verify-visit"' in client.get(visit_page).get_data(as_text=True)
     got = auth.post(f"/monitoring/sdv/visits/{visit.id}", {"next": visit_page}, page=visit_page)
     assert got.status_code == 302
-    assert set(marks(subject)) == {f"VS.{f}" for f in VS_FIELDS} | {"CBC.lb_date"}
+    cbc = {"CBC.lb_date", "CBC.orres", "CBC.orresu"}  # the sample date, PLAT's value and unit
+    assert set(marks(subject)) == {f"VS.{f}" for f in VS_FIELDS} | cbc
     db.session.expire_all()
     panel = db.session.scalar(select(LabPanel).where(LabPanel.subject_id == subject.id))
     assert record_of(subject).status == VERIFIED
     assert panel.status == VERIFIED
     # again: nothing new, no duplicate marks
     auth.post(f"/monitoring/sdv/visits/{visit.id}", {"next": visit_page}, page=visit_page)
-    assert db.session.query(SdvMark).count() == 8
+    assert db.session.query(SdvMark).count() == 10
 
 
 @pytest.mark.req("P11-07")
@@ -170,6 +171,35 @@ def test_a_later_change_clears_the_verification_on_the_form_and_in_the_list(
     assert "No verification to re-check." in listed
 
 
+@pytest.mark.req("P11-07")
+def test_a_platelet_count_is_verified_and_a_correction_clears_it(client, auth, users, subject):
+    as_monitor(auth)
+    panel = db.session.scalar(select(LabPanel).where(LabPanel.subject_id == subject.id))
+    plat = db.session.scalar(select(LabResult).where(LabResult.panel_id == panel.id))
+    cbc_page = f"/subjects/{subject.id}/visits/1/labs/CBC"
+    html = client.get(cbc_page).get_data(as_text=True)
+    assert 'data-testid="sdv-verify-PLAT-orres"' in html
+    base = f"/monitoring/sdv/forms/CBC/{panel.id}/rows/{plat.id}/fields"
+    assert auth.post(f"{base}/orres", {"next": cbc_page}, page=cbc_page).status_code == 302
+    assert auth.post(f"{base}/orresu", {"next": cbc_page}, page=cbc_page).status_code == 302
+    assert auth.post(f"{base}/stresn", {"next": cbc_page}, page=cbc_page).status_code == 404
+    other = f"/monitoring/sdv/forms/CBC/{panel.id}/rows/{plat.id + 99}/fields/orres"
+    assert auth.post(other, {"next": cbc_page}, page=cbc_page).status_code == 404
+    html = client.get(cbc_page).get_data(as_text=True)
+    assert 'data-testid="sdv-verified-PLAT-orres"' in html
+    assert "2 of 3 fields verified" in html
+    db.session.expire_all()
+    factories.save_cbc(
+        users["investigator"], subject, "1", DAY1, version=panel.version, reason="typo", PLAT=19
+    )
+    db.session.expire_all()
+    assert set(marks(subject)) == {"CBC.orresu"}
+    assert set(marks(subject, active=False)) == {"CBC.orres"}
+    html = client.get(cbc_page).get_data(as_text=True)
+    assert 'data-testid="sdv-cleared-orres-PLAT"' in html
+    assert 'data-testid="sdv-verify-PLAT-orres"' in html
+
+
 @pytest.mark.req("P11-09")
 @pytest.mark.parametrize("role", ["investigator", "coordinator", "data_manager"])
 def test_only_a_monitor_verifies(client, auth, users, subject, role):
@@ -196,17 +226,18 @@ def test_the_dashboard_counts_a_small_hand_made_case(client, auth, subject):
         verify(auth, subject, f"/monitoring/sdv/forms/VS/{rec.id}/fields/{name}")
     numbers = progress.progress()
     (mine,) = numbers.subjects
-    assert (mine.verified, mine.total, mine.percent) == (2, 8, 25)  # VS 7 fields + CBC 1
+    # VS 7 fields + CBC 3 (the sample date, PLAT's value and unit)
+    assert (mine.verified, mine.total, mine.percent) == (2, 10, 20)
     (visit,) = numbers.visits
-    assert (visit.verified, visit.total) == (2, 8)
+    assert (visit.verified, visit.total) == (2, 10)
     forms = {t.label.rsplit("(", 1)[1].rstrip(")"): t for t in numbers.forms}
     assert (forms["VS"].verified, forms["VS"].total, forms["VS"].percent) == (2, 7, 29)
-    assert (forms["CBC"].verified, forms["CBC"].total) == (0, 1)
+    assert (forms["CBC"].verified, forms["CBC"].total) == (0, 3)
     assert forms["EC"].total == 0
     assert forms["AE"].total == 0
     html = client.get("/monitoring/sdv/").get_data(as_text=True)
     assert 'data-nav="sdv"' in html
-    assert "25 %" in html
+    assert "20 %" in html
     assert "29 %" in html
 
 

@@ -55,14 +55,32 @@ class Progress:
     cleared: list[Cleared] = field(default_factory=list)
 
 
-def _records(item: Planned) -> list[tuple[int, int | None, int]]:
-    """(subject id, visit id or None, row id) of each stored record of the plan entry."""
+Row = tuple[int, int | None, str, int, tuple[str, ...]]
+
+
+def _records(item: Planned) -> list[Row]:
+    """(subject id, visit id or None, table, row id, fields) of each stored record of the plan
+    entry, and of each of their child rows (lab results) when the plan verifies those."""
     model: Any = item.model
     visit = model.visit_id if "visit_id" in model.__table__.columns else null()
     query = select(model.subject_id, visit, model.id).where(model.deleted_at.is_(None))
     if "form" in model.__table__.columns:
         query = query.where(model.form == item.code)
-    return [(s, v, r) for s, v, r in db.session.execute(query)]
+    table = model.__tablename__
+    rows: list[Row] = [(s, v, table, r, item.fields) for s, v, r in db.session.execute(query)]
+    if item.child is not None:
+        child: Any = item.child
+        parents = query.subquery()
+        children = (
+            select(parents.c[0], parents.c[1], child.id)
+            .join(child, getattr(child, item.child_key) == parents.c[2])
+            .where(child.deleted_at.is_(None))
+        )
+        rows += [
+            (s, v, child.__tablename__, r, item.child_fields)
+            for s, v, r in db.session.execute(children)
+        ]
+    return rows
 
 
 def _names(model: Any, column: Any, ids: set[int]) -> dict[int, Any]:
@@ -81,16 +99,15 @@ def progress() -> Progress:
     for item in planned():
         form = Tally(str(item.entry.label) + f" ({item.code})")
         out.forms.append(form)
-        table = item.model.__tablename__  # type: ignore[attr-defined]
-        for subject_id, visit_id, row_id in _records(item):
-            verified = sum((item.code, table, row_id, f) in done for f in item.fields)
+        for subject_id, visit_id, table, row_id, fields in _records(item):
+            verified = sum((item.code, table, row_id, f) in done for f in fields)
             tallies = [form, by_subject.setdefault(subject_id, Tally("", subject_id=subject_id))]
             if visit_id is not None:
                 key = (subject_id, visit_id)
                 tallies.append(by_visit.setdefault(key, Tally("", subject_id=subject_id)))
             for tally in tallies:
                 tally.verified += verified
-                tally.total += len(item.fields)
+                tally.total += len(fields)
     _label(out, by_subject, by_visit)
     out.cleared = _cleared(marks, done)
     return out

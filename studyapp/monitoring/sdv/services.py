@@ -19,38 +19,50 @@ from studyapp.db import utcnow
 from studyapp.errors import Conflict, NotFound
 from studyapp.extensions import db
 from studyapp.monitoring.sdv.models import SdvMark
-from studyapp.monitoring.sdv.scope import Planned, covering, find_record, plan_of, visit_records
+from studyapp.monitoring.sdv.scope import (
+    Planned,
+    Target,
+    covering,
+    find_record,
+    plan_of,
+    visit_records,
+)
 from studyapp.permissions import Action, require
 from studyapp.visits.models import Visit
 
 
-def active_marks(record: Any) -> list[SdvMark]:
-    """The verifications of *record* that no later change has cleared."""
-    return list(
-        db.session.scalars(
-            select(SdvMark).where(
-                SdvMark.table_name == record.__tablename__,
-                SdvMark.row_id == record.id,
-                SdvMark.cleared_at.is_(None),
-            )
-        )
-    )
+def active_marks(subject_id: int) -> list[SdvMark]:
+    """The subject's verifications that no later change has cleared."""
+    query = select(SdvMark).where(SdvMark.subject_id == subject_id, SdvMark.cleared_at.is_(None))
+    return list(db.session.scalars(query))
 
 
-def verify_field(actor: Any, code: str, row_id: int, field: str) -> int:
-    """Verify one field of the record *row_id* of form *code*; the number of new marks."""
+def _done(subject_id: int) -> set[tuple[str, str, int, str]]:
+    return {(m.form, m.table_name, m.row_id, m.field) for m in active_marks(subject_id)}
+
+
+def verify_field(
+    actor: Any, code: str, row_id: int, field: str, child_id: int | None = None
+) -> int:
+    """Verify one field of the record *row_id* of form *code* (of its child row *child_id*,
+    such as a lab result); the number of new marks."""
     require(actor, Action.VERIFY_DATA)
     item = plan_of(code)
-    if field not in item.fields:
+    record = find_record(item, row_id)
+    if child_id is None and field in item.fields:
+        return _verify(actor, item, record, [(record.__tablename__, record.id, field)])
+    rows = {c.id: c for c in item.children(record)} if field in item.child_fields else {}
+    if child_id not in rows:
         raise NotFound(_("This field is not verified on this form."))
-    return _verify(actor, item, find_record(item, row_id), (field,))
+    return _verify(actor, item, record, [(rows[child_id].__tablename__, child_id, field)])
 
 
 def verify_form(actor: Any, code: str, row_id: int) -> int:
     """Verify every planned field of the record in one action; the number of new marks."""
     require(actor, Action.VERIFY_DATA)
     item = plan_of(code)
-    return _verify(actor, item, find_record(item, row_id), item.fields)
+    record = find_record(item, row_id)
+    return _verify(actor, item, record, item.targets(record))
 
 
 def verify_visit(actor: Any, visit_id: int) -> int:
@@ -63,50 +75,62 @@ def verify_visit(actor: Any, visit_id: int) -> int:
     found = [(i, r) for i, r in visit_records(visit.id) if r.status != IN_PROGRESS]
     if not found:
         raise Conflict(_("No complete form of this visit is there to verify."))
-    return sum(_verify(actor, item, record, item.fields) for item, record in found)
+    return sum(_verify(actor, item, record, item.targets(record)) for item, record in found)
 
 
-def _verify(actor: Any, item: Planned, record: Any, fields: tuple[str, ...]) -> int:
+def _verify(actor: Any, item: Planned, record: Any, wanted: list[Target]) -> int:
     if record.status == IN_PROGRESS:
         raise Conflict(_("A draft cannot be verified: the form must be complete first."))
-    marks = active_marks(record)
-    done = {m.field for m in marks if m.form == item.code}
-    new = [f for f in fields if f not in done]
-    for name in new:
-        mark = SdvMark(
-            subject_id=record.subject_id,
-            form=item.code,
-            table_name=record.__tablename__,
-            row_id=record.id,
-            field=name,
-            record_version=record.version,
-            verified_by_id=actor.id,
-            verified_at=utcnow(),
+    done = _done(record.subject_id)
+    new = [t for t in wanted if (item.code, *t) not in done]
+    for table, row_id, name in new:
+        db.session.add(
+            SdvMark(
+                subject_id=record.subject_id,
+                form=item.code,
+                table_name=table,
+                row_id=row_id,
+                field=name,
+                record_version=record.version,
+                verified_by_id=actor.id,
+                verified_at=utcnow(),
+            )
         )
-        db.session.add(mark)
-        marks.append(mark)
-    _mark_verified(record, marks)
+        done.add((item.code, table, row_id, name))
+    wanted_all = {(i.code, *t) for i in covering(record) for t in i.targets(record)}
+    if record.status == COMPLETE and wanted_all <= done:
+        record.status = VERIFIED  # every planned field of every form of the record
     db.session.flush()
     return len(new)
 
 
-def _mark_verified(record: Any, marks: list[SdvMark]) -> None:
-    """Status *verified* once every planned field of every form of the record is verified."""
-    done = {(m.form, m.field) for m in marks}
-    wanted = {(i.code, f) for i in covering(record) for f in i.fields}
-    if record.status == COMPLETE and wanted <= done:
-        record.status = VERIFIED
-
-
 @save.record_changed.answer
 def clear_changed(actor: Any, record: Any, changed: frozenset[str]) -> None:
-    """A save changed *changed* on *record*: clear their verifications (audited), with who,
-    when and the reason for change given with the save."""
-    if not changed or not covering(record):
+    """A save changed *changed* on *record* (and perhaps its child rows): clear their
+    verifications (audited), with who, when and the reason for change given with the save."""
+    items = covering(record)
+    if not items:
+        return
+    stale = {(record.__tablename__, record.id, f) for f in changed}
+    for item in items:
+        stale |= _changed_children(item, record)
+    if not stale:
         return
     reason = current_reason(db.session)
-    for mark in active_marks(record):
-        if mark.field in changed:
+    for mark in active_marks(record.subject_id):
+        if (mark.table_name, mark.row_id, mark.field) in stale:
             mark.cleared_at = utcnow()
             mark.cleared_by_id = getattr(actor, "id", None)
             mark.cleared_reason = reason
+
+
+def _changed_children(item: Planned, record: Any) -> set[Target]:
+    """The changed, not yet flushed fields of the record's child rows in the session."""
+    if item.child is None:
+        return set()
+    return {
+        (obj.__tablename__, obj.id, name)
+        for obj in db.session.dirty
+        if isinstance(obj, item.child) and getattr(obj, item.child_key) == record.id
+        for name in save.changed_columns(obj)
+    }

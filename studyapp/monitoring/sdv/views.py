@@ -24,6 +24,11 @@ def sdv_record(table: str | None, row_id: int | None) -> panel.RecordPanel | Non
     return panel.record_panel(table, row_id)
 
 
+@bp.app_template_global()
+def sdv_row_name(row: Any) -> str:
+    return panel.row_name(row)
+
+
 @bp.route("/")
 @login_required
 def dashboard() -> Any:
@@ -35,6 +40,13 @@ def dashboard() -> Any:
 @login_required
 def verify_field(code: str, row_id: int, field: str) -> Any:
     return _answer(lambda: services.verify_field(current_user, code, row_id, field))
+
+
+@bp.post("/forms/<code>/<int:row_id>/rows/<int:child_id>/fields/<field>")
+@login_required
+def verify_row_field(code: str, row_id: int, child_id: int, field: str) -> Any:
+    """A field of one of the form's rows (a lab result's value or unit)."""
+    return _answer(lambda: services.verify_field(current_user, code, row_id, field, child_id))
 
 
 @bp.post("/forms/<code>/<int:row_id>")
