@@ -164,6 +164,7 @@ def test_a_later_change_clears_the_verification_on_the_form_and_in_the_list(
     listed = client.get("/monitoring/sdv/").get_data(as_text=True)
     assert 'data-testid="sdv-cleared-row"' in listed
     assert "source says 85" in listed
+    assert f"/audit/history/vital_signs/{rec.id}/pulse" in listed
     # verified again: gone from the list
     verify(auth, subject, f"/monitoring/sdv/forms/VS/{rec.id}/fields/pulse")
     listed = client.get("/monitoring/sdv/").get_data(as_text=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import null, select
 
+from studyapp.audit import naming
 from studyapp.auth.models import User
 from studyapp.extensions import db
 from studyapp.monitoring.sdv.models import SdvMark
@@ -45,6 +46,8 @@ class Cleared:
     cleared_by: str | None
     verified_by: str | None
     cleared_at: datetime
+    #: The field's label on its form.
+    field_label: str = ""
 
 
 @dataclass
@@ -147,6 +150,7 @@ def _cleared(marks: list[SdvMark], done: set[tuple[str, str, int, str]]) -> list
     names = _names(User, User.username, {u for u in users if u is not None})
     subjects = {m.subject_id for m in latest.values()}
     numbers = _names(Subject, Subject.subject_number, subjects)
+    describe = naming.describe()
     rows = [
         Cleared(
             m,
@@ -154,6 +158,7 @@ def _cleared(marks: list[SdvMark], done: set[tuple[str, str, int, str]]) -> list
             names.get(m.cleared_by_id) if m.cleared_by_id else None,
             names.get(m.verified_by_id),
             m.cleared_at,  # type: ignore[arg-type]
+            describe.field(m.table_name, m.field),
         )
         for m in latest.values()
     ]
