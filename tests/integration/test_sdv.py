@@ -303,3 +303,25 @@ def test_the_dashboard_query_count_does_not_grow_with_subjects(client, auth, use
     freeze_clock(datetime(2026, 3, 2, 6, 1, tzinfo=UTC))  # the monitor's session stays fresh
     assert len(progress.progress().subjects) == 2
     assert _statements(client) == with_one
+
+
+@pytest.mark.parametrize(
+    ("plan", "message"),
+    [
+        ({"full": ["VS", "NOPE"]}, r"monitoring.sdv.full: \['NOPE'\] are forms of no visit"),
+        ({"full": ["VS", "VS"]}, r"monitoring.sdv.full entry"),
+        ({"full": ["VS"], "typo": 1}, r"monitoring.sdv: unknown key\(s\) typo"),
+    ],
+)
+def test_the_protocol_file_refuses_a_bad_sdv_plan(plan, message):
+    import copy
+    import tomllib
+
+    from studyapp.protocol.loader import DEFAULT_PATH, get_protocol, protocol_from_dict
+
+    with DEFAULT_PATH.open("rb") as fh:
+        data = tomllib.load(fh)
+    assert protocol_from_dict(copy.deepcopy(data)).sdv_full == get_protocol().sdv_full
+    data["monitoring"]["sdv"] = plan
+    with pytest.raises(ValueError, match=message):
+        protocol_from_dict(data)
