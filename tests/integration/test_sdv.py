@@ -242,7 +242,6 @@ def test_the_dashboard_counts_a_small_hand_made_case(client, auth, subject):
     assert "29 %" in html
 
 
-@pytest.mark.req("P11-08")
 def test_bad_input_is_refused_never_a_500(client, auth, users, subject):
     as_monitor(auth)
     rec = record_of(subject)
