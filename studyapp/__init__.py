@@ -168,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     from studyapp.monitoring.locks import views as _lock_views  # noqa: F401 - its routes
     from studyapp.monitoring.queries import views as _query_views  # noqa: F401 - its routes
     from studyapp.monitoring.signoff_views import bp as signoff_bp
+    from studyapp.monitoring.sdv.views import bp as sdv_bp
     from studyapp.safety import ae_views, runin_views, sae_views  # noqa: F401 - safety routes
     from studyapp.safety.views import bp as safety_bp
     from studyapp.subjects.views import bp as subjects_bp
@@ -175,7 +176,7 @@ def register_blueprints(app: Flask) -> None:
 
     catalogue.load()
     blueprints = (main_bp, auth_bp, admin_bp, audit_bp, subjects_bp, visits_bp, safety_bp)
-    for bp in (*blueprints, exports_bp, monitoring_bp, signoff_bp):
+    for bp in (*blueprints, exports_bp, monitoring_bp, signoff_bp, sdv_bp):
         app.register_blueprint(bp)
 
 

@@ -12,8 +12,9 @@ which runs the same steps in the same order for every form:
 4. the edit checks (errors refuse, unconfirmed warnings ask for confirmation);
 5. make the record when new, set the reason for change (audited), the confirmed warnings
    and the status, then write the values;
-6. ask monitoring which open queries on the changed fields this save answers (the hook
-   ``changes_answer``); the reason for change then names them (GCP-10);
+6. tell monitoring the fields a save changed on a stored record (``record_changed``: a changed
+   verified field loses its verification), and ask which open queries on them this save
+   answers (``changes_answer``); the reason for change then names them (GCP-10);
 7. flush: the audit hook refuses a changed saved value without a reason, here. Never commit:
    the edge (the web request, a CLI command) commits once;
 8. tell the signatures over the subject's content (``CONTENT_CHANGED``) that it moved.
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from flask_babel import gettext as _
+from sqlalchemy import inspect
 
 from studyapp.audit import set_reason
 from studyapp.crf.checks import EditChecks
@@ -50,6 +52,12 @@ changes_answer: Hook[[Any, Any, str | None], list[int]] = Hook(
 #: A record of the subject (its id given) was saved or removed: the casebook sign-offs whose
 #: signed content changed stop applying (P11-14). Answered by the monitoring package.
 CONTENT_CHANGED: Hook[[int], object] = Hook("crf.content_changed", "studyapp.monitoring.signoff")
+
+#: After a save wrote its values on a stored record: (actor, record, the changed columns).
+#: Monitoring answers: a changed field a monitor had verified loses its verification (SDV).
+record_changed: Hook[[Any, Any, frozenset[str]], None] = Hook(
+    "record_changed", "studyapp.monitoring.sdv.services"
+)
 
 
 @dataclass(frozen=True)
@@ -105,12 +113,24 @@ def save_record(actor: Any, write: FormWrite[R], submission: Submission) -> R:
     target.status = status_for(submission.completing)  # type: ignore[attr-defined]
     with db.session.no_autoflush:  # one UPDATE per save: the version moves by one
         write.apply(target, found)
+        if record is not None:
+            record_changed(actor, record, changed_columns(record))
         answered = changes_answer(actor, target, submission.reason) if record else []
     if answered and submission.reason:  # the trail links the change to the queries (GCP-10)
         set_reason(f"{submission.reason} [query {', '.join(f'#{i}' for i in answered)}]")
     db.session.flush()
     CONTENT_CHANGED(target.subject_id)  # type: ignore[attr-defined]
     return target
+
+
+def changed_columns(record: Any) -> frozenset[str]:
+    """The columns of *record* whose value the session has changed and not yet flushed."""
+    state = inspect(record)
+    return frozenset(
+        attr.key
+        for attr in state.mapper.column_attrs
+        if state.attrs[attr.key].history.has_changes()
+    )
 
 
 def _check_version(write: FormWrite[R], record: R | None, version: int | None) -> None:

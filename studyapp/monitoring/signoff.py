@@ -127,19 +127,24 @@ def _rows(subject_id: int, visit: Visit | None) -> Iterator[Any]:
         yield from rows
 
 
+#: Bookkeeping columns left out of the signed content: a monitor's verification, a freeze or
+#: a lock moves a record's status and version without changing what the investigator signed.
+NOT_SIGNED = frozenset({"version", "status", "updated_at", "updated_by_id"})
+
+
 def casebook_content(subject_id: int, visit: Visit | None = None) -> dict[str, Any]:
-    """The canonical mapping of the covered records: ``table:id`` -> table, id, version and
-    every stored value, for the SHA-256 the signature keeps (P11-14)."""
+    """The canonical mapping of the covered records: ``table:id`` -> table, id and every
+    stored value but the bookkeeping (``NOT_SIGNED``), for the SHA-256 the signature keeps
+    (P11-14). A removal (``deleted_at``) is a change of content."""
     content: dict[str, Any] = {}
     for row in _rows(subject_id, visit):
         table = row.__tablename__
-        values = {c.key: _plain(getattr(row, c.key)) for c in row.__table__.columns}
-        content[f"{table}:{row.id}"] = {
-            "table": table,
-            "id": row.id,
-            "version": getattr(row, "version", None),
-            "values": values,
+        values = {
+            c.key: _plain(getattr(row, c.key))
+            for c in row.__table__.columns
+            if c.key not in NOT_SIGNED
         }
+        content[f"{table}:{row.id}"] = {"table": table, "id": row.id, "values": values}
     return content
 
 

@@ -283,6 +283,10 @@ def _response(t: Table) -> ResponseRule:
     )
 
 
+def _sdv_plan(t: Table) -> tuple[str, ...]:
+    return build_from(t.table("sdv"), lambda sdv: sdv.texts("full"))
+
+
 def _safety(t: Table) -> SafetyRule:
     keys = (
         "ae_task_min_grade",
@@ -320,6 +324,7 @@ def protocol_from_dict(data: dict[str, Any]) -> Protocol:
         infusion=build_from(top.table("infusion"), _infusion),
         premedications=tuple(build_from(t, _premedication) for t in top.tables("premedications")),
         rescue_types=build_from(top.table("medications"), _rescue_types),
+        sdv_full=build_from(top.table("monitoring"), _sdv_plan),
     )
     top.done()
     return protocol

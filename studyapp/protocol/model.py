@@ -123,6 +123,8 @@ class Protocol:
     premedications: tuple[PremedicationDef, ...]
     #: Kinds of rescue therapy (CMCAT RESCUE) that make later counts non-evaluable.
     rescue_types: tuple[str, ...]
+    #: Form codes whose SDV fields a monitor verifies at 100 % (``[monitoring.sdv] full``).
+    sdv_full: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_visits(self.visits)
@@ -147,6 +149,10 @@ class Protocol:
         unique([m.code for m in self.premedications], "premedications code")
         require(bool(self.rescue_types), "medications.rescue_types: at least one type is needed")
         unique(list(self.rescue_types), "medications.rescue_types entry")
+        unique(list(self.sdv_full), "monitoring.sdv.full entry")
+        known_forms = {code for v in self.visits for code in v.forms}
+        strange = [code for code in self.sdv_full if code not in known_forms]
+        require(not strange, f"monitoring.sdv.full: {strange} are forms of no visit")
 
     @property
     def id(self) -> str:

@@ -74,6 +74,7 @@ TRACKER_FILTER = {
 CRF_STATUS = {
     "in_progress": _l("in progress"),
     "complete": _l("complete"),
+    "verified": _l("verified"),
     "recorded": _l("recorded"),
 }
 NRIND = codelists.NRIND.labels

@@ -347,3 +347,23 @@ def test_a_visit_is_signed_from_its_page(client, auth, users, enrolled):
     todo = client.get("/signatures/casebooks").get_data(as_text=True)
     again = todo.split("casebooks-again")[1].split("casebooks-ready")[0]
     assert f'href="{path}">{subject.label}, visit 3</a>' in again
+
+
+@pytest.mark.req("P11-14")
+def test_a_monitors_verification_or_a_lock_does_not_void_the_signature(app, users, enrolled):
+    """The signature covers what the investigator entered, not the record's bookkeeping: a
+    monitor verifying the signed vital signs moves their status and version only."""
+    from studyapp.monitoring.sdv import services as sdv
+
+    first, _second = enrolled
+    _sign(users["investigator"], first)
+    record = db.session.scalar(select(VitalSigns).where(VitalSigns.subject_id == first.id))
+    before = record.version
+    with acting_as(users["monitor"]), transaction():
+        assert sdv.verify_form(users["monitor"], "VS", record.id) > 0
+    db.session.expire_all()
+    assert record.status == "verified"
+    assert record.version > before
+    assert signoff.casebook_state(first.id).state == signoff.SIGNED
+    _save_vitals(users["investigator"], first, "60.1", record.version, reason="re-weighed")
+    assert signoff.casebook_state(first.id).state == signoff.INVALIDATED

@@ -28,6 +28,9 @@ from tests import factories
 
 DAY1 = date(2026, 3, 2)
 FORM_CONTROL = re.compile(r"<(input|select|textarea)\b[^>]*>", re.IGNORECASE)
+#: The monitoring controls (SDV: verify a field, a form, a visit) post to /monitoring/, not
+#: to the form: they are the monitor's own actions, not data entry.
+MONITORING_FORM = re.compile(r'<form\b[^>]*action="/monitoring/[^"]*"[^>]*>.*?</form>', re.S)
 SAVE_BUTTON = re.compile(r"<button\b[^>]*>\s*(Save|Correct|Record|Remove)", re.IGNORECASE)
 NOTE = "You can read this form; changes are made by the site investigator."
 
@@ -208,6 +211,7 @@ def controls(html: str) -> list[str]:
     and the data queries box, where a monitor raises and closes queries, left aside)."""
     main = html.split("<main", 1)[-1].split("</main>", 1)[0]
     main = QUERIES.sub("", main)
+    main = MONITORING_FORM.sub("", main)
     return FORM_CONTROL.findall(main) + SAVE_BUTTON.findall(main)
 
 
