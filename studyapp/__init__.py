@@ -167,8 +167,8 @@ def register_blueprints(app: Flask) -> None:
     from studyapp.monitoring.blueprint import bp as monitoring_bp
     from studyapp.monitoring.locks import views as _lock_views  # noqa: F401 - its routes
     from studyapp.monitoring.queries import views as _query_views  # noqa: F401 - its routes
-    from studyapp.monitoring.signoff_views import bp as signoff_bp
     from studyapp.monitoring.sdv.views import bp as sdv_bp
+    from studyapp.monitoring.signoff_views import bp as signoff_bp
     from studyapp.safety import ae_views, runin_views, sae_views  # noqa: F401 - safety routes
     from studyapp.safety.views import bp as safety_bp
     from studyapp.subjects.views import bp as subjects_bp
