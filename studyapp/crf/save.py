@@ -17,7 +17,8 @@ which runs the same steps in the same order for every form:
    answers (``changes_answer``); the reason for change then names them (GCP-10);
 7. flush: the audit hook refuses a changed saved value without a reason, here. Never commit:
    the edge (the web request, a CLI command) commits once;
-8. tell the signatures over the subject's content (``CONTENT_CHANGED``) that it moved.
+8. raise a query on each unusual value the user confirmed (``warnings_confirmed``), then
+   tell the signatures over the subject's content (``CONTENT_CHANGED``) that it moved.
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ R = TypeVar("R")
 #: ids of those queries. Answered by monitoring, which sits above the CRF core.
 changes_answer: Hook[[Any, Any, str | None], list[int]] = Hook(
     "changes_answer", "studyapp.monitoring.queries.answers"
+)
+
+#: The unusual values a save confirmed (args: actor, the flushed record, field -> the edit
+#: checks' warnings, the columns this save changed or None for a new record): monitoring
+#: raises a query on each for the monitor to check against the source (GCP-10).
+warnings_confirmed: Hook[[Any, Any, dict[str, list[str]], frozenset[str] | None], None] = Hook(
+    "warnings_confirmed", "studyapp.monitoring.queries.auto"
 )
 
 #: A record of the subject (its id given) was saved or removed: the casebook sign-offs whose
@@ -113,12 +121,15 @@ def save_record(actor: Any, write: FormWrite[R], submission: Submission) -> R:
     target.status = status_for(submission.completing)  # type: ignore[attr-defined]
     with db.session.no_autoflush:  # one UPDATE per save: the version moves by one
         write.apply(target, found)
+        changed = changed_columns(record) if record is not None else None
         if record is not None:
-            record_changed(actor, record, changed_columns(record))
+            record_changed(actor, record, changed)
         answered = changes_answer(actor, target, submission.reason) if record else []
     if answered and submission.reason:  # the trail links the change to the queries (GCP-10)
         set_reason(f"{submission.reason} [query {', '.join(f'#{i}' for i in answered)}]")
     db.session.flush()
+    if checks.warnings:
+        warnings_confirmed(actor, target, dict(checks.warnings), changed)
     CONTENT_CHANGED(target.subject_id)  # type: ignore[attr-defined]
     return target
 

@@ -482,3 +482,48 @@ def test_the_registry_finds_the_page_fields_and_forms_of_a_record(app):
     assert registry.page_at("visits.labs", args).key == "IG"
     assert registry.page_at("visits.vitals", args).key == "VS"
     assert registry.page_at("visits.visit", args) is None
+
+
+def _edit_check_queries(subject: Any) -> list[Any]:
+    found = (
+        select(m.DataQuery)
+        .join(m.QueryMessage)
+        .where(m.DataQuery.subject_id == subject.id, m.QueryMessage.kind == m.EDIT_CHECK)
+    )
+    return list(db.session.scalars(found.order_by(m.DataQuery.id)))
+
+
+@pytest.mark.req("GCP-10")
+def test_a_confirmed_unusual_value_raises_a_query_once(users: Any, enrolled: Any) -> None:
+    """An edit check's warning confirmed at saving raises an open query on the field; saving
+    the record again with the value unchanged raises no second one, even after it is closed;
+    a new unusual value does."""
+    inv, mon = users["investigator"], users["monitor"]
+    record = db.session.scalar(select(vitals.VitalSigns))
+    assert _edit_check_queries(enrolled) == []
+    with acting_as(inv), transaction():
+        vitals.save(
+            inv, enrolled.id, "5", _vitals(150), version=record.version, reason=REASON,
+            confirmed=True,
+        )  # fmt: skip
+    (query,) = _edit_check_queries(enrolled)
+    assert (query.field, query.form, query.visitnum, query.state) == ("pulse", "VS", "5", m.OPEN)
+    first = db.session.scalar(select(m.QueryMessage).where(m.QueryMessage.query_id == query.id))
+    assert first.kind == m.EDIT_CHECK
+    assert "Unusual value" in first.text
+    _do(mon, queries.close, query.id, "checked against the ECG printout")
+    db.session.expire_all()
+    changed = _vitals(150)
+    changed.values["sysbp"] = 121
+    with acting_as(inv), transaction():
+        vitals.save(
+            inv, enrolled.id, "5", changed, version=record.version, reason=REASON, confirmed=True
+        )
+    assert len(_edit_check_queries(enrolled)) == 1
+    db.session.expire_all()
+    with acting_as(inv), transaction():
+        vitals.save(
+            inv, enrolled.id, "5", _vitals(30), version=record.version, reason=REASON,
+            confirmed=True,
+        )  # fmt: skip
+    assert [q.state for q in _edit_check_queries(enrolled)] == [m.CLOSED, m.OPEN]

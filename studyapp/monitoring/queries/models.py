@@ -14,7 +14,9 @@ OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
 STATES = (OPEN, ANSWERED, CLOSED)
 #: The kinds of message of a thread, one per step of the query's life.
 RAISE, REPLY, ANSWER_BY_CHANGE, CLOSE, REOPEN = "raise", "reply", "answer", "close", "reopen"
-KINDS = (RAISE, REPLY, ANSWER_BY_CHANGE, CLOSE, REOPEN)
+#: The first message of a query an edit check raised (an unusual value confirmed at saving).
+EDIT_CHECK = "edit_check"
+KINDS = (RAISE, EDIT_CHECK, REPLY, ANSWER_BY_CHANGE, CLOSE, REOPEN)
 
 
 class DataQuery(AuditedMixin, db.Model):
