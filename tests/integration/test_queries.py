@@ -284,6 +284,7 @@ def test_the_site_replies_on_the_form_and_cannot_close(users, enrolled, auth):
     page = auth.client.get(_page(enrolled)).get_data(as_text=True)
     assert 'data-testid="query-marker-pulse"' in page
     assert f'data-testid="reply-{query.id}"' in page
+    assert f'action="/monitoring/queries/{query.id}/reply"' in page  # the POST route, not ?step=
     assert f'data-testid="close-{query.id}"' not in page
     assert 'data-testid="raise-query"' not in page
     url = f"/monitoring/queries/{query.id}"
