@@ -19,6 +19,7 @@ from studyapp.audit import acting_as
 from studyapp.auth import passwords
 from studyapp.auth.models import User
 from studyapp.db import freeze_clock, site_today, site_zone
+from studyapp.demo import monitoring as demo_monitoring
 from studyapp.demo import safety as demo_safety
 from studyapp.demo import visits as demo_visits
 from studyapp.demo.visits import COURSES, MORNING, Step
@@ -157,7 +158,7 @@ def _load() -> list[User]:
         freeze_clock(datetime.combine(today - timedelta(days=STUDY_DAYS), time(1, 0), UTC))
         users = _load_users()
         by_name = {user.username: user for user in users}
-        _build_study(_Builder(by_name["inv.zhang"], by_name["crc.li"], today))
+        _build_study(_Builder(by_name["inv.zhang"], by_name["crc.li"], today), by_name)
     finally:
         freeze_clock(None)
     return users
@@ -188,7 +189,7 @@ def _load_users() -> list[User]:
     return out
 
 
-def _build_study(b: _Builder) -> None:
+def _build_study(b: _Builder, users: dict[str, User]) -> None:
     """The study so far, in date order (days relative to today), visits included."""
     made: dict[str, Subject] = {}
 
@@ -222,6 +223,7 @@ def _build_study(b: _Builder) -> None:
         *enrol("fifth", LATER[1], DAY1["fifth"]),
         screen("sixth", IN_SCREENING, -3, complete=False),
         *demo_safety.steps(b.inv, made.__getitem__, {k: b.on(d) for k, d in DAY1.items()}),
+        *demo_monitoring.steps(users, made.__getitem__, b.on),
     ]
     # stable: steps of the same day and time keep their order
     for step in sorted(timeline, key=lambda s: (s.on, s.at)):
@@ -363,7 +365,8 @@ def demo_summary() -> str:
         f"Demo study: {sum(counts.values())} screened, {counts.get('enrolled', 0)} enrolled "
         f"({len(runin.run_in_subjects())} in the safety run-in), "
         f"{counts.get('screen_failed', 0)} screen failures, "
-        f"{counts.get('screening', 0)} in screening; run-in gate: {runin.gate().state}."
+        f"{counts.get('screening', 0)} in screening; run-in gate: {runin.gate().state}.\n"
+        + demo_monitoring.summary()
     )
 
 

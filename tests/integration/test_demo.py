@@ -83,9 +83,10 @@ def test_the_demo_study_has_screened_failed_enrolled_and_run_in_subjects(demo):
     assert count(Subject, Subject.status == ENROLLED) == 5
     assert count(Subject, Subject.status == SCREENING) == 1
     assert len(runin.run_in_subjects()) == 3
-    assert demo_summary() == (
+    assert demo_summary().startswith(
         "Demo study: 8 screened, 5 enrolled (3 in the safety run-in), 2 screen failures, "
-        "1 in screening; run-in gate: open."
+        "1 in screening; run-in gate: open.\n"
+        "Monitoring: 4 queries (1 open, 1 answered, 2 closed), "
     )
 
 
@@ -294,3 +295,69 @@ def test_the_demo_lab_tasks_are_answered_but_one(demo):
     decision, ae_id, _reason = answers["ITP-003"]
     assert decision == RECORDED_AE
     assert db.session.get(AdverseEvent, ae_id).aedecod == "Epistaxis"
+
+
+def test_the_demo_shows_queries_sdv_a_signed_casebook_and_a_frozen_visit(demo):
+    from studyapp.crf.status import FROZEN
+    from studyapp.demo import monitoring as demo_monitoring
+    from studyapp.monitoring import signoff
+    from studyapp.monitoring.locks import services as locks
+    from studyapp.monitoring.queries import models as qm
+    from studyapp.monitoring.sdv.models import SdvMark
+    from studyapp.monitoring.sdv.scope import planned
+
+    states = [q.state for q in db.session.scalars(select(qm.DataQuery))]
+    assert {qm.OPEN, qm.ANSWERED, qm.CLOSED} <= set(states)
+    kinds = set(db.session.scalars(select(qm.QueryMessage.kind)))
+    assert {qm.RAISE, qm.REPLY, qm.ANSWER_BY_CHANGE, qm.CLOSE} <= kinds
+    # some planned records verified, some not, one verification cleared by the correction
+    marks = list(db.session.scalars(select(SdvMark)))
+    active = {(m.form, m.table_name, m.row_id, m.field) for m in marks if m.active}
+    verified = unverified = 0
+    for item in planned():
+        for record in db.session.scalars(select(item.model)):
+            if not item.covers(record) or record.deleted_at is not None:
+                continue
+            done = [(item.code, *t) in active for t in item.targets(record)]
+            verified += all(done)
+            unverified += not any(done)
+    assert verified > 0
+    assert unverified > 0
+    (cleared,) = [m for m in marks if not m.active]
+    assert (cleared.form, cleared.field) == ("VS", "pulse")
+    assert cleared.cleared_reason == demo_monitoring.CORRECTION
+    assert cleared.cleared_by_id == demo["inv.zhang"].id
+    assert (cleared.form, cleared.table_name, cleared.row_id, cleared.field) not in active
+    assert who("sdv_mark", "field") == {"mon.chen"}
+    # ITP-001: casebook signed by the investigator and still valid, Day 1 frozen
+    first = enrolled("ITP-001")
+    state = signoff.casebook_state(first.id)
+    assert state.state == signoff.SIGNED
+    assert state.signature.user_id == demo["inv.zhang"].id
+    others = subjects(Subject.status == ENROLLED, Subject.id != first.id)
+    assert all(signoff.casebook_state(s.id).state == signoff.UNSIGNED for s in others)
+    frozen = locks.state_of(first.id, demo_monitoring.visitnum("D1"), None)
+    assert (frozen.state, frozen.scope, frozen.by) == (FROZEN, "visit", "Wang Fang")
+    assert locks.state_of(first.id, demo_monitoring.visitnum("D8"), None) is None
+    assert demo_summary().endswith(
+        "(1 cleared by a correction), 1 signed casebook, 1 frozen visit."
+    )
+
+
+def test_the_demo_monitoring_pages_answer(app, demo, auth):
+    from flask import current_app
+
+    password = current_app.config["DEMO_PASSWORD"]
+    assert auth.login("mon.chen", password).status_code == 302
+    pages = {
+        path: auth.client.get(path)
+        for path in ("/monitoring/queries", "/monitoring/sdv/", "/monitoring/locks")
+    }
+    assert {path: r.status_code for path, r in pages.items()} == dict.fromkeys(pages, 200)
+    assert "ITP-005" in pages["/monitoring/queries"].get_data(as_text=True)
+    assert "ITP-001" in pages["/monitoring/locks"].get_data(as_text=True)
+    auth.logout()
+    assert auth.login("inv.zhang", password).status_code == 302
+    page = auth.client.get("/signatures/casebooks")
+    assert page.status_code == 200
+    assert "ITP-002" in page.get_data(as_text=True)  # ready to sign; ITP-001 is signed
