@@ -297,6 +297,8 @@ def _safety(t: Table) -> SafetyRule:
         relatedness=t.texts("relatedness"),
         related_from=t.text("related_from"),
         grade_change=t.text("grade_change"),
+        platelet_worsening_below=t.number("platelet_worsening_below"),
+        platelet_worsening_baseline_fraction=t.number("platelet_worsening_baseline_fraction"),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from studyapp.protocol.invariants import require, unique
 
@@ -88,9 +89,18 @@ class SafetyRule:
     related_from: str
     #: How a grade change of an ongoing AE is recorded: "new_record" (the only convention).
     grade_change: str
+    #: Significant platelet worsening (DOMAIN.md section 6): below this count (10^9/L) ...
+    platelet_worsening_below: Decimal
+    #: ... and below this fraction of the baseline count (both strict).
+    platelet_worsening_baseline_fraction: Decimal
 
     def __post_init__(self) -> None:
         require(1 <= self.ae_task_min_grade <= 5, "safety.ae_task_min_grade must be 1-5")
+        require(self.platelet_worsening_below > 0, "safety.platelet_worsening_below must be > 0")
+        require(
+            0 < self.platelet_worsening_baseline_fraction < 1,
+            "safety.platelet_worsening_baseline_fraction must be between 0 and 1",
+        )
         require(len(self.relatedness) >= 2, "safety.relatedness needs at least two steps")
         unique(list(self.relatedness), "safety.relatedness entry")
         require(
