@@ -280,6 +280,7 @@ def _response(t: Table) -> ResponseRule:
         durable_threshold=t.number("durable_threshold"),
         durable_k=t.integer("durable_k"),
         durable_n=t.integer("durable_n"),
+        durable_after_visit=t.text("durable_after_visit"),
     )
 
 

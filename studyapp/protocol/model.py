@@ -143,6 +143,11 @@ class Protocol:
             f"response.platelet_test {self.response.platelet_test!r} is not a labs testcd; "
             f"known: {', '.join(t.testcd for t in self.labs)}",
         )
+        after = self.response.durable_after_visit
+        require(
+            any(v.code == after and v.day is not None for v in self.visits),
+            f"response.durable_after_visit {after!r} is not a planned visit code",
+        )
         unique([v.code for v in self.vital_signs], "vital_signs code")
         unique([m.code for m in self.premedications], "premedications code")
         require(bool(self.rescue_types), "medications.rescue_types: at least one type is needed")
