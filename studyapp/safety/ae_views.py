@@ -15,7 +15,7 @@ from studyapp.db import site_zone
 from studyapp.errors import NotFound, ValidationFailed
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
-from studyapp.safety import ctcae, events, sae, tasks
+from studyapp.safety import ctcae, emergent, events, sae, tasks
 from studyapp.safety.forms import AeForm, DltDecisionForm, GradeChangeForm, RemoveForm
 from studyapp.safety.models import ACTIONS, CRITERIA, OUTCOMES, AdverseEvent
 from studyapp.safety.views import bp
@@ -112,10 +112,12 @@ def event_list(subject_id: int) -> Any:
     require(current_user, Action.VIEW_STUDY_DATA)
     subject = get_subject(current_user, subject_id)
     require_enrolled(subject)
+    records = events.listing(subject)
     return render_template(
         "safety/events.html",
         subject=subject,
-        records=events.listing(subject),
+        records=records,
+        emergence=emergent.of_records(subject, records),
         tasks=tasks.open_tasks(current_user, subject.id),
         saes=sae.saes(current_user, subject_id=subject.id),
     )
