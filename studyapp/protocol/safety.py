@@ -50,6 +50,12 @@ class DltDefinition:
     bleeding_min_who_grade: int
     febrile_neutropenia: bool
     hys_law: bool
+    #: Hy's law: ALT or AST >= this x ULN with total bilirubin >= that x ULN, same draw.
+    hys_law_aminotransferase_uln: Decimal
+    hys_law_bilirubin_uln: Decimal
+    #: The labs test codes Hy's law reads: the aminotransferases and total bilirubin.
+    hys_law_aminotransferase_tests: tuple[str, ...]
+    hys_law_bilirubin_test: str
     death: bool
     low_platelets_alone: bool
     #: Which CTCAE terms / SOCs each part of the definition means.
@@ -65,6 +71,10 @@ class DltDefinition:
     irr_term: str
 
     def __post_init__(self) -> None:
+        require(
+            self.hys_law_aminotransferase_uln > 0 and self.hys_law_bilirubin_uln > 0,
+            "dlt: the Hy's law ULN multiples must be > 0",
+        )
         require(
             self.irr_term in self.irr_terms,
             f"dlt.irr_term must be one of dlt.irr_terms ({', '.join(self.irr_terms)}), "
