@@ -56,6 +56,8 @@ class DltDefinition:
     #: The labs test codes Hy's law reads: the aminotransferases and total bilirubin.
     hys_law_aminotransferase_tests: tuple[str, ...]
     hys_law_bilirubin_test: str
+    #: The SOCs of an AE that stands for a Hy's law draw dated on its onset.
+    hys_law_socs: tuple[str, ...]
     death: bool
     low_platelets_alone: bool
     #: Which CTCAE terms / SOCs each part of the definition means.
