@@ -217,6 +217,15 @@ def _times_uln(reading: tuple[Number, Number | None], testcd: str) -> Decimal:
     return to_decimal(value, testcd) / limit
 
 
+def is_bleeding_term(term: str, rule: DltDefinition) -> bool:
+    """True for a CTCAE term that is a bleeding: one of ``bleeding_terms`` or a term containing
+    one of ``bleeding_term_words`` (case-insensitive)."""
+    name = term.strip().casefold()
+    return _same(term, rule.bleeding_terms) or any(
+        w.casefold() in name for w in rule.bleeding_term_words
+    )
+
+
 def bleeding_dlt(who_grade: int, related: bool, rule: DltDefinition) -> bool:
     """Drug-related bleeding of WHO grade >= ``bleeding_min_who_grade`` (3) [P]. The DLT window
     is judged on the date WHO grade 3 is first reached (the caller's onset)."""

@@ -258,6 +258,8 @@ def _dlt(t: Table) -> DltDefinition:
         hys_law_aminotransferase_tests=t.texts("hys_law_aminotransferase_tests"),
         hys_law_bilirubin_test=t.text("hys_law_bilirubin_test"),
         hys_law_socs=t.texts("hys_law_socs"),
+        bleeding_terms=t.texts("bleeding_terms"),
+        bleeding_term_words=t.texts("bleeding_term_words"),
         death=t.flag("death"),
         low_platelets_alone=t.flag("low_platelets_alone"),
         hematologic_socs=t.texts("hematologic_socs"),

@@ -58,6 +58,9 @@ class DltDefinition:
     hys_law_bilirubin_test: str
     #: The SOCs of an AE that stands for a Hy's law draw dated on its onset.
     hys_law_socs: tuple[str, ...]
+    #: AE terms that are bleedings: these terms, and terms containing one of the words.
+    bleeding_terms: tuple[str, ...]
+    bleeding_term_words: tuple[str, ...]
     death: bool
     low_platelets_alone: bool
     #: Which CTCAE terms / SOCs each part of the definition means.

@@ -21,6 +21,7 @@ from studyapp.clinical.adverse import (
     bleeding_dlt,
     dlt_check,
     hys_law,
+    is_bleeding_term,
 )
 from studyapp.protocol.loader import get_protocol
 
@@ -146,3 +147,20 @@ def test_dlt_check_by_bleeding() -> None:
     assert dlt_check(event(4, term="Platelet count decreased"), DLT, WINDOW) == DltCheck(
         False, LOW_PLATELETS
     )
+
+
+@pytest.mark.parametrize(
+    ("term", "bleeding"),
+    [
+        ("Epistaxis", True),
+        (" epistaxis ", True),
+        ("Intracranial hemorrhage", True),
+        ("Gum Hemorrhage", True),
+        ("Hematuria", True),
+        ("Headache", False),
+        ("Platelet count decreased", False),
+        ("Hemolysis", False),
+    ],
+)
+def test_is_bleeding_term(term, bleeding) -> None:
+    assert is_bleeding_term(term, DLT) is bleeding
