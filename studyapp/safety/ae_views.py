@@ -209,6 +209,7 @@ def _edit_page(subject: Any, record: AdverseEvent, form: AeForm, status: int, **
         subject=subject,
         record=record,
         episode=events.episode(record),
+        te=emergent.emergence(subject, record),
         form=form,
         term=_term_of(form),
         grade_form=grade,

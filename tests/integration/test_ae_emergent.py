@@ -59,3 +59,13 @@ def test_the_ae_list_flags_treatment_emergent_events(client, auth, subject, user
     records = events.listing(subject)
     assert [r.start_date for r in records][:2] == ["2026-03", "2026---15"]  # kept as entered
     assert emergent.emergence(subject, records[3]) == emergent.Emergence(False, None)
+
+
+def test_the_ae_page_shows_the_flag(client, auth, subject, users):
+    record = factories.record_ae(users["investigator"], subject, start_date="2026")
+    auth.login("inv.user")
+    html = client.get(f"/subjects/{subject.id}/adverse-events/{record.id}").get_data(as_text=True)
+    flag = re.search(r'data-testid="te-flag"[^>]*>([^<]*)<', html)
+    assert flag is not None
+    assert flag.group(1) == "Treatment-emergent: Yes"
+    assert "(onset imputed as 2026-03-02)" in html
