@@ -9,6 +9,8 @@ termination) is recorded.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from studyapp.clinical.durable import DurableResponse, durable_response
@@ -21,8 +23,9 @@ from studyapp.visits.models import Medication, Visit
 from studyapp.visits.schedule.service import require_enrolled
 
 
-def after_day(subject: Subject) -> int:
-    """Study day after which counts are follow-up counts (the later of planned and recorded)."""
+def after_day(subject: Subject, cutoff: date | None = None) -> int:
+    """Study day after which counts are follow-up counts (the later of planned and recorded;
+    a visit dated after *cutoff* is not recorded yet)."""
     day1 = require_enrolled(subject)
     code = get_protocol().response.durable_after_visit
     planned = get_protocol().visit(code).day
@@ -32,18 +35,27 @@ def after_day(subject: Subject) -> int:
             Visit.subject_id == subject.id, Visit.code == code, Visit.visit_date.is_not(None)
         )
     )
-    return planned if done is None else max(planned, study_day(day1, done))
+    if done is None or (cutoff is not None and done > cutoff):
+        return planned
+    return max(planned, study_day(day1, done))
 
 
 def durable(
-    subject: Subject, counts: list[summary.Count], rescue: list[Medication]
+    subject: Subject,
+    counts: list[summary.Count],
+    rescue: list[Medication],
+    *,
+    cutoff: date | None = None,
 ) -> DurableResponse:
-    """The subject's durable response from the page's counts and rescue therapies."""
+    """The subject's durable response from the page's counts and rescue therapies; with a
+    *cutoff* (the safety report), as the data stood then (the caller cuts the counts)."""
     day1 = require_enrolled(subject)
+    left = subject.disposition_date
     return durable_response(
         [(study_day(day1, c.on), c.value) for c in counts],
         [day for _med, day in summary.rescue_days(subject, rescue)],
-        after_day=after_day(subject),
-        follow_up_over=subject.disposition is not None,
+        after_day=after_day(subject, cutoff),
+        follow_up_over=subject.disposition is not None
+        and (cutoff is None or (left is not None and left <= cutoff)),
         rule=get_protocol().response,
     )

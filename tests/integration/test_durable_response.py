@@ -86,3 +86,15 @@ def test_an_early_end_of_treatment_visit_keeps_day_57_out(subject, users):
     assert durable.after_day(subject) == 57
     info = summary.summary(subject, on(170))
     assert [c.day for c in durable.durable(subject, info.counts, info.rescue).used] == [58]
+
+
+def test_at_a_cutoff_later_visits_and_dispositions_do_not_count(subject, users):
+    inv = users["investigator"]
+    counts(inv, subject, ("9", 59, 100), ("10", 71, 60), ("11", 85, 60), ("12", 99, 60))
+    assert durable.after_day(subject, cutoff=on(58)) == 57  # the visit on Day 59 is after it
+    assert durable.after_day(subject, cutoff=on(59)) == 59
+    subject.disposition, subject.disposition_date = "COMPLETED", on(100)
+    info = summary.summary(subject, on(170))
+    assert durable.durable(subject, info.counts, info.rescue).status == "no"  # 3 of 3, over
+    before = durable.durable(subject, info.counts, info.rescue, cutoff=on(99))
+    assert before.status == "not_yet"
