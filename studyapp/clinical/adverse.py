@@ -9,16 +9,20 @@ Pure functions of their arguments and the protocol's rules (DOMAIN.md section 6)
 * ``worst_grades``: the worst CTCAE grade per subject and term, over every record of an event
   whose grade changed (the protocol records a grade change as a new record);
 * ``dlt_check``: whether an AE of a run-in subject is a candidate dose-limiting toxicity, with
-  the exceptions of the definition the investigator must weigh before confirming it.
+  the exceptions of the definition the investigator must weigh before confirming it;
+* ``hys_law``: ALT or AST >= 3 x ULN with total bilirubin >= 2 x ULN in the same draw [P];
+  ``bleeding_dlt``: drug-related bleeding of WHO grade >= 3 [P]. Both feed ``dlt_check``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from studyapp.clinical.grading import in_dlt_window, report_deadline
+from studyapp.clinical.units import Number, to_decimal
 from studyapp.protocol.model import DltDefinition, RunInRule, SafetyRule
 
 #: Clock states: not yet reported and before / after the deadline; reported on time / late.
@@ -138,6 +142,8 @@ IRR = "irr"
 NEUTROPENIA = "neutropenia"
 FEBRILE_NEUTROPENIA = "febrile_neutropenia"
 NON_HEMATOLOGIC = "non_hematologic"
+HYS_LAW = "hys_law"
+BLEEDING = "bleeding"
 BELOW_GRADE = "below_grade"
 HEMATOLOGIC = "hematologic"
 #: Exceptions of the definition the investigator weighs before confirming a candidate.
@@ -145,6 +151,8 @@ IRR_RESOLVED = "irr_resolved"
 GI_CONTROLLED = "gi_controlled"
 LAB_RESOLVED = "lab_resolved"
 NEUTROPENIA_DURATION = "neutropenia_duration"
+#: Hy's law without ALP: cholestasis cannot be excluded, the investigator confirms.
+CHOLESTASIS_NOT_EXCLUDED = "cholestasis_not_excluded"
 ONSET_UNCERTAIN = "onset_uncertain"
 
 
@@ -161,6 +169,69 @@ class DltInput:
     related: bool
     term: str
     soc: str
+    #: The AE stands for a draw meeting Hy's law (``hys_law``), judged by the caller.
+    hys_law: bool = False
+    #: The worst WHO bleeding grade (0-4) of the event, when the AE is a bleeding.
+    who_bleeding_grade: int | None = None
+
+
+def hys_law(draw: Mapping[str, tuple[Number | None, Number | None]], rule: DltDefinition) -> bool:
+    """Hy's law [P]: an aminotransferase (``hys_law_aminotransferase_tests``: ALT, AST) >=
+    ``hys_law_aminotransferase_uln`` (3) x ULN with total bilirubin (``hys_law_bilirubin_test``)
+    >= ``hys_law_bilirubin_uln`` (2) x ULN, in one draw; thresholds inclusive.
+
+    *draw*: test code -> (value, ULN) in one unit per test; a test not in the draw or not
+    measured (value None) never meets. False when the protocol leaves Hy's law out. ValueError
+    for a negative or non-finite value, or a measured value without a positive ULN.
+    """
+    if not rule.hys_law:
+        return False
+    enzymes = [(code, _measured(draw, code)) for code in rule.hys_law_aminotransferase_tests]
+    high = any(
+        _times_uln(r, code) >= rule.hys_law_aminotransferase_uln
+        for code, r in enzymes
+        if r is not None
+    )
+    code = rule.hys_law_bilirubin_test
+    bili = _measured(draw, code)
+    if not high or bili is None:
+        return False
+    return _times_uln(bili, code) >= rule.hys_law_bilirubin_uln
+
+
+def _measured(
+    draw: Mapping[str, tuple[Number | None, Number | None]], code: str
+) -> tuple[Number, Number | None] | None:
+    value, uln = draw.get(code, (None, None))
+    return None if value is None else (value, uln)
+
+
+def _times_uln(reading: tuple[Number, Number | None], testcd: str) -> Decimal:
+    """A measured value as a multiple of its ULN."""
+    value, uln = reading
+    if uln is None:
+        raise ValueError(f"{testcd}: Hy's law needs the laboratory's ULN")
+    limit = to_decimal(uln, f"{testcd} uln")
+    if limit == 0:
+        raise ValueError(f"{testcd}: the ULN must be > 0")
+    return to_decimal(value, testcd) / limit
+
+
+def is_bleeding_term(term: str, rule: DltDefinition) -> bool:
+    """True for a CTCAE term that is a bleeding: one of ``bleeding_terms`` or a term containing
+    one of ``bleeding_term_words`` (case-insensitive)."""
+    name = term.strip().casefold()
+    return _same(term, rule.bleeding_terms) or any(
+        w.casefold() in name for w in rule.bleeding_term_words
+    )
+
+
+def bleeding_dlt(who_grade: int, related: bool, rule: DltDefinition) -> bool:
+    """Drug-related bleeding of WHO grade >= ``bleeding_min_who_grade`` (3) [P]. The DLT window
+    is judged on the date WHO grade 3 is first reached (the caller's onset)."""
+    if isinstance(who_grade, bool) or not isinstance(who_grade, int) or not 0 <= who_grade <= 4:
+        raise ValueError(f"WHO bleeding grade must be an integer 0-4, got {who_grade!r}")
+    return related and who_grade >= rule.bleeding_min_who_grade
 
 
 @dataclass(frozen=True)
@@ -191,8 +262,10 @@ def dlt_check(event: DltInput, rule: DltDefinition, window: RunInRule) -> DltChe
     """Whether the AE is a candidate DLT under the protocol's definition [P].
 
     In the window (a partial onset that may fall in it counts, flagged ``onset_uncertain``)
-    and at least possibly related: death; IRR or anaphylaxis of grade >= 4 (grade 3 is a
-    candidate unless back to <= 1 within the protocol's hours); febrile neutropenia; grade 4
+    and at least possibly related: death; Hy's law (``hys_law``; the investigator confirms, as
+    cholestasis cannot be excluded without ALP); bleeding of WHO grade >= 3; IRR or
+    anaphylaxis of grade >= 4 (grade 3 is a candidate unless back to <= 1 within the
+    protocol's hours); febrile neutropenia; grade 4
     neutropenia (if it lasts more than the protocol's days); any other non-haematological
     toxicity of grade >= 3 (GI and asymptomatic lab exceptions). Low platelets alone never.
     """
@@ -208,6 +281,11 @@ def dlt_check(event: DltInput, rule: DltDefinition, window: RunInRule) -> DltChe
         return DltCheck(False, NOT_RELATED)
     if event.grade == 5 and rule.death:
         return DltCheck(True, DEATH, uncertain)
+    if event.hys_law and rule.hys_law:
+        return DltCheck(True, HYS_LAW, (CHOLESTASIS_NOT_EXCLUDED, *uncertain))
+    who = event.who_bleeding_grade
+    if who is not None and bleeding_dlt(who, event.related, rule):
+        return DltCheck(True, BLEEDING, uncertain)
     if _same(event.term, rule.platelet_term) and not rule.low_platelets_alone:
         return DltCheck(False, LOW_PLATELETS)
     found = _classify(event, rule)

@@ -104,11 +104,16 @@ def is_bleeding(who_grade: int, rule: ResponseRule) -> bool:
     return who_grade >= rule.bleeding_min_who_grade
 
 
+def in_rescue_exclusion(day: int, rescue_days: Sequence[int], rule: ResponseRule) -> bool:
+    """Step 2: a count on study *day* is within 1..rescue_exclusion_days after a rescue day."""
+    return any(1 <= _axis(day) - _axis(r) <= rule.rescue_exclusion_days for r in rescue_days)
+
+
 def classify(
     count: PlateletCount, baseline: Decimal, rescue_days: Sequence[int], rule: ResponseRule
 ) -> str:
     """Level of one count (steps 2-3): ``NE``, ``NR``, ``CR`` or ``R``."""
-    if any(1 <= _axis(count.day) - _axis(r) <= rule.rescue_exclusion_days for r in rescue_days):
+    if in_rescue_exclusion(count.day, rescue_days, rule):
         return "NE"
     plt = to_decimal(count.plt, "plt")
     if count.bleeding:

@@ -95,7 +95,7 @@ class EditChecks:
 def partial_date(
     checks: EditChecks, field: str, text: str | None
 ) -> tuple[int, int | None, int | None] | None:
-    """A partial ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD) parsed, or None (absent, or
+    """A partial ISO 8601 date (YYYY, YYYY-MM, YYYY-MM-DD or YYYY---DD) parsed, or None (absent, or
     refused with a message: not a date, or in the future of the site's calendar)."""
     if text is None:
         return None
@@ -104,7 +104,11 @@ def partial_date(
     except ValueError:
         checks.error(
             field,
-            _("%(d)s is not a date: use YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2026-03-14.", d=text),
+            _(
+                "%(d)s is not a date: use YYYY, YYYY-MM, YYYY-MM-DD or YYYY---DD (month "
+                "unknown), e.g. 2026-03-14.",
+                d=text,
+            ),
         )
         return None
     if partial_dates.earliest(text) > site_today():

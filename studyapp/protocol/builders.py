@@ -253,6 +253,13 @@ def _dlt(t: Table) -> DltDefinition:
         bleeding_min_who_grade=t.integer("bleeding_min_who_grade"),
         febrile_neutropenia=t.flag("febrile_neutropenia"),
         hys_law=t.flag("hys_law"),
+        hys_law_aminotransferase_uln=t.number("hys_law_aminotransferase_uln"),
+        hys_law_bilirubin_uln=t.number("hys_law_bilirubin_uln"),
+        hys_law_aminotransferase_tests=t.texts("hys_law_aminotransferase_tests"),
+        hys_law_bilirubin_test=t.text("hys_law_bilirubin_test"),
+        hys_law_socs=t.texts("hys_law_socs"),
+        bleeding_terms=t.texts("bleeding_terms"),
+        bleeding_term_words=t.texts("bleeding_term_words"),
         death=t.flag("death"),
         low_platelets_alone=t.flag("low_platelets_alone"),
         hematologic_socs=t.texts("hematologic_socs"),
@@ -280,6 +287,7 @@ def _response(t: Table) -> ResponseRule:
         durable_threshold=t.number("durable_threshold"),
         durable_k=t.integer("durable_k"),
         durable_n=t.integer("durable_n"),
+        durable_after_visit=t.text("durable_after_visit"),
     )
 
 
@@ -301,6 +309,8 @@ def _safety(t: Table) -> SafetyRule:
         relatedness=t.texts("relatedness"),
         related_from=t.text("related_from"),
         grade_change=t.text("grade_change"),
+        platelet_worsening_below=t.number("platelet_worsening_below"),
+        platelet_worsening_baseline_fraction=t.number("platelet_worsening_baseline_fraction"),
     )
 
 

@@ -78,6 +78,8 @@ class ResponseRule:
     durable_threshold: Decimal
     durable_k: int
     durable_n: int
+    #: Durable response reads the counts dated after this visit (code; end of treatment [P]).
+    durable_after_visit: str
 
     def __post_init__(self) -> None:
         require(

@@ -145,6 +145,14 @@ class Protocol:
             f"response.platelet_test {self.response.platelet_test!r} is not a labs testcd; "
             f"known: {', '.join(t.testcd for t in self.labs)}",
         )
+        hys = (*self.dlt.hys_law_aminotransferase_tests, self.dlt.hys_law_bilirubin_test)
+        unknown = [t for t in hys if t not in {lab.testcd for lab in self.labs}]
+        require(not unknown, f"dlt: Hy's law tests {unknown} are not labs testcd")
+        after = self.response.durable_after_visit
+        require(
+            any(v.code == after and v.day is not None for v in self.visits),
+            f"response.durable_after_visit {after!r} is not a planned visit code",
+        )
         unique([v.code for v in self.vital_signs], "vital_signs code")
         unique([m.code for m in self.premedications], "premedications code")
         require(bool(self.rescue_types), "medications.rescue_types: at least one type is needed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from studyapp.protocol.invariants import require, unique
 
@@ -49,6 +50,17 @@ class DltDefinition:
     bleeding_min_who_grade: int
     febrile_neutropenia: bool
     hys_law: bool
+    #: Hy's law: ALT or AST >= this x ULN with total bilirubin >= that x ULN, same draw.
+    hys_law_aminotransferase_uln: Decimal
+    hys_law_bilirubin_uln: Decimal
+    #: The labs test codes Hy's law reads: the aminotransferases and total bilirubin.
+    hys_law_aminotransferase_tests: tuple[str, ...]
+    hys_law_bilirubin_test: str
+    #: The SOCs of an AE that stands for a Hy's law draw dated on its onset.
+    hys_law_socs: tuple[str, ...]
+    #: AE terms that are bleedings: these terms, and terms containing one of the words.
+    bleeding_terms: tuple[str, ...]
+    bleeding_term_words: tuple[str, ...]
     death: bool
     low_platelets_alone: bool
     #: Which CTCAE terms / SOCs each part of the definition means.
@@ -64,6 +76,10 @@ class DltDefinition:
     irr_term: str
 
     def __post_init__(self) -> None:
+        require(
+            self.hys_law_aminotransferase_uln > 0 and self.hys_law_bilirubin_uln > 0,
+            "dlt: the Hy's law ULN multiples must be > 0",
+        )
         require(
             self.irr_term in self.irr_terms,
             f"dlt.irr_term must be one of dlt.irr_terms ({', '.join(self.irr_terms)}), "
@@ -88,9 +104,18 @@ class SafetyRule:
     related_from: str
     #: How a grade change of an ongoing AE is recorded: "new_record" (the only convention).
     grade_change: str
+    #: Significant platelet worsening (DOMAIN.md section 6): below this count (10^9/L) ...
+    platelet_worsening_below: Decimal
+    #: ... and below this fraction of the baseline count (both strict).
+    platelet_worsening_baseline_fraction: Decimal
 
     def __post_init__(self) -> None:
         require(1 <= self.ae_task_min_grade <= 5, "safety.ae_task_min_grade must be 1-5")
+        require(self.platelet_worsening_below > 0, "safety.platelet_worsening_below must be > 0")
+        require(
+            0 < self.platelet_worsening_baseline_fraction < 1,
+            "safety.platelet_worsening_baseline_fraction must be between 0 and 1",
+        )
         require(len(self.relatedness) >= 2, "safety.relatedness needs at least two steps")
         unique(list(self.relatedness), "safety.relatedness entry")
         require(

@@ -8,7 +8,6 @@ An infusion-related reaction names the dose it followed.
 
 from __future__ import annotations
 
-import calendar as month_calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -53,10 +52,7 @@ class AeEntry:
 
 def latest_day(text: str) -> date:
     """The last calendar date a partial date can be: 2026 -> 2026-12-31, 2026-02 -> 02-28."""
-    year, month, day = partial_dates.parse(text)
-    if month is None:
-        return date(year, 12, 31)
-    return date(year, month, day or month_calendar.monthrange(year, month)[1])
+    return partial_dates.latest(text)
 
 
 # --- edit checks --------------------------------------------------------------------------

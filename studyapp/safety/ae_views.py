@@ -17,7 +17,7 @@ from studyapp.db import site_zone
 from studyapp.errors import NotFound, ValidationFailed
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
-from studyapp.safety import ctcae, events, sae, tasks
+from studyapp.safety import ctcae, emergent, events, sae, tasks
 from studyapp.safety.forms import AeForm, DltDecisionForm, GradeChangeForm, RemoveForm
 from studyapp.safety.models import ACTIONS, CRITERIA, OUTCOMES, AdverseEvent
 from studyapp.safety.views import bp
@@ -114,10 +114,12 @@ def event_list(subject_id: int) -> Any:
     require(current_user, Action.VIEW_STUDY_DATA)
     subject = get_subject(current_user, subject_id)
     require_enrolled(subject)
+    records = events.listing(subject)
     return render_template(
         "safety/events.html",
         subject=subject,
-        records=events.listing(subject),
+        records=records,
+        emergence=emergent.of_records(subject, records),
         tasks=tasks.open_tasks(current_user, subject.id),
         saes=sae.saes(current_user, subject_id=subject.id),
     )
@@ -210,6 +212,7 @@ def _edit_page(subject: Any, record: AdverseEvent, form: AeForm, status: int, **
         subject=subject,
         record=record,
         episode=events.episode(record),
+        te=emergent.emergence(subject, record),
         form=form,
         term=_term_of(form),
         grade_form=grade,

@@ -17,7 +17,6 @@ from studyapp import codelists
 from studyapp.audit import set_reason
 from studyapp.auth.models import User
 from studyapp.clinical import adverse, partial_dates
-from studyapp.clinical.schedule import study_day
 from studyapp.crf.checks import EditChecks
 from studyapp.crf.save import FormWrite, Submission, remove_record, save_record
 from studyapp.crf.status import may_change
@@ -29,7 +28,8 @@ from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import ctcae, tasks
 from studyapp.safety.ae_checks import AeEntry as AeEntry  # the form's values
-from studyapp.safety.ae_checks import check_entry, latest_day
+from studyapp.safety.ae_checks import check_entry
+from studyapp.safety.dlt_inputs import evaluate_dlt
 from studyapp.safety.models import (
     CONFIRMED,
     CRITERIA,
@@ -116,34 +116,6 @@ def _apply(record: AdverseEvent, entry: AeEntry, term: ctcae.Term | None) -> Non
     record.treatment = entry.treatment
     record.irr = entry.irr
     record.dose_id = entry.dose_id if entry.irr else None
-
-
-def evaluate_dlt(record: AdverseEvent, subject: Subject) -> None:
-    """Flag a run-in subject's AE that meets the protocol's DLT definition (a candidate)."""
-    protocol = get_protocol()
-    day1, start, grade, relatedness = (
-        subject.day1_date,
-        record.start_date,
-        record.grade,
-        record.relatedness,
-    )
-    if not (subject.run_in and day1 and start and grade and relatedness and record.aedecod):
-        record.dlt_candidate, record.dlt_reason = False, None
-        return
-    check = adverse.dlt_check(
-        adverse.DltInput(
-            first_day=study_day(day1, partial_dates.earliest(start)),
-            last_day=study_day(day1, latest_day(start)),
-            grade=grade,
-            related=adverse.is_related(relatedness, protocol.safety, protocol.dlt.min_relatedness),
-            term=record.aedecod or "",
-            soc=record.aesoc or "",
-        ),
-        protocol.dlt,
-        protocol.run_in,
-    )
-    record.dlt_candidate = check.candidate
-    record.dlt_reason = ",".join((check.reason, *check.exceptions))
 
 
 def _next_aespid(subject_id: int) -> int:

@@ -23,7 +23,7 @@ from studyapp.web.fields import (
 )
 from studyapp.web.forms import IsoDateField, OnceForm, VersionField, WholeNumberField
 
-PARTIAL_HINT = _l("YYYY, YYYY-MM or YYYY-MM-DD")
+PARTIAL_HINT = _l("YYYY, YYYY-MM, YYYY-MM-DD or YYYY---DD (month unknown)")
 
 
 class AeForm(OnceForm, CrfForm):

@@ -3,8 +3,9 @@ for the investigator, closed only by one of two answers: an adverse event was re
 or it is not one (with the reason).
 
 Platelets are the disease marker: patients enter with grade 3-4 counts, so a low count is a
-task only after Day 1 and when its grade is worse than the baseline count's (DOMAIN.md
-section 6, "an AE only on significant worsening").
+task only after Day 1 and on significant worsening from the baseline count (DOMAIN.md
+section 6: below baseline and graded worse than it, or below 10 and below half of it, with the
+protocol's values; ``labs.findings.calls_for_ae``, the rule the lab page's AE prompt follows).
 
 Tasks are derived from the saved results (``LabResult.toxgr``), so a corrected value below the
 threshold drops its task; an answer is kept per result with the grade it answered, and a
@@ -23,7 +24,6 @@ from sqlalchemy import Select, or_, select
 from studyapp.audit import set_reason
 from studyapp.auth.models import User
 from studyapp.clinical.ctcae_tables import TABLES
-from studyapp.clinical.grading import lab_grade
 from studyapp.crf.status import COMPLETE
 from studyapp.errors import Conflict, NotFound
 from studyapp.extensions import db
@@ -33,8 +33,7 @@ from studyapp.protocol.loader import get_protocol
 from studyapp.safety.models import NOT_AE, RECORDED_AE, AdverseEvent, LabAeDecision
 from studyapp.subjects.guards import invalid
 from studyapp.subjects.models import Subject
-from studyapp.visits import summary
-from studyapp.visits.labs.findings import disease_test
+from studyapp.visits.labs.findings import calls_for_ae, disease_test, platelet_baseline
 from studyapp.visits.labs.readings import unit_text
 from studyapp.visits.models import LabPanel, LabResult, Visit
 
@@ -88,31 +87,21 @@ def open_tasks(actor: User, subject_id: int | None = None) -> list[Task]:
     """Open tasks (all subjects, or one), oldest sample first."""
     require(actor, Action.VIEW_STUDY_DATA)
     rows = db.session.execute(_query(subject_id, None)).all()
-    baselines: dict[int, int | None] = {}
+    baselines: dict[int, Decimal | None] = {}
     return [_task(*row) for row in rows if _worth_a_task(row[0], row[1], row[3], baselines)]
 
 
 def _worth_a_task(
-    result: LabResult, panel: LabPanel, subject: Subject, baselines: dict[int, int | None]
+    result: LabResult, panel: LabPanel, subject: Subject, baselines: dict[int, Decimal | None]
 ) -> bool:
-    """Every graded result, except platelets on or before Day 1 or no worse than baseline."""
+    """Every graded result, except platelets on or before Day 1 or no significant worsening."""
     if result.testcd != disease_test():
         return True
-    if subject.day1_date is None or panel.lb_date is None or panel.lb_date <= subject.day1_date:
-        return False
     if subject.id not in baselines:
-        baselines[subject.id] = baseline_grade(subject)
+        baselines[subject.id] = platelet_baseline(subject)
+    value = Decimal(result.stresn or 0)
     base = baselines[subject.id]
-    return base is None or (result.toxgr or 0) > base
-
-
-def baseline_grade(subject: Subject) -> int | None:
-    """The CTCAE grade of the subject's baseline platelet count (None: no count, or normal)."""
-    value, _source = summary.baseline(subject, summary.platelet_counts(subject))
-    if value is None:
-        return None
-    unit = get_protocol().lab(disease_test()).si_unit
-    return lab_grade(disease_test(), value, unit, None, None)
+    return calls_for_ae(subject, result.testcd, value, panel.lb_date, result.nrlo, base)
 
 
 def _task(

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from studyapp.crf.forms import choices
 from studyapp.extensions import db
+from studyapp.formatting import plain_number
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import ctcae, overview, sae, tasks
@@ -46,6 +47,15 @@ def dlt_reason_text(code: str) -> str:
         "neutropenia_duration": _(
             "a DLT only if grade 4 neutropenia lasted more than %(d)d days",
             d=rule.neutropenia_grade4_min_days,
+        ),
+        "hys_law": _(
+            "Hy's law: ALT or AST at least %(a)s x ULN with total bilirubin at least %(b)s x ULN "
+            "in the same draw",
+            a=plain_number(rule.hys_law_aminotransferase_uln),
+            b=plain_number(rule.hys_law_bilirubin_uln),
+        ),
+        "bleeding": _(
+            "drug-related bleeding of WHO grade %(g)d or more", g=rule.bleeding_min_who_grade
         ),
     }
     return texts.get(code) or label("dlt_reason", code)

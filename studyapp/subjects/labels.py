@@ -139,6 +139,9 @@ DLT_REASON = {
     "below_grade": _l("below the DLT grade"),
     "hematologic": _l("haematological: not a DLT at this grade"),
     "onset_uncertain": _l("partial onset date: it may be outside the DLT window"),
+    "cholestasis_not_excluded": _l(
+        "ALP is not collected, so cholestasis cannot be excluded: the investigator confirms"
+    ),
 }
 DLT_DECISION = codelists.DLT_DECISION.labels
 TASK_ANSWER = codelists.TASK_ANSWER.labels

@@ -35,7 +35,7 @@ from studyapp.signatures.models import Signature
 from studyapp.subjects import queries, runin, services
 from studyapp.subjects.labels import label
 from studyapp.subjects.models import ENROLLED, Subject
-from studyapp.visits import summary
+from studyapp.visits import durable, summary
 from studyapp.visits.labs.findings import findings
 from tests.integration.test_demo import database_template  # noqa: F401 - the demo study, one template
 
@@ -106,6 +106,22 @@ def test_response_counts_equal_the_subject_page(app, users, tmp_path):
         if page.assessment:
             row = (subject.label, plain_number(page.baseline), page.assessment.best_response)
             assert cells(*row) in text
+
+
+def test_durable_response_counts_equal_the_subject_page(app, users, tmp_path):
+    _result, reader = make(users, tmp_path)
+    text = text_of(reader)
+    dosed = [s for s in enrolled() if s.day1_date <= site_today()]
+    pages = [summary.summary(s, site_today()) for s in dosed]
+    status = Counter(
+        durable.durable(s, p.counts, p.rescue).status for s, p in zip(dosed, pages, strict=True)
+    )
+    for name, key in (
+        ("Durable response", "yes"),
+        ("Durable response not yet assessable", "not_yet"),
+    ):
+        share = (Decimal(status[key]) * 100 / len(dosed)).quantize(Decimal("0.1"))
+        assert cells(name, f"{status[key]} ({share}%)") in text
 
 
 def test_pages_are_numbered_n_of_m_with_header(app, users, tmp_path):

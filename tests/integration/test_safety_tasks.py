@@ -239,17 +239,29 @@ def test_platelets_on_or_before_day_1_never_open_a_task(subject, inv):
     assert tasks.open_tasks(inv) == []
 
 
-def test_platelets_no_worse_than_the_baseline_grade_open_no_task(subject, inv):
-    factories.save_cbc(inv, subject, "1", DAY1, PLAT=40)
-    assert tasks.baseline_grade(subject) == 3
-    factories.save_cbc(inv, subject, "3", DAY15, PLAT=30)
-    assert result("PLAT", DAY15).toxgr == 3
-    assert tasks.open_tasks(inv) == []
-    with pytest.raises(NotFound):
-        tasks.get_task(inv, result("PLAT", DAY15).id)
+@pytest.mark.parametrize(
+    ("baseline", "count", "opens"),
+    [
+        (40, 30, False),  # both grade 3
+        (40, 20, True),  # grade 3 -> 4 (DOMAIN.md section 6)
+        (24, 8, True),  # both grade 4; below 10 and below half of 24
+        (14, 8, False),  # both grade 4; not below half of 14
+        (14, 6, True),  # below 10 and below half of 14
+        (14, 14, False),  # at baseline, never
+    ],
+)
+def test_platelets_open_a_task_only_on_significant_worsening(subject, inv, baseline, count, opens):
+    factories.save_cbc(inv, subject, "1", DAY1, PLAT=baseline)
+    factories.save_cbc(inv, subject, "4", DAY22, PLAT=count)
+    lab = result("PLAT", DAY22)
+    assert lab.toxgr >= 3
+    assert open_ids(inv) == ([lab.id] if opens else [])
+    if not opens:
+        with pytest.raises(NotFound):
+            tasks.get_task(inv, lab.id)
 
 
-def test_platelets_worse_than_the_baseline_grade_open_a_task(subject, inv):
+def test_an_answered_platelet_task_closes(subject, inv):
     factories.save_cbc(inv, subject, "1", DAY1, PLAT=40)
     factories.save_cbc(inv, subject, "4", DAY22, PLAT=15)
     lab = result("PLAT", DAY22)
@@ -261,9 +273,9 @@ def test_platelets_worse_than_the_baseline_grade_open_a_task(subject, inv):
 
 def test_without_a_day_1_count_the_screening_count_is_the_baseline(subject, inv):
     assert subject.platelet_count == 18
-    assert tasks.baseline_grade(subject) == 4
-    factories.save_cbc(inv, subject, "4", DAY22, PLAT=15)
-    assert tasks.open_tasks(inv) == []
+    factories.save_cbc(inv, subject, "3", DAY15, PLAT=9)  # half of 18: not below it
+    factories.save_cbc(inv, subject, "4", DAY22, PLAT=8)
+    assert open_ids(inv) == [result("PLAT", DAY22).id]
 
 
 # --- who may --------------------------------------------------------------------------------

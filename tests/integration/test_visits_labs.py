@@ -75,7 +75,7 @@ def test_cbc_converts_units_flags_grades_and_prompts_for_an_ae(client, auth, sub
     saved = post(
         client,
         path(subject),
-        cbc(plat="45000", plat_unit="/uL", hgb="9.5", hgb_unit="g/dL", wbc="4.2"),
+        cbc(plat="8000", plat_unit="/uL", hgb="9.5", hgb_unit="g/dL", wbc="4.2"),
     )
     assert saved.status_code == 302, saved.get_data(as_text=True)
     panel = db.session.scalar(select(LabPanel))
@@ -83,15 +83,16 @@ def test_cbc_converts_units_flags_grades_and_prompts_for_an_ae(client, auth, sub
     found = results()
     assert set(found) == {"PLAT", "HGB", "WBC"}  # blank values: not done, no row
     plat, hgb, wbc = found["PLAT"], found["HGB"], found["WBC"]
-    assert (plat.orres, plat.orresu) == (Decimal(45000), "/uL")
-    assert (plat.stresn, plat.stresu) == (Decimal(45), "10^9/L")
-    assert (plat.nrlo, plat.nrhi, plat.nrind, plat.toxgr) == (150, 400, "LOW", 3)
+    assert (plat.orres, plat.orresu) == (Decimal(8000), "/uL")
+    assert (plat.stresn, plat.stresu) == (Decimal(8), "10^9/L")
+    assert (plat.nrlo, plat.nrhi, plat.nrind, plat.toxgr) == (150, 400, "LOW", 4)
     assert (hgb.orres, hgb.orresu, hgb.stresn, hgb.stresu) == (Decimal("9.5"), "g/dL", 95, "g/L")
     assert (hgb.nrlo, hgb.nrhi, hgb.nrind, hgb.toxgr) == (115, 150, "LOW", 2)  # female range
     assert (wbc.stresu, wbc.nrind, wbc.toxgr) == ("10^9/L", "NORMAL", None)
 
+    # baseline 18 (the screening count), then 8: below 10 and below half of 18, a prompt
     prompt = (
-        "Grade 3 platelet count decreased (45 x10^9/L on 2026-03-16): record an adverse "
+        "Grade 4 platelet count decreased (8 x10^9/L on 2026-03-16): record an adverse "
         "event, or document why it is not one."
     )
     flashed = client.get(saved.headers["Location"]).get_data(as_text=True)
@@ -101,15 +102,32 @@ def test_cbc_converts_units_flags_grades_and_prompts_for_an_ae(client, auth, sub
     assert 'data-testid="ae-prompt"' in again
     assert prompt in again
     assert "Baseline platelets 18 x10^9/L" in again  # the screening count
-    assert "grade 3" in again
+    assert "grade 4" in again
     assert "grade 2" in again
-    assert 'value="45000"' in again
+    assert 'value="8000"' in again
     assert '<option selected value="/uL">' in again
 
     found = lab_findings.findings(subject.id)
     assert [(f.testcd, f.grade, f.value, f.on) for f in found] == [
-        ("PLAT", 3, Decimal(45), date(2026, 3, 16))
+        ("PLAT", 4, Decimal(8), date(2026, 3, 16))
     ]
+
+
+@pytest.mark.parametrize(
+    ("count", "prompted"),
+    [("9", False), ("8", True), ("18", False), ("45", False)],
+)
+def test_a_platelet_count_prompts_only_on_significant_worsening(
+    client, auth, subject, count, prompted
+):
+    """Baseline 18 (G4, the screening count): 9 is half, not below it; 8 is; 18 and 45 are
+    at or above baseline (45 is grade 3, at the task grade, yet no AE)."""
+    auth.login("inv.user")
+    assert post(client, path(subject), cbc(plat=count)).status_code == 302
+    page = client.get(path(subject)).get_data(as_text=True)
+    assert ('data-testid="ae-prompt"' in page) is prompted
+    live = preview(client, subject, testcd="PLAT", value=count, unit="10^9/L", on=DAY15)
+    assert live.get_json()["ae_prompt"] is prompted
 
 
 def test_chemistry_flags_alt_high_and_grades_against_the_baseline(client, auth, subject):
@@ -287,15 +305,15 @@ def preview(client, subject, form="CBC", **query):
 
 def test_preview_reads_a_value_as_the_save_does(client, auth, subject):
     auth.login("inv.user")
-    answer = preview(client, subject, testcd="PLAT", value="45", unit="10^9/L", on=DAY15)
+    answer = preview(client, subject, testcd="PLAT", value="8", unit="10^9/L", on=DAY15)
     assert answer.status_code == 200
     data = answer.get_json()
-    assert data["si"] == "45"
+    assert data["si"] == "8"
     assert data["si_unit"] == "10^9/L"
-    assert (data["flag"], data["flag_label"], data["grade"]) == ("LOW", "low", 3)
+    assert (data["flag"], data["flag_label"], data["grade"]) == ("LOW", "low", 4)
     assert data["range"] == "150–400 10^9/L"
-    assert data["ae_prompt"] is True
-    assert data["message"].startswith("Grade 3 platelet count decreased (45 x10^9/L on 2026-03-16)")
+    assert data["ae_prompt"] is True  # baseline 18, then 8: significant worsening
+    assert data["message"].startswith("Grade 4 platelet count decreased (8 x10^9/L on 2026-03-16)")
 
     per_ul = preview(client, subject, testcd="PLAT", value="45000", unit="/uL").get_json()
     assert (per_ul["si"], per_ul["grade"], per_ul["value"], per_ul["unit"]) == (

@@ -155,7 +155,7 @@ ERRORS = [
     ({"dose": ""}, "dose", "Give the dose in this unit, or clear the unit."),
     ({"start_date": "2026-02-30"}, "start_date", "2026-02-30 is not a date"),
     ({"start_date": "2026-13"}, "start_date", "2026-13 is not a date"),
-    ({"start_date": "March 2026"}, "start_date", "use YYYY, YYYY-MM or YYYY-MM-DD"),
+    ({"start_date": "March 2026"}, "start_date", "use YYYY, YYYY-MM, YYYY-MM-DD or YYYY---DD"),
     ({"start_date": "2026-03-17"}, "start_date", "The date cannot be in the future."),
     ({"start_date": ""}, "start_date", "Required to complete this form."),
     ({"end_date": "2026-01", "ongoing": ""}, "end_date", "The end date is before the start date."),

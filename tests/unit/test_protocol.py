@@ -354,6 +354,11 @@ BAD_FILES = [
     (("response", "bleeding_min_who_grade"), 5, r"bleeding_min_who_grade must be 1-4"),
     (("response", "bleeding_min_who_grade"), 0, r"bleeding_min_who_grade must be 1-4"),
     (("response", "durable_k"), 7, r"need 1 <= durable_k <= durable_n"),
+    (("response", "durable_after_visit"), "UNS", r"durable_after_visit 'UNS' is not a planned"),
+    (("safety", "platelet_worsening_below"), "0", r"platelet_worsening_below must be > 0"),
+    (("safety", "platelet_worsening_baseline_fraction"), "1", r"fraction must be between 0 and 1"),
+    (("dlt", "hys_law_bilirubin_uln"), "0", r"Hy's law ULN multiples must be > 0"),
+    (("dlt", "hys_law_bilirubin_test"), "NOPE", r"Hy's law tests \['NOPE'\] are not labs"),
     (("safety", "ae_task_min_grade"), 0, r"ae_task_min_grade must be 1-5"),
     (("safety", "sae_sponsor_hours"), 0, r"safety.sae_sponsor_hours must be >= 1"),
     # lab edit-check limits

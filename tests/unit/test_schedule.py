@@ -146,7 +146,8 @@ def test_any_accepted_schedule_has_disjoint_windows(
     first_positive = next(v.day for v in visits if v.day is not None and v.day > 0)
     dosing = replace(PROTOCOL.dosing, number_of_doses=1, first_dose_day=first_positive)
     try:
-        protocol = replace(PROTOCOL, visits=visits, dosing=dosing)
+        response = replace(PROTOCOL.response, durable_after_visit=visits[0].code)
+        protocol = replace(PROTOCOL, visits=visits, dosing=dosing, response=response)
     except ValueError as exc:
         message = str(exc)
     else:

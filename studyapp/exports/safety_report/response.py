@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from studyapp.reports.charts import Chart
 from studyapp.reports.safety_pdf import Block, Figure, Para, Section, Table
-from studyapp.visits import summary
+from studyapp.visits import durable, summary
 from studyapp.visits.models import Medication
 
 from .cutoff import Cut, SubjectAt, enrolled_at, number, percent
@@ -35,6 +35,7 @@ class Course:
     rescue: list[Medication]
     baseline: Any
     assessment: Any  # clinical.response.ResponseAssessment, None without a baseline
+    durable: Any  # clinical.durable.DurableResponse at the cut-off
 
 
 def course(s: SubjectAt, cut: Cut) -> Course:
@@ -43,7 +44,8 @@ def course(s: SubjectAt, cut: Cut) -> Course:
     rescue = [m for m in summary.rescue_therapies(subject) if cut.partial(m.start_date)]
     assessment = summary.assess(subject, counts, rescue)
     base, _source = summary.baseline(subject, counts)
-    return Course(s, counts, rescue, base, assessment)
+    lasting = durable.durable(subject, counts, rescue, cutoff=cut.day)
+    return Course(s, counts, rescue, base, assessment, lasting)
 
 
 def chart_of(item: Course, cut: Cut) -> Chart:
@@ -69,16 +71,19 @@ def _median_range(values: list[int]) -> str:
     )
 
 
-def summary_rows(assessments: Iterable[Any]) -> tuple[tuple[str, ...], ...]:
-    """Best response counts with percentages of the dosed subjects, time to response and
-    loss of response among the responders (R or CR). *assessments*: one per dosed subject
-    (None when not assessable), read once."""
+def summary_rows(courses: Iterable[Course]) -> tuple[tuple[str, ...], ...]:
+    """Best response counts with percentages of the dosed subjects, time to response,
+    loss of response among the responders (R or CR) and durable response. *courses*: one per
+    dosed subject, read once."""
     whole = assessed = lost = 0
     best: Counter[str] = Counter()
+    lasting: Counter[str] = Counter()
     ttr: list[int] = []
     ttcr: list[int] = []
-    for a in assessments:
+    for item in courses:
+        a = item.assessment
         whole += 1
+        lasting[item.durable.status] += 1
         if a is None:
             continue
         assessed += 1
@@ -95,6 +100,8 @@ def summary_rows(assessments: Iterable[Any]) -> tuple[tuple[str, ...], ...]:
     rows.append((_("Time to response"), _median_range(ttr)))
     rows.append((_("Time to complete response"), _median_range(ttcr)))
     rows.append((_("Loss of response (of the responders)"), percent(lost, responders)))
+    rows.append((_("Durable response"), percent(lasting["yes"], whole)))
+    rows.append((_("Durable response not yet assessable"), percent(lasting["not_yet"], whole)))
     return tuple(rows)
 
 
@@ -128,12 +135,12 @@ def _blocks(cut: Cut) -> Iterator[Block]:
     )
     subjects: list[tuple[str, ...]] = []
 
-    def assessments() -> Iterator[Any]:
+    def assessed() -> Iterator[Course]:
         for item in courses(cut):
             subjects.append(_subject_row(item))
-            yield item.assessment
+            yield item
 
-    rows = summary_rows(assessments())
+    rows = summary_rows(assessed())
     yield Table((_("Response (IWG 2009)"), _("n (%)")), rows, (3, 2))
     yield Table(header, subjects, empty=_("No subject is dosed."))
     yield Para(_("+ : still responding at the last count (censored)."), "note")

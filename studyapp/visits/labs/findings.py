@@ -5,7 +5,9 @@ A result graded (CTCAE v5.0) at or above the protocol's ``safety.ae_task_min_gra
 ``findings`` lists the saved ones (the lab page, the subject page, the safety module);
 ``finding_of`` is the one a reading would make once saved (the page and the live preview);
 ``ae_prompt`` words the request, for platelets with why a low count is not always an adverse
-event (patients enter the trial with low counts).
+event (patients enter the trial with low counts). A platelet count prompts only after Day 1 and
+on significant worsening from the baseline count (``clinical.platelet_ae``, DOMAIN.md section 6);
+``calls_for_ae`` decides it for the prompts and the safety module's tasks alike.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from studyapp.clinical.ctcae_tables import TABLES
+from studyapp.clinical.platelet_ae import significant_platelet_worsening
 from studyapp.extensions import db
 from studyapp.formatting import plain_number
 from studyapp.protocol.loader import get_protocol
@@ -49,6 +52,7 @@ class Finding:
     visitnum: str
     form: str
     result_id: int | None = None
+    lln: Decimal | None = None  # the laboratory's LLN (SI), to grade a count against baseline
 
 
 def ae_min_grade() -> int:
@@ -83,6 +87,7 @@ def findings(
             visitnum=num,
             form=code,
             result_id=r.id,
+            lln=r.nrlo,
         )
         for r, on, code, num in db.session.execute(query).all()
     ]
@@ -118,6 +123,7 @@ def finding_of(reading: Reading, visitnum: str, form: str) -> Finding | None:
         on=reading.on,
         visitnum=visitnum,
         form=form,
+        lln=reading.low,
     )
 
 
@@ -153,9 +159,42 @@ def ae_prompt(finding: Finding, platelet_baseline: Decimal | None = None) -> str
     return f"{text} {note}"
 
 
-def ae_prompts(subject: Subject, found: list[Finding]) -> list[str]:
-    """The investigator's prompts for *found*, the platelet ones with the baseline count."""
+def calls_for_ae(
+    subject: Subject,
+    testcd: str,
+    value: Decimal,
+    on: date | None,
+    lln: Decimal | None,
+    baseline: Decimal | None,
+) -> bool:
+    """Whether a result graded at the task grade asks for an AE: always, except platelets,
+    which ask only after Day 1 and on significant worsening from *baseline* (without a
+    baseline count the investigator judges, so it asks)."""
+    if testcd != disease_test():
+        return True
+    if subject.day1_date is None or on is None or on <= subject.day1_date:
+        return False
+    if baseline is None:
+        return True
+    rule = get_protocol().safety
+    return significant_platelet_worsening(value, baseline, testcd=testcd, rule=rule, lln=lln)
+
+
+def platelet_baseline(subject: Subject) -> Decimal | None:
+    """The subject's baseline platelet count (DOMAIN.md section 4), None without one."""
+    if subject.day1_date is None:
+        return None
+    base, _source = summary.baseline(subject, summary.platelet_counts(subject))
+    return base
+
+
+def ae_prompts(subject: Subject, found: list[Finding]) -> list[str | None]:
+    """The investigator's prompt for each of *found* (the platelet ones with the baseline
+    count), None for a platelet count that is no significant worsening."""
     base = None
     if any(f.testcd == disease_test() for f in found):
-        base, _source = summary.baseline(subject, summary.platelet_counts(subject))
-    return [ae_prompt(f, base) for f in found]
+        base = platelet_baseline(subject)
+    return [
+        ae_prompt(f, base) if calls_for_ae(subject, f.testcd, f.value, f.on, f.lln, base) else None
+        for f in found
+    ]

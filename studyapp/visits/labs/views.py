@@ -85,7 +85,7 @@ def _prompts(lab: labs.LabPage) -> list[str]:
     if lab.ctx.visit.id is None:
         return []
     found = lab_findings.findings(lab.ctx.subject.id, visit_id=lab.ctx.visit.id, form=lab.form)
-    return lab_findings.ae_prompts(lab.ctx.subject, found)
+    return [p for p in lab_findings.ae_prompts(lab.ctx.subject, found) if p is not None]
 
 
 def _ae_url(subject_id: int, visitnum: str) -> str:

@@ -12,7 +12,7 @@ from studyapp.crf import registry
 from studyapp.db import site_today
 from studyapp.permissions import Action, require
 from studyapp.subjects.queries import load_subject
-from studyapp.visits import context, summary
+from studyapp.visits import context, durable, summary
 from studyapp.visits.models import Visit
 from studyapp.visits.pages import SUBJECT, VISIT, bp
 from studyapp.visits.schedule import forms
@@ -31,12 +31,14 @@ def overview(subject_id: int) -> Any:
     if subject.day1_date is None:
         return redirect(url_for("subjects.detail", subject_id=subject.id))
     rows = schedule.calendar(subject, today)
+    info = summary.summary(subject, today)
     return render_template(
         "visits/overview.html",
         subject=subject,
         rows=rows,
         current=schedule.current_row(rows),
-        info=summary.summary(subject, today),
+        info=info,
+        durable=durable.durable(subject, info.counts, info.rescue),
         unscheduled=forms.UnscheduledForm(),
         today=today,
     )
