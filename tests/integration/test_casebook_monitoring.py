@@ -166,3 +166,17 @@ def test_the_facts_are_read_in_a_fixed_number_of_statements(app, demo):
     facts = facts_of(one.id)
     assert len(facts.queries) == 5
     assert {m.field for m in facts.marks} >= {"pulse", "weight", "height"}
+
+
+def test_the_chinese_casebook_says_it_in_chinese(app, demo, tmp_path):
+    mon, dm = demo["mon.chen"], demo["dm.wang"]
+    one, _vitals_row, visit = _vitals()
+    with acting_as(mon):
+        queries.raise_query(mon, one.id, "Check it", visitnum=visit.visitnum, form="VS")
+    with acting_as(dm):
+        locks.set_lock(dm, "visit", "locked", subject_id=one.id, visitnum=visit.visitnum)
+    pdf, _result = make(tmp_path, mon, locale="zh_Hans")
+    text = "".join(text_of(pdf).split())  # Chinese lines break anywhere
+    assert "整个表单的质疑：待定" in text
+    assert "已锁定（访视），设置人WangFang" in text
+    assert "Locked(visit)" not in text
