@@ -168,10 +168,8 @@ class Monitoring:
         return [q for q in self.queries if (q.visitnum, q.form) == (place.visitnum, place.form)]
 
     def _thread(self, query: QueryFact, table: str) -> str:
-        kept = [m for m in query.messages if self.asof.happened(m.at)]
-        state = query.state
-        if self.asof.end is not None and kept:
-            state = STATE_AFTER.get(kept[-1].kind, state)
+        kept = messages_then(query, self.asof)
+        state = state_then(query, kept, self.asof)
         on = self.labels.of(table, query.field) if query.field else _("the whole form")
         head = _("Query on %(field)s: %(state)s", field=on, state=STATES.get(state, state))
         lines = [f"  {local_time(m.at)} {m.author}: {m.text}" for m in kept]
@@ -180,6 +178,18 @@ class Monitoring:
     def threads(self, place: Place, table: str) -> str:
         """Only the query threads of a page (a list page shows them once, not per record)."""
         return "\n".join(self._thread(q, table) for q in self._of(place))
+
+
+def messages_then(query: QueryFact, asof: AsOf) -> list[MessageFact]:
+    """The messages of *query* written by the cut-off."""
+    return [m for m in query.messages if asof.happened(m.at)]
+
+
+def state_then(query: QueryFact, kept: list[MessageFact], asof: AsOf) -> str:
+    """The query's state at the cut-off: the one its last message by then gave."""
+    if asof.end is None or not kept:
+        return query.state
+    return STATE_AFTER.get(kept[-1].kind, query.state)
 
 
 def _covers(lock: LockFact, place: Place) -> bool:
