@@ -21,7 +21,7 @@ from studyapp.monitoring.locks import services as locks
 from studyapp.monitoring.queries import models as qm
 from studyapp.monitoring.queries import services as queries
 from studyapp.monitoring.sdv import services as sdv
-from studyapp.visits.models import Visit, VitalSigns
+from studyapp.visits.models import LabResult, Visit, VitalSigns
 from tests.integration.test_casebook import first, flat, make, subject, text_of
 from tests.integration.test_demo import database_template  # noqa: F401 - the demo study
 
@@ -58,9 +58,11 @@ def test_a_record_shows_its_query_thread_marks_and_lock(app, demo, tmp_path):
         )
     with acting_as(inv):
         queries.reply(inv, query.id, "Source rechecked")
+    plat = first(LabResult, LabResult.subject_id == one.id, LabResult.testcd == "PLAT")
     with acting_as(mon):
         sdv.verify_field(mon, "VS", vitals.id, "pulse")
         sdv.verify_field(mon, "VS", vitals.id, "weight")
+        sdv.verify_field(mon, "CBC", plat.panel_id, "orres", child_id=plat.id)
     with acting_as(inv):
         set_reason("Source says so")
         sdv.clear_changed(inv, vitals, frozenset({"weight"}))
@@ -78,6 +80,8 @@ def test_a_record_shows_its_query_thread_marks_and_lock(app, demo, tmp_path):
     assert f"SDV {pulse} verified by Chen Jing" in text
     assert f"SDV {weight} verified by Chen Jing" in text
     assert "cleared by a change (Dr Zhang Wei" in text
+    result = labels.of("lab_result", "orres")
+    assert f"SDV Platelets (PLAT): {result} verified by Chen Jing" in text  # a child row's
     assert "Locked (visit) by Wang Fang" in text
     assert "Interim lock" in text
     # the pulse mark is not cleared: its line ends before the next one starts
