@@ -44,6 +44,20 @@ def _vitals():
     return one, vitals, visit
 
 
+def _verify_then_clear(demo, vitals) -> None:
+    """Pulse, weight and the platelet count verified; the weight's mark cleared by a change."""
+    mon, inv = demo["mon.chen"], demo["inv.zhang"]
+    plat = first(LabResult, LabResult.subject_id == vitals.subject_id, LabResult.testcd == "PLAT")
+    with acting_as(mon):
+        sdv.verify_field(mon, "VS", vitals.id, "pulse")
+        sdv.verify_field(mon, "VS", vitals.id, "weight")
+        sdv.verify_field(mon, "CBC", plat.panel_id, "orres", child_id=plat.id)
+    with acting_as(inv):
+        set_reason("Source says so")
+        sdv.clear_changed(inv, vitals, frozenset({"weight"}))
+        db.session.flush()
+
+
 def test_a_record_shows_its_query_thread_marks_and_lock(app, demo, tmp_path):
     mon, inv, dm = demo["mon.chen"], demo["inv.zhang"], demo["dm.wang"]
     one, vitals, visit = _vitals()
@@ -58,15 +72,7 @@ def test_a_record_shows_its_query_thread_marks_and_lock(app, demo, tmp_path):
         )
     with acting_as(inv):
         queries.reply(inv, query.id, "Source rechecked")
-    plat = first(LabResult, LabResult.subject_id == one.id, LabResult.testcd == "PLAT")
-    with acting_as(mon):
-        sdv.verify_field(mon, "VS", vitals.id, "pulse")
-        sdv.verify_field(mon, "VS", vitals.id, "weight")
-        sdv.verify_field(mon, "CBC", plat.panel_id, "orres", child_id=plat.id)
-    with acting_as(inv):
-        set_reason("Source says so")
-        sdv.clear_changed(inv, vitals, frozenset({"weight"}))
-        db.session.flush()
+    _verify_then_clear(demo, vitals)
     with acting_as(dm):
         locks.set_lock(
             dm, "visit", "locked", subject_id=one.id, visitnum=visit.visitnum, reason="Interim lock"
