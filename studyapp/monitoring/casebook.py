@@ -54,8 +54,8 @@ def subject_facts(subject_id: int) -> Facts:
             .order_by(DataQuery.id)
         )
     )
-    ids = {k.set_by_id for k in locks} | {m.verified_by_id for m in marks}
-    ids |= {m.cleared_by_id for m in marks}
+    ids: set[int | None] = {k.set_by_id for k in locks}
+    ids |= {m.verified_by_id for m in marks} | {m.cleared_by_id for m in marks}
     ids |= {x.author_id for q in queries for x in q.messages}
     names = _names(ids)
     return Facts(

@@ -149,7 +149,7 @@ class Monitoring:
     def _mark(self, mark: MarkFact, table: str, name: str) -> str:
         field = self.labels.of(table, mark.field)
         field = f"{name}: {field}" if name else field
-        done = _(
+        done: str = _(
             "SDV %(field)s verified by %(by)s, %(at)s",
             field=field,
             by=mark.by,
