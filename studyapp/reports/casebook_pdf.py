@@ -101,9 +101,8 @@ class Record:
     grid: Grid | None = None
     confirmed_warnings: str = ""
     signatures: tuple[SignatureLine, ...] = ()
-    #: Queries, source data verification and lock of the record, as one line. Empty until
-    #: the monitoring module exists: the layout prints it when given, so that module only
-    #: fills this text in the gathering code.
+    #: The lock covering the record, its SDV marks and its query threads, one per line
+    #: (``exports.casebook.monitoring``); printed below the signatures when not empty.
     monitoring: str = ""
 
 

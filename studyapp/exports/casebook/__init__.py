@@ -6,6 +6,8 @@ values, units, status, confirmed warnings and signatures, then the subject's aud
 - ``values``: how a stored value is written;
 - ``pages`` and ``visits``: the records of the subject's own pages and of each visit;
 - ``trail``: the subject's audit rows;
+- ``monitoring``: each record's lock, SDV marks and query threads at the cut-off (issue 14),
+  read through a hook answered by ``studyapp.monitoring.casebook``;
 - ``build``: the ``Casebook`` of one subject, handed to ``reports.casebook_pdf``;
 - ``kinds``: the two kinds registered (``casebook`` and ``casebooks``, a zip).
 """

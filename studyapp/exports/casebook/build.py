@@ -10,6 +10,7 @@ from sqlalchemy import select
 from studyapp.exports.casebook import pages, trail, visits
 from studyapp.exports.casebook.asof import AsOf
 from studyapp.exports.casebook.labels import Labels
+from studyapp.exports.casebook.monitoring import Monitoring, facts_of
 from studyapp.exports.casebook.records import Gather
 from studyapp.exports.casebook.values import local_time
 from studyapp.exports.registry import ExportContext
@@ -79,7 +80,8 @@ def casebook(ctx: ExportContext, subject: Subject) -> Casebook:
     rows = trail.subject_rows(subject.id)
     asof = AsOf(ctx.cutoff, rows)
     labels = Labels()
-    g = Gather(labels, asof, _signatures(subject.id, asof))
+    monitoring = Monitoring(facts_of(subject.id), asof, labels)
+    g = Gather(labels, asof, _signatures(subject.id, asof), monitoring)
     study = get_protocol().study.id
     shows_audit = can(ctx.actor, Action.VIEW_AUDIT)  # the same rule as the audit viewer
     return Casebook(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from studyapp.auth.models import User
 from studyapp.crf import registry
 from studyapp.exports.casebook import records
+from studyapp.exports.casebook.monitoring import Place
 from studyapp.exports.casebook.records import Gather
 from studyapp.extensions import db
 from studyapp.reports.casebook_pdf import Grid, Record, Section, Value
@@ -23,7 +24,7 @@ from studyapp.subjects.models import (
     PriorTherapy,
     Subject,
 )
-from studyapp.visits.models import Medication
+from studyapp.visits.models import Medication, Visit
 
 SCREENING = ("screening_number", "screening_date", "initials", "sex", "age_years", "birth_year")
 CONSENT = ("consent_date", "consent_time", "consent_version")
@@ -51,21 +52,29 @@ def sections(g: Gather, subject: Subject) -> list[Section]:
     ]
 
 
-def _page(g: Gather, subject: Subject, title: str, shown: tuple[str, ...]) -> Record:
-    return Record(title, records.status(g, subject), records.values(g, subject, shown))
+def _page(g: Gather, subject: Subject, title: str, shown: tuple[str, ...], place: Place) -> Record:
+    status, values = records.status(g, subject), records.values(g, subject, shown)
+    return Record(title, status, values, monitoring=g.monitoring.line(place, "subject"))
 
 
 def _subject_pages(g: Gather, subject: Subject) -> list[Record]:
-    consent = _page(g, subject, label("subjects.consent"), CONSENT)
-    consent = Record(consent.title, consent.status, (*consent.values, _obtained_by(g, subject)))
+    consent = _page(g, subject, label("subjects.consent"), CONSENT, Place(None, "CONSENT"))
+    consent = Record(
+        consent.title,
+        consent.status,
+        (*consent.values, _obtained_by(g, subject)),
+        monitoring=consent.monitoring,
+    )
     return [
-        _page(g, subject, _("Screening"), SCREENING),
+        _page(g, subject, _("Screening"), SCREENING, Place(None, None)),  # subject queries
         consent,
-        _page(g, subject, label("subjects.screening_data"), SCREENING_FIELDS),
+        _page(
+            g, subject, label("subjects.screening_data"), SCREENING_FIELDS, Place(None, "SCRVAL")
+        ),
         _eligibility(g, subject),
         *_history(g, subject),
-        _page(g, subject, _("Enrolment"), ENROLMENT),
-        _page(g, subject, label("subjects.disposition"), DISPOSITION),
+        _page(g, subject, _("Enrolment"), ENROLMENT, Place(None, None, queries=False)),
+        _page(g, subject, label("subjects.disposition"), DISPOSITION, Place(None, "DS")),
     ]
 
 
@@ -89,16 +98,27 @@ def _eligibility(g: Gather, subject: Subject) -> Record:
         values=records.values(g, subject, OUTCOME),
         grid=Grid(header, rows) if rows else None,
         signatures=records.signature_lines(g, "subject", str(subject.id)),
-        monitoring=records.monitoring(subject),
+        monitoring=g.monitoring.line(Place(None, "IE"), "subject"),
     )
 
 
 def _history(g: Gather, subject: Subject) -> list[Record]:
     therapies = _all(PriorTherapy, PriorTherapy.subject_id == subject.id)
     history = _all(MedicalHistory, MedicalHistory.subject_id == subject.id)
+    page = Place(None, "PRIORTX")
     return [
-        Record(_("Prior ITP therapies"), _("recorded"), grid=records.grid(g, therapies, THERAPY)),
-        Record(_("Medical history"), _("recorded"), grid=records.grid(g, history, HISTORY)),
+        Record(
+            _("Prior ITP therapies"),
+            _("recorded"),
+            grid=records.grid(g, therapies, THERAPY),
+            monitoring=g.monitoring.line(page, "prior_therapy"),
+        ),
+        Record(
+            _("Medical history"),
+            _("recorded"),
+            grid=records.grid(g, history, HISTORY),
+            monitoring=g.monitoring.line(Place(None, "PRIORTX", queries=False), "medical_history"),
+        ),
     ]
 
 
@@ -109,13 +129,36 @@ def _adverse_events(g: Gather, subject: Subject) -> list[Record]:
             continue
         reports = _all(SaeReport, SaeReport.ae_id == event.id)
         title = f"{event.label}: {g.asof.value(event, 'aeterm')}"
-        out.append(records.record(g, event, title, grid=records.grid(g, reports, SAE)))
-    return out
+        grid = records.grid(g, reports, SAE)
+        out.append(records.record(g, event, title, place=Place(None, "AE", False), grid=grid))
+    return out + _page_queries(g, Place(None, "AE"), "adverse_event")
+
+
+def _page_queries(g: Gather, place: Place, table: str) -> list[Record]:
+    """The queries of a list page (adverse events, medications), once, after its records."""
+    threads = g.monitoring.threads(place, table)
+    if not threads:
+        return []
+    title = (
+        _("Queries on the page")
+        if place.visitnum is None
+        else _("Queries at visit %(v)s", v=place.visitnum)
+    )
+    return [Record(title, "—", monitoring=threads)]
 
 
 def _medications(g: Gather, subject: Subject) -> list[Record]:
     rows = _all(Medication, Medication.subject_id == subject.id)
-    return [records.record(g, m, g.asof.value(m, "trt")) for m in rows if g.asof.keeps(m)]
+    found = select(Visit.id, Visit.visitnum).where(Visit.subject_id == subject.id)
+    visits = dict(db.session.execute(found).tuples().all())
+    out = []
+    for med in rows:
+        if g.asof.keeps(med):
+            place = Place(visits.get(med.visit_id), "CM", queries=False)
+            out.append(records.record(g, med, g.asof.value(med, "trt"), place=place))
+    for visitnum in sorted(set(visits.values())):
+        out += _page_queries(g, Place(visitnum, "CM"), "medication")
+    return out
 
 
 def _all(model: Any, where: Any) -> list[Any]:

@@ -12,6 +12,7 @@ from sqlalchemy import inspect
 
 from studyapp.exports.casebook.asof import AsOf
 from studyapp.exports.casebook.labels import Labels
+from studyapp.exports.casebook.monitoring import Monitoring, Place
 from studyapp.exports.casebook.values import local_time, show
 from studyapp.reports.casebook_pdf import Grid, Record, SignatureLine, Value
 from studyapp.signatures.models import Signature
@@ -63,11 +64,13 @@ SHARED_UNITS = {
 
 @dataclass
 class Gather:
-    """What every record of one casebook reads: labels, the cut-off, the signatures."""
+    """What every record of one casebook reads: labels, the cut-off, the signatures and
+    the monitoring facts."""
 
     labels: Labels
     asof: AsOf
     signatures: dict[tuple[str, str], list[Signature]]
+    monitoring: Monitoring
 
 
 def columns(record: Any) -> list[str]:
@@ -124,8 +127,17 @@ def signature_lines(g: Gather, table: str, row_id: str) -> tuple[SignatureLine, 
     return tuple(lines)
 
 
-def record(g: Gather, row: Any, title: str, *, grid: Grid | None = None) -> Record:
-    """A CRF row as a record: values, status, confirmed warnings and signatures."""
+def record(
+    g: Gather,
+    row: Any,
+    title: str,
+    *,
+    place: Place,
+    grid: Grid | None = None,
+    children: Sequence[tuple[Any, str]] = (),
+) -> Record:
+    """A CRF row as a record: values, status, confirmed warnings, signatures and its
+    monitoring line (*children*: the child rows shown in its grid, each with its name)."""
     warnings = g.asof.value(row, "confirmed_warnings") if hasattr(row, "confirmed_warnings") else ""
     return Record(
         title=title,
@@ -134,15 +146,15 @@ def record(g: Gather, row: Any, title: str, *, grid: Grid | None = None) -> Reco
         grid=grid,
         confirmed_warnings=warnings or "",
         signatures=signature_lines(g, row.__tablename__, str(row.id)),
-        monitoring=monitoring(row),
+        monitoring=monitoring(g, row, place, children),
     )
 
 
-def monitoring(_row: Any) -> str:
-    """Queries, SDV marks and the lock of a record, as one line: empty until the monitoring
-    module exists. That module fills this text (e.g. "2 queries open; SDV done by ...;
-    locked on ..."), and the layout prints the line when it is not empty."""
-    return ""
+def monitoring(g: Gather, row: Any, place: Place, children: Sequence[tuple[Any, str]] = ()) -> str:
+    """The lock covering the record, its SDV marks (its own and its child rows') and the
+    query threads of its page, as lines; empty when there is none."""
+    rows = [(row.__tablename__, row.id, ""), *((c.__tablename__, c.id, n) for c, n in children)]
+    return g.monitoring.line(place, row.__tablename__, rows)
 
 
 def grid(g: Gather, rows: Sequence[Any], shown: Sequence[str]) -> Grid | None:

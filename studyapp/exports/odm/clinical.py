@@ -14,7 +14,8 @@ ItemData, read from the CRF tables the registry names, up to the data cut-off.
   is after it.
 - With ``audit`` (the ``odm_audit`` file) each item is written once per audited value, in
   the order of the trail (Insert, Update, Remove), each with its AuditRecord, so the last
-  ItemData of an item is its current value; the subject's first signature is inline.
+  ItemData of an item is its current value; the subject's first signature is inline; the
+  query threads are Annotations of their FormData or of the SubjectData (``annotations``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from typing import Any
 from lxml import etree
 from sqlalchemy import select
 
+from studyapp.crf import registry
 from studyapp.exports.odm import dictionary, layout, trail
+from studyapp.exports.odm.annotations import Threads
 from studyapp.exports.odm.metadata import event_oid
 from studyapp.exports.odm.nodes import element, sub
 from studyapp.exports.odm.values import after, audited_text, text
@@ -69,6 +72,7 @@ class SubjectWriter:
         self.units = set(dictionary.units())
         self.signed: set[int] = set()
         self.history: trail.History | None = None
+        self.threads: Threads | None = None
 
     def _visits(self, subject_id: int) -> dict[int, Visit]:
         query = select(Visit).where(Visit.subject_id == subject_id, _alive(Visit))
@@ -149,8 +153,11 @@ class SubjectWriter:
         placed = self._placed(subject.id, visits)
         if self.audit:
             self.history = trail.History(subject.id, self.tables)
+            self.threads = Threads(subject.id, self.cutoff)
         node = element("SubjectData", SubjectKey=subject.label, TransactionType=self._tt())
         self._subject_trail(node, subject)
+        if self.threads is not None:
+            self._count(self.threads.annotate(node, len(node), self.threads.of(None, None), {}))
         for key in sorted(placed, key=lambda k: self._order(k, visits)):
             visit = visits.get(key) if isinstance(key, int) else None
             code = visit.code if visit is not None else str(key)
@@ -207,7 +214,22 @@ class SubjectWriter:
                     own = str(getattr(child, child_group.key)) if child_group.key else str(child.id)
                     repeat = f"{key}.{own}" if group.repeating else own
                     self._group(node, child_group, child, repeat, day)
+        self._annotate(node, form, visit)
         self._keep(event, node, "FormData")
+
+    def _annotate(self, node: etree._Element, form: layout.Form, visit: Any) -> None:
+        """The query threads of the form's page at its visit, before its ItemGroupData."""
+        entry = registry.FORMS.get(form.code)
+        if self.threads is None or entry is None or not len(node):
+            return
+        visitnum = visit.visitnum if visit is not None and entry.per_visit else None
+        queries = self.threads.of(visitnum, form.code)
+        oids = {item.column: item.oid for group in form.groups for item in group.items}
+        self._count(self.threads.annotate(node, 0, queries, oids))
+
+    def _count(self, annotations: int) -> None:
+        if annotations:
+            self.counts["Annotation"] += annotations
 
     def _group(self, form: etree._Element, group: layout.Group, row: Any, key: str | None,
                day: date | None) -> None:  # fmt: skip
