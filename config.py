@@ -51,6 +51,10 @@ class Config:
     LATE_ENTRY_DAYS = env_int("LATE_ENTRY_DAYS", 3)
     #: Where report and export files wait for download (shared storage with several nodes).
     EXPORT_DIR = env("EXPORT_DIR", "")
+    #: Years the study records and their audit trail are kept after the trial ends (CN-02;
+    #: China GCP: at least 5, to confirm with the sponsor). Nothing in the application deletes
+    #: audit rows or study data: this says how long backups and archives must be kept.
+    RETENTION_YEARS = max(5, env_int("RETENTION_YEARS", 5))
     #: Hours a made file is kept for download.
     EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
     #: Minutes after which a file still "being made" is told as interrupted.
