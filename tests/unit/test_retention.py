@@ -39,18 +39,18 @@ def deletions(source: str, name: str = "<source>") -> list[str]:
                 found.append(f"{name}:{node.lineno}: .delete()")
             if isinstance(func, ast.Name) and func.id in imported_delete:
                 found.append(f"{name}:{node.lineno}: delete()")
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if SQL_DELETE.search(node.value) and not _is_docstring(node, tree):
-                found.append(f"{name}:{node.lineno}: SQL that deletes")
+        is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if is_text and SQL_DELETE.search(node.value) and not _is_docstring(node, tree):
+            found.append(f"{name}:{node.lineno}: SQL that deletes")
     return found
 
 
 def _is_docstring(node: ast.Constant, tree: ast.Module) -> bool:
     for owner in ast.walk(tree):
         body = getattr(owner, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
-            if body[0].value is node:
-                return True
+        first = body[0] if isinstance(body, list) and body else None
+        if isinstance(first, ast.Expr) and first.value is node:
+            return True
     return False
 
 
