@@ -157,6 +157,8 @@ def anchor() -> Any:
 @login_required
 def history(table_name: str, row_id: str, field: str) -> Any:
     rows = services.field_history(current_user, table_name, row_id, field)
+    if not rows and table_name not in services.table_names():
+        abort(404)  # no audited table of that name: nothing to show, as for any unknown id
     return render_template(
         "audit/history.html",
         rows=rows,

@@ -83,3 +83,32 @@ def test_navigation_follows_the_role(client, users, auth, role, present, absent)
         assert f'data-nav="{nav}"' in page
     for nav in absent:
         assert f'data-nav="{nav}"' not in page
+
+
+def _with_missing_ids(rule) -> str:
+    """The rule's address with every id an object that does not exist."""
+    url = re.sub(r"<int(?:\([^)]*\))?:\w+>", "2147483000", rule.rule)
+    url = re.sub(r"<any\(([^,)]+)[^)]*\):\w+>", r"\1", url)
+    return re.sub(r"<(?:string(?:\([^)]*\))?:)?\w+>", "nope", url)
+
+
+@pytest.mark.req("SEC-08")
+@pytest.mark.parametrize("role", list(USERNAMES))
+def test_an_id_of_no_object_is_404_or_403_and_shows_no_data(client, users, auth, role):
+    """Every page addressed by an id loads it through a checked query: an id that names no
+    object (or one the role may not see) answers 404 or 403 (400 for a preview asked without
+    its values), never a page or a 5xx."""
+    auth.login(USERNAMES[role])
+    checked = 0
+    for rule in app_rules(client):
+        if "GET" not in rule.methods or "<" not in rule.rule or rule.endpoint == "static":
+            continue
+        url = _with_missing_ids(rule)
+        response = client.get(url)
+        assert response.status_code in (400, 403, 404), (role, url, response.status_code)
+        checked += 1
+    assert checked >= 20
+
+
+def app_rules(client):
+    return list(client.application.url_map.iter_rules())
