@@ -15,7 +15,7 @@ from studyapp.extensions import db
 from studyapp.transaction import transaction
 
 #: The command's word for each kind of the export registry.
-REPORT_KINDS = {"safety": "safety_report", "casebook": "casebook"}
+REPORT_KINDS = {"safety": "safety_report", "casebook": "casebook", "archive": "archive"}
 EXPORT_KINDS = {
     "csv": "csv",
     "odm": "odm",
@@ -123,6 +123,22 @@ def report_cli(
     with transaction():
         subject_id = _subject_id(subject)
     report = REPORT_KINDS[kind]
+    if report == "archive" and subject_id is None:
+        raise click.UsageError("the archive is made for one subject: --subject ITP-001")
     if report == "casebook" and subject_id is None:
         report = ALL_CASEBOOKS  # --subject all (or none): every subject's casebook in a zip
     _make(report, out, username, day, subject_id=subject_id, locale=lang)
+
+
+@click.command("archive-verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def archive_verify_cli(path: Path) -> None:
+    """Check a subject's end-of-study archive against its manifest (SHA-256 of every file)."""
+    from studyapp.exports.archive import verify
+
+    problems = verify(path)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise SystemExit(1)
+    click.echo("OK: every file matches the manifest")

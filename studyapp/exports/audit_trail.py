@@ -42,7 +42,7 @@ def header() -> list[str]:
     ]
 
 
-def _rows(subject_id: int, asof: AsOf, rows: list[AuditLog]) -> Iterator[list[Any]]:
+def rows_of(subject_id: int, asof: AsOf, rows: list[AuditLog]) -> Iterator[list[Any]]:
     tables, labels, tests = trail.table_names(), Labels(), trail.lab_tests(subject_id)
     for row in rows:
         moment = row.ts if row.ts.tzinfo else row.ts.replace(tzinfo=UTC)
@@ -76,7 +76,7 @@ def write_audit_trail(ctx: ExportContext, out: BinaryIO) -> dict[str, int]:
     subject = get_subject(ctx.actor, ctx.subject_id)
     rows = trail.subject_rows(subject.id)
     ctx.progress(0, 1)
-    count = csvfile.write(out, header(), _rows(subject.id, AsOf(ctx.cutoff, ()), rows))
+    count = csvfile.write(out, header(), rows_of(subject.id, AsOf(ctx.cutoff, ()), rows))
     ctx.progress(1, 1)
     return {"audit_rows": count}
 

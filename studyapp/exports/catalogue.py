@@ -16,6 +16,7 @@ MODULES: tuple[str, ...] = (
     "studyapp.exports.odm",  # CDISC ODM 1.3.2: odm, odm_audit
     "studyapp.exports.audit_trail",  # a subject's audit trail as CSV
     "studyapp.exports.users_list",  # the authorised-user list (CN-01)
+    "studyapp.exports.archive",  # a subject's end-of-study archive (GCP-11)
 )
 
 

@@ -30,12 +30,16 @@ BATCH = 500
 @dataclass(frozen=True)
 class Scope:
     cutoff: date | None = None
+    #: One subject only (the subject's end-of-study archive); None: every subject.
+    subject_id: int | None = None
 
     def subjects(self) -> Select[tuple[Subject]]:
         """The subjects in the export, in order of registration."""
         query = select(Subject).where(Subject.deleted_at.is_(None)).order_by(Subject.id)
         if self.cutoff is not None:
             query = query.where(Subject.screening_date <= self.cutoff)
+        if self.subject_id is not None:
+            query = query.where(Subject.id == self.subject_id)
         return query
 
     def subject_ids(self) -> Select[tuple[int]]:
