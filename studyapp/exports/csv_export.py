@@ -1,5 +1,6 @@
 """Kind ``csv``: the collected data as a zip of CSV files, one per CRF table, plus
-``data_dictionary.csv`` (file, variable, label, type, unit, codelist and its values).
+``data_dictionary.csv`` (file, variable, label, type, unit, codelist and its values), and
+the monitoring tables (``monitoring/``: query messages, SDV marks, freezes and locks).
 
 Each table is streamed from the database into its zip member (``tables.rows``), so memory
 does not grow with the study. Every cell goes through the shared CSV writer (SEC-11, BOM).
@@ -12,7 +13,7 @@ from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 
-from studyapp.exports import csvfile, dictionary, registry, tables
+from studyapp.exports import csvfile, dictionary, monitoring_tables, registry, tables
 from studyapp.exports.registry import Export, ExportContext
 from studyapp.exports.scope import Scope
 from studyapp.permissions import Action
@@ -33,6 +34,9 @@ def write(ctx: ExportContext, out: BinaryIO) -> dict[str, int]:
                     member, tables.header(model), tables.rows(model, scope)
                 )
             ctx.progress(done + 1, len(models) + 1)
+        for name, header, rows in monitoring_tables.tables_of(scope):
+            with archive.open(name, "w") as member:
+                counts[name] = csvfile.write(member, header, rows)
         with archive.open(DICTIONARY, "w") as member:
             counts[DICTIONARY] = csvfile.write(member, dictionary.HEADER, dictionary.rows())
         ctx.progress(len(models) + 1, len(models) + 1)

@@ -341,7 +341,11 @@ def test_the_csv_export_has_one_file_per_crf_table_and_a_dictionary(demo, tmp_pa
     assert seen[-1][0] == seen[-1][1] == len(tables.models()) + 1
     files = members(path)
     models = tables.models()
-    assert set(files) == {f"{m.__tablename__}.csv" for m in models} | {"data_dictionary.csv"}
+    monitoring = {f"monitoring/{n}.csv" for n in ("query_messages", "sdv_marks", "locks")}
+    assert set(files) == {f"{m.__tablename__}.csv" for m in models} | {
+        "data_dictionary.csv",
+        *monitoring,
+    }
     dictionary_header, dictionary_rows = read_csv(files["data_dictionary.csv"])
     assert tuple(dictionary_header) == dictionary.HEADER
     for model in models:
@@ -400,3 +404,30 @@ def test_the_csv_export_respects_the_cutoff(demo, tmp_path):
     assert all(a["start_date"] <= cutoff.isoformat() for a in aes if a["start_date"])
     _h, labs = read_csv(files["lab_panel.csv"])
     assert all(not r["lb_date"] or r["lb_date"] <= cutoff.isoformat() for r in labs)
+
+
+@pytest.mark.req("P11-02", "GCP-10")
+def test_the_csv_export_carries_the_demos_queries_sdv_marks_and_locks(demo, tmp_path):
+    """Issue 14 item 6: the monitoring of the demo study is in the CSV export, and a cut-off
+    before it leaves it out."""
+    path = tmp_path / "csv.zip"
+    produce("csv", demo["mon.chen"], path)
+    files = members(path)
+    _, messages = read_csv(files["monitoring/query_messages.csv"])
+    _, marks = read_csv(files["monitoring/sdv_marks.csv"])
+    _, locks = read_csv(files["monitoring/locks.csv"])
+    assert {r["state"] for r in messages} == {"open", "answered", "closed"}
+    assert {"raise", "answer", "close"} <= {r["kind"] for r in messages}
+    assert all(r["at_utc"].endswith("Z") for r in messages)
+    cleared = [r for r in marks if r["cleared_at_utc"]]
+    assert len(cleared) == 1
+    assert cleared[0]["field"] == "pulse"
+    assert {r["verified_by"] for r in marks} == {"mon.chen"}
+    assert [(r["scope"], r["state"], r["set_by"]) for r in locks] == [
+        ("visit", "frozen", "dm.wang")
+    ]
+    first = min(datetime.fromisoformat(r["at_utc"][:-1]) for r in messages).date()
+    early = tmp_path / "early.zip"
+    produce("csv", demo["mon.chen"], early, cutoff=first - timedelta(days=2))
+    before = members(early)
+    assert read_csv(before["monitoring/query_messages.csv"])[1] == []
