@@ -79,6 +79,8 @@ HISTORY = _page("PRIORTX", _l("Prior therapies and history"), "subjects.therapie
 SCREENING = _page("SCRVAL", _l("Screening values"), "subjects.screening_data", False)
 DISPOSITION = _page("DS", _l("Disposition"), "subjects.disposition", False)
 CONSENT = _page("CONSENT", _l("Informed consent"), "subjects.consent", False)
+ELIGIBILITY = _page("IE", _l("Eligibility"), "subjects.eligibility", False)
+MEDICATIONS = _page("CM", _l("Medications and rescue therapy"), "visits.medications")
 _VS_FIELDS = ("vs_date", "weight", "height", "sysbp", "diabp", "pulse", "temp")
 _LAB = (f"{_VISITS}:LabPanel", f"{_VISITS}:LabResult")
 _LAB_SDV = ("lb_date", "orres", "orresu")
@@ -126,7 +128,7 @@ FORMS: dict[str, FormCode] = by_code(
         FormCode("PREMED", DOSE, "CM", _EC, _PREMED_SDV),
         FormCode(
             "CM",
-            _page("CM", _l("Medications and rescue therapy"), "visits.medications"),
+            MEDICATIONS,
             "CM",
             (f"{_VISITS}:Medication",),
             ("trt", "dose", "dose_unit", "route", "start_date", "end_date", "ongoing"),
@@ -135,7 +137,7 @@ FORMS: dict[str, FormCode] = by_code(
         FormCode("IRR", EVENTS, "AE", _AE, (*_AE_SDV, "dose_id")),
         FormCode("DS", DISPOSITION, "DS"),
         FormCode("CONSENT", CONSENT, "DS"),
-        FormCode("IE", _page("IE", _l("Eligibility"), "subjects.eligibility", False), "IE"),
+        FormCode("IE", ELIGIBILITY, "IE"),
         FormCode("PRIORTX", HISTORY, "CM"),
         FormCode("MH", HISTORY, "MH"),
         FormCode("ITPHX", HISTORY, "MH"),

@@ -24,6 +24,7 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     "demo/loader.py": (EVERYTHING, "demo data: a fictitious study history written as data"),
     "demo/safety.py": (EVERYTHING, "demo data: the fictitious safety story as data"),
     "demo/visits.py": (EVERYTHING, "demo data: fictitious platelet courses per visit code"),
+    "demo/monitoring.py": (EVERYTHING, "demo data: the fictitious monitoring visits as data"),
     "clinical/ctcae_tables.py": (
         EVERYTHING,
         "CTCAE v5.0 grading criteria: an external standard keyed by CDISC LBTESTCD",

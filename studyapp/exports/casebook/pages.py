@@ -58,7 +58,9 @@ def _page(g: Gather, subject: Subject, title: str, shown: tuple[str, ...], place
 
 
 def _subject_pages(g: Gather, subject: Subject) -> list[Record]:
-    consent = _page(g, subject, label("subjects.consent"), CONSENT, Place(None, "CONSENT"))
+    consent = _page(
+        g, subject, label("subjects.consent"), CONSENT, Place(None, registry.CONSENT.key)
+    )
     consent = Record(
         consent.title,
         consent.status,
@@ -69,12 +71,22 @@ def _subject_pages(g: Gather, subject: Subject) -> list[Record]:
         _page(g, subject, _("Screening"), SCREENING, Place(None, None)),  # subject queries
         consent,
         _page(
-            g, subject, label("subjects.screening_data"), SCREENING_FIELDS, Place(None, "SCRVAL")
+            g,
+            subject,
+            label("subjects.screening_data"),
+            SCREENING_FIELDS,
+            Place(None, registry.SCREENING.key),
         ),
         _eligibility(g, subject),
         *_history(g, subject),
         _page(g, subject, _("Enrolment"), ENROLMENT, Place(None, None, queries=False)),
-        _page(g, subject, label("subjects.disposition"), DISPOSITION, Place(None, "DS")),
+        _page(
+            g,
+            subject,
+            label("subjects.disposition"),
+            DISPOSITION,
+            Place(None, registry.DISPOSITION.key),
+        ),
     ]
 
 
@@ -98,14 +110,14 @@ def _eligibility(g: Gather, subject: Subject) -> Record:
         values=records.values(g, subject, OUTCOME),
         grid=Grid(header, rows) if rows else None,
         signatures=records.signature_lines(g, "subject", str(subject.id)),
-        monitoring=g.monitoring.line(Place(None, "IE"), "subject"),
+        monitoring=g.monitoring.line(Place(None, registry.ELIGIBILITY.key), "subject"),
     )
 
 
 def _history(g: Gather, subject: Subject) -> list[Record]:
     therapies = _all(PriorTherapy, PriorTherapy.subject_id == subject.id)
     history = _all(MedicalHistory, MedicalHistory.subject_id == subject.id)
-    page = Place(None, "PRIORTX")
+    page = Place(None, registry.HISTORY.key)
     return [
         Record(
             _("Prior ITP therapies"),
@@ -117,7 +129,9 @@ def _history(g: Gather, subject: Subject) -> list[Record]:
             _("Medical history"),
             _("recorded"),
             grid=records.grid(g, history, HISTORY),
-            monitoring=g.monitoring.line(Place(None, "PRIORTX", queries=False), "medical_history"),
+            monitoring=g.monitoring.line(
+                Place(None, registry.HISTORY.key, queries=False), "medical_history"
+            ),
         ),
     ]
 
@@ -130,8 +144,12 @@ def _adverse_events(g: Gather, subject: Subject) -> list[Record]:
         reports = _all(SaeReport, SaeReport.ae_id == event.id)
         title = f"{event.label}: {g.asof.value(event, 'aeterm')}"
         grid = records.grid(g, reports, SAE)
-        out.append(records.record(g, event, title, place=Place(None, "AE", False), grid=grid))
-    return out + _page_queries(g, Place(None, "AE"), "adverse_event")
+        out.append(
+            records.record(
+                g, event, title, place=Place(None, registry.EVENTS.key, False), grid=grid
+            )
+        )
+    return out + _page_queries(g, Place(None, registry.EVENTS.key), "adverse_event")
 
 
 def _page_queries(g: Gather, place: Place, table: str) -> list[Record]:
@@ -154,10 +172,10 @@ def _medications(g: Gather, subject: Subject) -> list[Record]:
     out = []
     for med in rows:
         if g.asof.keeps(med):
-            place = Place(visits.get(med.visit_id), "CM", queries=False)
+            place = Place(visits.get(med.visit_id), registry.MEDICATIONS.key, queries=False)
             out.append(records.record(g, med, g.asof.value(med, "trt"), place=place))
     for visitnum in sorted(set(visits.values())):
-        out += _page_queries(g, Place(visitnum, "CM"), "medication")
+        out += _page_queries(g, Place(visitnum, registry.MEDICATIONS.key), "medication")
     return out
 
 
