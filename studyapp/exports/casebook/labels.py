@@ -217,6 +217,16 @@ class Labels:
         found = self.table.get(table or "", {}).get(base)
         return _("%(field)s: unit", field=found) if found else f"{base}_unit"
 
+    def anywhere(self, column: str | None) -> str:
+        """The label of a column named in a value (an SDV mark's or a query's field): the
+        first table that labels it; the name itself when none does."""
+        if not column:
+            return column or ""
+        for labels in self.table.values():
+            if column in labels:
+                return labels[column]
+        return self.common.get(column, column)
+
     def many(self, table: str, columns: Iterable[str]) -> list[tuple[str, str]]:
         return [(column, self.of(table, column)) for column in columns]
 

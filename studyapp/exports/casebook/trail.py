@@ -77,12 +77,24 @@ def lines(rows: Sequence[AuditLog], asof: AsOf, labels: Labels, subject_id: int)
                 action=str(ACTIONS.get(row.action, row.action)),
                 record=record.strip(),
                 field=labels.of(row.table_name, row.field),
-                old=row.old_value or "",
-                new=row.new_value or "",
+                old=_value(row, row.old_value, labels),
+                new=_value(row, row.new_value, labels),
                 reason=row.reason or "",
             )
         )
     return out
+
+
+#: Monitoring tables whose ``field`` column holds the name of a CRF column.
+NAMES_A_FIELD = frozenset({"sdv_mark", "data_query"})
+
+
+def _value(row: AuditLog, value: str | None, labels: Labels) -> str:
+    """A stored value as the trail shows it: a CRF column named by a monitoring row (the
+    field an SDV mark or a query is on) by its label."""
+    if row.table_name in NAMES_A_FIELD and row.field == "field":
+        return labels.anywhere(value)
+    return value or ""
 
 
 def lab_tests(subject_id: int) -> dict[str, str]:
