@@ -128,3 +128,33 @@ def sign_in(page: Any, username: str, password: str = factories.PASSWORD) -> Non
         page.get_by_label("6-digit code").fill(factories.totp_now())  # on the server's clock
         page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state()  # the next page's scripts have run (and its files loaded)
+
+
+def enrolled_with_vitals(live_app: Any, site_date: date) -> int:
+    """A subject enrolled a week before the site's today, its Day 1 vital signs saved by the
+    investigator (weight 58.3, blood pressure 118/74, heart rate 71, 37.2 °C at 09:05)."""
+    from datetime import UTC, time, timedelta
+    from decimal import Decimal
+
+    from studyapp.audit.context import acting_as
+    from studyapp.auth.models import User
+    from studyapp.db import freeze_clock
+    from studyapp.visits.vitals import service as vitals
+
+    day1 = site_date - timedelta(days=7)
+    with live_app.app_context():
+        inv = db.session.scalar(db.select(User).where(User.username == "inv.user"))
+        try:
+            freeze_clock(datetime.combine(day1 - timedelta(days=1), time(1, 0), UTC))
+            subject = factories.make_enrolled(inv, day1, screened=day1 - timedelta(days=1))
+            freeze_clock(datetime.combine(day1, time(2, 0), tzinfo=UTC))
+            measures = {"weight": Decimal("58.3"), "sysbp": 118, "diabp": 74, "pulse": 71}
+            entry = vitals.VitalsEntry(day1, time(9, 5), measures | {"temp": Decimal("37.2")})
+            with acting_as(inv):
+                vitals.save(inv, subject.id, "1", entry, visit_date=day1, confirmed=True)
+            db.session.commit()
+        finally:
+            freeze_clock(None)
+        subject_id = subject.id
+        db.session.remove()
+    return subject_id

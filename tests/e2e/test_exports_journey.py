@@ -13,55 +13,20 @@ import datetime
 import hashlib
 import io
 import zipfile
-from datetime import UTC, time, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from studyapp.audit.context import acting_as
-from studyapp.auth.models import User
-from studyapp.db import freeze_clock
-from studyapp.extensions import db
-from studyapp.visits.vitals import service as vitals
-from tests import factories
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import enrolled_with_vitals, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def subject_id(live_app, site_date: datetime.date) -> int:
-    day1 = site_date - timedelta(days=7)
-    with live_app.app_context():
-        inv = db.session.scalar(db.select(User).where(User.username == "inv.user"))
-        try:
-            freeze_clock(datetime.datetime.combine(day1 - timedelta(days=1), time(1, 0), UTC))
-            subject = factories.make_enrolled(inv, day1, screened=day1 - timedelta(days=1))
-            freeze_clock(datetime.datetime.combine(day1, time(2, 0), tzinfo=UTC))
-            measures = {
-                "weight": Decimal("58.3"),
-                "sysbp": 118,
-                "diabp": 74,
-                "pulse": 71,
-                "temp": Decimal("37.2"),
-            }
-            with acting_as(inv):
-                vitals.save(
-                    inv,
-                    subject.id,
-                    "1",
-                    vitals.VitalsEntry(day1, time(9, 5), measures),
-                    visit_date=day1,
-                    confirmed=True,
-                )
-            db.session.commit()
-        finally:
-            freeze_clock(None)
-        subject_id = subject.id
-        db.session.remove()
-    return subject_id
+    """A subject enrolled a week ago with its Day 1 vital signs saved."""
+    return enrolled_with_vitals(live_app, site_date)
 
 
 def _make(page: Page, kind: str, tmp_path: Path) -> bytes:
