@@ -27,7 +27,7 @@ from typing import Any
 from flask import has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select, union
 from sqlalchemy.orm import Session
 
 from studyapp.audit import set_reason
@@ -337,34 +337,63 @@ class ToDo:
     visit: Visit | None = None
 
 
+def _latest(table: str, meaning: str) -> dict[str, Signature]:
+    """The latest signature of each signed record of *table* with *meaning*, by row id."""
+    newest = (
+        select(func.max(Signature.id))
+        .where(Signature.table_name == table, Signature.meaning == meaning)
+        .group_by(Signature.row_id)
+    )
+    query = select(Signature).where(Signature.id.in_(newest.scalar_subquery()))
+    return {signature.row_id: signature for signature in db.session.scalars(query)}
+
+
+def _subjects_with_data() -> set[int]:
+    """The subjects holding any covered record: one statement over every covered table."""
+    parts = [
+        select(model.subject_id)  # type: ignore[attr-defined]
+        for model in _models()
+    ]
+    return set(db.session.scalars(union(*parts)))
+
+
+def _state_of(signature: Signature) -> SignOffState:
+    """A sign-off's state as stored: invalidation is written when the content changes
+    (``invalidate_changed``, before every commit), so a list needs no re-hash per subject."""
+    return SignOffState(SIGNED if signature.status == "valid" else INVALIDATED, signature)
+
+
 def to_do(actor: User) -> tuple[list[ToDo], list[ToDo]]:
     """(ready to sign, needing re-signing): enrolled subjects with data and no valid casebook
     signature, split by whether an earlier one stopped applying; then the visits whose own
-    sign-off stopped applying (GCP-09)."""
+    sign-off stopped applying (GCP-09). A fixed number of statements however many subjects:
+    the latest sign-off per subject and per visit, and one "has data" query."""
     require(actor, Action.VIEW_STUDY_DATA)
     ready: list[ToDo] = []
     again: list[ToDo] = []
+    casebooks = _latest("subject", CASEBOOK_MEANING)
+    with_data = _subjects_with_data()
     query = select(Subject).where(Subject.status == ENROLLED).order_by(Subject.subject_number)
-    for subject in db.session.scalars(query):
-        state = casebook_state(subject.id)
-        if state.state == INVALIDATED:
-            again.append(ToDo(subject, state))
-        elif state.state == UNSIGNED and casebook_content(subject.id):
-            ready.append(ToDo(subject, state))
+    subjects = list(db.session.scalars(query))
+    for subject in subjects:
+        signature = casebooks.get(str(subject.id))
+        if signature is not None and signature.status != "valid":
+            again.append(ToDo(subject, _state_of(signature)))
+        elif signature is None and subject.id in with_data:
+            ready.append(ToDo(subject, SignOffState(UNSIGNED, None)))
     return ready, again + _visits_again()
 
 
 def _visits_again() -> list[ToDo]:
     """The visits whose latest sign-off no longer applies."""
-    query = select(Signature.row_id).where(
-        Signature.table_name == "visit", Signature.meaning == VISIT_MEANING
-    )
-    out: list[ToDo] = []
-    for row_id in sorted(set(db.session.scalars(query)), key=int):
-        visit = db.session.get(Visit, int(row_id))
-        if visit is None:
-            continue
-        state = casebook_state(visit.subject_id, visit)
-        if state.state == INVALIDATED:
-            out.append(ToDo(_subject(visit.subject_id), state, visit))
-    return out
+    stale = {
+        int(row_id): signature
+        for row_id, signature in _latest("visit", VISIT_MEANING).items()
+        if signature.status != "valid"
+    }
+    if not stale:
+        return []
+    visits = list(db.session.scalars(select(Visit).where(Visit.id.in_(stale)).order_by(Visit.id)))
+    owners = {visit.subject_id for visit in visits}
+    subjects = {s.id: s for s in db.session.scalars(select(Subject).where(Subject.id.in_(owners)))}
+    return [ToDo(subjects[visit.subject_id], _state_of(stale[visit.id]), visit) for visit in visits]

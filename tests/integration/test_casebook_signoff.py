@@ -367,3 +367,67 @@ def test_a_monitors_verification_or_a_lock_does_not_void_the_signature(app, user
     assert signoff.casebook_state(first.id).state == signoff.SIGNED
     _save_vitals(users["investigator"], first, "60.1", record.version, reason="re-weighed")
     assert signoff.casebook_state(first.id).state == signoff.INVALIDATED
+
+
+def _to_do_statements(inv) -> int:
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    db.session.expire_all()
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        signoff.to_do(inv)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_to_do_list_costs_the_same_statements_however_many_subjects(users, enrolled):
+    """Ready, signed, invalidated casebooks and an invalidated visit sign-off: the list reads
+    them in a fixed number of statements (no query per subject)."""
+    inv = users["investigator"]
+    first, second = enrolled
+    _sign(inv, first, username="inv.user")
+    visit = signoff.find_visit(second.id, "2")
+    with acting_as(inv), transaction():
+        signoff.sign_casebook(inv, second.id, None, PASSWORD, visit=visit)
+    _save_vitals(inv, second, "58.9", 1, reason="scale recalibrated")
+    with_two = _to_do_statements(inv)
+    ready, again = signoff.to_do(inv)
+    assert [item.subject.id for item in ready] == [second.id]
+    assert [(item.subject.id, item.visit) for item in again] == [(second.id, visit)]
+    freeze_clock(datetime(2026, 3, 15, 1, 0, tzinfo=UTC))
+    third = factories.make_enrolled(inv, date(2026, 3, 16), screened=date(2026, 3, 15))
+    freeze_clock(datetime(2026, 3, 16, 4, 0, tzinfo=UTC))
+    with acting_as(inv), transaction():
+        vitals.save(
+            inv,
+            third.id,
+            "1",
+            vitals.VitalsEntry(
+                date(2026, 3, 16),
+                None,
+                {
+                    "weight": Decimal("61"),
+                    "sysbp": 120,
+                    "diabp": 80,
+                    "pulse": 72,
+                    "temp": Decimal("36.6"),
+                },
+            ),
+            visit_date=date(2026, 3, 16),
+            version=0,
+        )
+    _save_vitals(inv, first, "58.9", 1, reason="scale recalibrated")
+    ready, again = signoff.to_do(inv)
+    assert [item.subject.id for item in ready] == [second.id, third.id]
+    assert [(item.subject.id, item.visit) for item in again] == [
+        (first.id, None),
+        (second.id, visit),
+    ]
+    assert again[0].state.state == signoff.INVALIDATED
+    assert _to_do_statements(inv) <= with_two
