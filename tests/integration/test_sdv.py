@@ -324,3 +324,23 @@ def test_the_protocol_file_refuses_a_bad_sdv_plan(plan, message):
     data["monitoring"]["sdv"] = plan
     with pytest.raises(ValueError, match=message):
         protocol_from_dict(data)
+
+
+@pytest.mark.both_engines
+def test_two_monitors_verifying_one_field_at_once_store_one_mark(
+    client, auth, users, subject, monkeypatch
+):
+    """The race: both requests found the field unverified before either committed. The
+    database keeps one active mark per field; the later request answers 409, never a 500."""
+    as_monitor(auth)
+    rec = record_of(subject)
+    with acting_as(users["monitor"]):
+        services.verify_field(users["monitor"], "VS", rec.id, "weight")
+    db.session.commit()
+    monkeypatch.setattr(services, "_done", lambda _subject_id: set())  # the stale read
+    got = verify(auth, subject, f"/monitoring/sdv/forms/VS/{rec.id}/fields/weight")
+    assert got.status_code == 409
+    assert "at the same moment" in got.get_data(as_text=True)
+    db.session.expire_all()
+    assert len([m for m in marks(subject).values() if m.field == "weight"]) == 1
+    assert services.verify_field(users["monitor"], "VS", rec.id, "pulse") == 1  # others still

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studyapp.db import AuditedMixin, UTCDateTime, utcnow
@@ -23,7 +23,20 @@ class SdvMark(AuditedMixin, db.Model):
     """A verified field; ``cleared_at`` set when a later change cleared the verification."""
 
     __tablename__ = "sdv_mark"
-    __table_args__ = (Index("ix_sdv_mark_record", "table_name", "row_id"),)
+    __table_args__ = (
+        Index("ix_sdv_mark_record", "table_name", "row_id"),
+        # One active mark per field: the loser of two simultaneous verifications gets a 409.
+        Index(
+            "uq_sdv_mark_active",
+            "form",
+            "table_name",
+            "row_id",
+            "field",
+            unique=True,
+            sqlite_where=text("cleared_at IS NULL"),
+            postgresql_where=text("cleared_at IS NULL"),
+        ),
+    )
     #: Clearing is workflow: the reason is the one of the change that cleared it.
     __audit_no_reason__: ClassVar[frozenset[str]] = frozenset(
         {"cleared_at", "cleared_by_id", "cleared_reason"}
