@@ -44,6 +44,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
     #: SQLite busy timeout in milliseconds (REL-05).
     SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 10000)
+    #: A commit waits until the disk has it (FULL); only throwaway databases use OFF.
+    SQLITE_SYNCHRONOUS = env("SQLITE_SYNCHRONOUS", "FULL")
 
     #: Site time zone: times are stored in UTC and shown in this zone (GCP-06).
     SITE_TIMEZONE = env("SITE_TIMEZONE", "Asia/Shanghai")
@@ -143,6 +145,9 @@ class TestingConfig(Config):
     EXPORT_DIR = env("TEST_EXPORT_DIR", str(Path(tempfile.gettempdir()) / "studyapp-test-exports"))
     #: The cheapest real argon2id hash, so a test spends no seconds hashing passwords.
     PASSWORD_HASH = {"time_cost": 1, "memory_cost": 64, "parallelism": 1}
+    #: Each test's database is a copy thrown away after it: a commit need not wait for the
+    #: disk (visibility and locking are unchanged; only a crash of the machine could lose it).
+    SQLITE_SYNCHRONOUS = "OFF"
 
 
 class ProductionConfig(Config):

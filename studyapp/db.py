@@ -109,14 +109,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def configure_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str = "FULL") -> None:
     """Pragmas on every SQLite connection and explicit BEGIN IMMEDIATE for writers (REL-05).
 
     pysqlite's own transaction handling is switched off so that SQLAlchemy's ``begin``
     event decides: write transactions start IMMEDIATE, which takes SQLite's single write
     lock up front; that serialises the audit chain head (REL-03) without lock-upgrade
     failures. Read-only requests (GET) begin DEFERRED so they never wait for writers.
+    ``synchronous`` is FULL (a commit waits for the disk) except where the database is thrown
+    away after use (the tests' copies: OFF).
     """
+    if synchronous not in ("FULL", "NORMAL", "OFF"):
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be FULL, NORMAL or OFF, not {synchronous!r}")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -124,7 +128,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 

@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
+from config import Config
 from studyapp.extensions import db
 from tests.audit_model import TABLE
 
@@ -45,14 +46,26 @@ def test_models_and_migrations_agree(app):
 
 
 @pytest.mark.req("REL-05")
-def test_sqlite_connections_are_durable(app):
+def test_sqlite_connections_are_durable(app, make_app):
     if db.engine.dialect.name != "sqlite":
         with db.engine.connect() as conn:
             assert conn.execute(text("SHOW fsync")).scalar() == "on"
         return
-    with db.engine.connect() as conn:
+    with db.engine.connect() as conn:  # the test's own throwaway copy
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 0  # OFF
+    served = make_app(SQLITE_SYNCHRONOUS=Config.SQLITE_SYNCHRONOUS)  # the setting served
+    with served.app_context(), db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+
+def test_an_unknown_sqlite_synchronous_setting_is_refused_at_start():
+    from sqlalchemy import create_engine
+
+    from studyapp.db import configure_sqlite
+
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
+        configure_sqlite(create_engine("sqlite://"), 1000, "SOMETIMES")
