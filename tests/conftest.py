@@ -68,20 +68,30 @@ def _on_postgresql(item: pytest.Item) -> bool:
     return callspec is not None and "postgresql" in callspec.params.values()
 
 
+def _on_sqlite(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("database_url") == "sqlite"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Integration tests run on SQLite; on PostgreSQL too when marked ``both_engines``.
 
     The rule (docs/testing.md): a test where the engine can change the outcome (constraints,
     column lengths and odd input, locks and concurrency, triggers and the audit capture,
     transactions, migrations, raw SQL, time zones in timestamps, streamed reads) is marked and
-    runs on both. ``make test-all`` (``STUDYAPP_EVERY_ENGINE=1``) runs every test on both.
+    runs on both. A test marked ``postgresql_only`` measures what only PostgreSQL shows
+    (server-side cursors): it runs there, and on SQLite only when no PostgreSQL is configured.
+    ``make test-all`` (``STUDYAPP_EVERY_ENGINE=1``) runs every test on both.
     """
     if EVERY_ENGINE or not PG_URL:
         return
     keep, dropped = [], []
     for item in items:
-        on_pg_only_if_marked = _on_postgresql(item) and not item.get_closest_marker("both_engines")
-        (dropped if on_pg_only_if_marked else keep).append(item)
+        on_pg_only_if_marked = _on_postgresql(item) and not (
+            item.get_closest_marker("both_engines") or item.get_closest_marker("postgresql_only")
+        )
+        sqlite_when_pg_preferred = _on_sqlite(item) and item.get_closest_marker("postgresql_only")
+        (dropped if on_pg_only_if_marked or sqlite_when_pg_preferred else keep).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep

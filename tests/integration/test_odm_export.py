@@ -470,7 +470,7 @@ def test_a_disposition_after_the_cutoff_is_left_out_and_before_it_is_in_the_log(
     assert key not in values(read_back(path))
 
 
-@pytest.mark.both_engines  # streamed reads (server-side cursors on PostgreSQL)
+@pytest.mark.postgresql_only  # streamed reads: server-side cursors on PostgreSQL
 def test_memory_stays_flat_as_subjects_are_added(demo, tmp_path, monkeypatch):
     """Streaming: writing the demo's subjects 8 times over takes about the memory of
     writing them once (the file grows 8 times). The audit file streams the same way."""
