@@ -119,8 +119,8 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str = "F
     ``synchronous`` is FULL (a commit waits for the disk) except where the database is thrown
     away after use (the tests' copies: OFF).
     """
-    if synchronous not in ("FULL", "NORMAL", "OFF"):
-        raise ValueError(f"SQLITE_SYNCHRONOUS must be FULL, NORMAL or OFF, not {synchronous!r}")
+    if synchronous not in ("FULL", "OFF"):
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be FULL or OFF, not {synchronous!r}")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -128,7 +128,9 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str = "F
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute(f"PRAGMA synchronous = {synchronous}")
+        cursor.execute(
+            "PRAGMA synchronous = OFF" if synchronous == "OFF" else "PRAGMA synchronous = FULL"
+        )
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
