@@ -70,6 +70,30 @@ def test_a_visit_with_forms_missing_is_partly_entered_and_the_matrix_links_to_th
     assert 'data-testid="outstanding-D1"' in calendar
 
 
+def test_the_matrix_downloads_as_an_audited_csv(client, auth, users, subject):
+    import csv
+    import io
+
+    from sqlalchemy import select
+
+    from studyapp.audit.models import AuditLog
+    from tests.factories import csrf_token
+
+    as_role(auth, "COORDINATOR")
+    token = csrf_token(client.get(MATRIX).get_data(as_text=True))
+    answer = client.post(
+        "/reports/operations/csv",
+        data={"csrf_token": token, "kind": "form_status", "as_of": DAY1.isoformat()},
+    )
+    assert answer.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(answer.data.decode("utf-8-sig"))))
+    day1 = {r["form"]: r["state"] for r in rows if r["visit_code"] == "D1"}
+    assert day1 == {"VS": "complete", "CBC": "complete", "BLEED": "missing", "EC": "missing"}
+    assert {r["visit_status"] for r in rows if r["visit_code"] == "D1"} == {"partly_entered"}
+    audit = db.session.scalar(select(AuditLog).where(AuditLog.action == "export"))
+    assert audit.row_id == "form_status"
+
+
 @pytest.mark.parametrize("role", ["INVESTIGATOR", "MONITOR"])
 def test_investigators_and_monitors_see_the_matrix(client, auth, users, subject, role):
     as_role(auth, role)
