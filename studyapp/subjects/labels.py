@@ -71,6 +71,7 @@ TRACKER_FILTER = {
     "overdue_week": _l("overdue this week"),
     "out_of_window": _l("out of window"),
     "missed": _l("missed"),
+    "partly_entered": _l("partly entered"),
 }
 CRF_STATUS = {
     "in_progress": _l("in progress"),

@@ -59,6 +59,10 @@ def test_a_visit_with_forms_missing_is_partly_entered_and_the_matrix_links_to_th
     assert cell_forms(one) == {"VS": "complete"}
     assert cell_forms(html, "SCR")["CHEM"] == "missing"  # screening labs are visit forms too
     assert cell_forms(html, "D8") == {}  # upcoming: no forms yet
+    d8 = client.get(MATRIX, query_string={"visit": "D8"}).get_data(as_text=True)
+    assert '<td data-visit="D8">' in d8
+    assert "upcoming" in d8
+    assert '<td data-visit="D1">' not in d8
     none = client.get(MATRIX, query_string={"state": "locked"}).get_data(as_text=True)
     assert "No forms match." in none
     assert client.get(MATRIX, query_string={"state": "nope"}).status_code == 400
@@ -68,6 +72,9 @@ def test_a_visit_with_forms_missing_is_partly_entered_and_the_matrix_links_to_th
     assert "Bleeding assessment, Dosing and premedication" in visit
     calendar = client.get(f"/subjects/{subject.id}/visits").get_data(as_text=True)
     assert 'data-testid="outstanding-D1"' in calendar
+    tracker = client.get("/visits/tracker?show=partly_entered").get_data(as_text=True)
+    assert 'data-count="partly_entered">2<' in tracker  # screening and Day 1
+    assert f'href="/subjects/{subject.id}/visits/1"' in tracker
 
 
 def test_the_matrix_downloads_as_an_audited_csv(client, auth, users, subject):

@@ -67,6 +67,11 @@ class Filters:
     def any(self) -> bool:
         return bool(self.visit or self.form or self.state)
 
+    @property
+    def narrows(self) -> bool:
+        """Whether only the cells with a form passing the filters are kept (form or state)."""
+        return bool(self.form or self.state)
+
 
 @dataclass(frozen=True)
 class Matrix:
@@ -92,13 +97,13 @@ def form_choices() -> list[registry.Page]:
 def _cell(row: CalendarRow, filters: Filters) -> Cell | None:
     """The cell of a calendar row, None when the visit has none or nothing passes the filters."""
     if row.status not in SHOWN:  # upcoming, missed, not expected: the visit status alone
-        return None if filters.any else Cell(row, ())
+        return None if filters.narrows else Cell(row, ())
     forms = tuple(
         FormCell(registry.page_of(key), state)
         for key, state in row.entry.states
         if (filters.form in (None, key)) and (filters.state in (None, state))
     )
-    if filters.any and not forms:
+    if filters.narrows and not forms:
         return None
     return Cell(row, forms)
 
@@ -119,8 +124,8 @@ def _enrolled() -> list[Subject]:
 def matrix(actor: User, today: date, filters: Filters) -> Matrix:
     """Every enrolled subject by visit with the states of the required forms on *today*.
 
-    With a filter, only the cells with a form passing it are kept, and only the subjects with
-    such a cell.
+    With a form or state filter, only the cells with a form passing it are kept, and only the
+    subjects with such a cell; a visit filter keeps that visit's column.
     """
     require(actor, Action.VIEW_STUDY_DATA)
     subjects = _enrolled()
@@ -142,7 +147,7 @@ def matrix(actor: User, today: date, filters: Filters) -> Matrix:
                 cells[row.code] = cell
                 for form in cell.forms:
                     counts[form.state] = counts.get(form.state, 0) + 1
-        if cells or not filters.any:
+        if cells or not filters.narrows:
             lines.append(Line(subject, cells))
     return Matrix(columns, lines, counts)
 

@@ -19,7 +19,15 @@ from studyapp.visits.models import Visit
 from studyapp.visits.schedule import entered
 from studyapp.visits.schedule.service import NOT_EXPECTED, CalendarRow, calendar
 
-TRACKER_FILTERS = ("all", "due", "overdue", "overdue_week", "out_of_window", "missed")
+TRACKER_FILTERS = (
+    "all",
+    "due",
+    "overdue",
+    "overdue_week",
+    "out_of_window",
+    "missed",
+    PARTLY_ENTERED,
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,8 @@ def _matches(row: CalendarRow, wanted: str, today: date) -> bool:
         )
     if wanted == "out_of_window":
         return row.status == "done_out_of_window"
+    if wanted == PARTLY_ENTERED:
+        return row.shown_status == PARTLY_ENTERED
     return row.status == wanted
 
 
