@@ -23,6 +23,7 @@ EXPORT_KINDS = {
     "enrolment": "enrolment",
     "visit-compliance": "visit_compliance",
     "missing-forms": "missing_forms",
+    "form-status": "form_status",
     "audit-trail": "audit_trail",
     "users": "users",
 }

@@ -193,6 +193,31 @@ def entries(forms: tuple[str, ...]) -> list[Page]:
     return out
 
 
+def required_page(code: str) -> Page | None:
+    """The page of a form code when a visit requires it, else None.
+
+    Required: a page this version collects (an endpoint) that keeps one record per visit.
+    Subject-level pages (adverse events, infusion reactions, disposition, eligibility ...) are
+    not records of a visit, and the medication list may rightly stay empty, so neither ever
+    leaves a visit partly entered. A new form page joins as soon as it is registered.
+    """
+    found = FORMS.get(code)
+    page = found.page if found is not None else None
+    if page is None or page.endpoint is None or not page.per_visit or not page.single:
+        return None
+    return page
+
+
+def required_pages(forms: tuple[str, ...]) -> list[Page]:
+    """The required pages of a visit's forms (``required_page``), in order, each once."""
+    out: list[Page] = []
+    for code in forms:
+        page = required_page(code)
+        if page is not None and page not in out:
+            out.append(page)
+    return out
+
+
 def next_entry(forms: tuple[str, ...], current: str) -> Page | None:
     """The next per-visit page after *current* that studyapp collects."""
     pages = [e for e in entries(forms) if e.endpoint and e.per_visit]

@@ -31,7 +31,7 @@ from studyapp.extensions import limiter
 from studyapp.permissions import Action, require
 from studyapp.web.forms import IsoDateField
 
-KINDS = ("enrolment", "visit_compliance", "missing_forms")
+KINDS = ("enrolment", "visit_compliance", "missing_forms", "form_status")
 SECTIONS.append("exports/_operations_link.html")
 
 

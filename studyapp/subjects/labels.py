@@ -61,6 +61,7 @@ VISIT_STATUS = {
     "missed": _l("missed (not done)"),
     "done": _l("done"),
     "done_out_of_window": _l("done out of window"),
+    "partly_entered": _l("partly entered"),
     "not_expected": _l("not expected (left the study)"),
 }
 TRACKER_FILTER = {
@@ -70,12 +71,23 @@ TRACKER_FILTER = {
     "overdue_week": _l("overdue this week"),
     "out_of_window": _l("out of window"),
     "missed": _l("missed"),
+    "partly_entered": _l("partly entered"),
 }
 CRF_STATUS = {
     "in_progress": _l("in progress"),
     "complete": _l("complete"),
     "verified": _l("verified"),
     "recorded": _l("recorded"),
+}
+#: The state of a required form at a visit (the form status matrix).
+FORM_STATE = {
+    "missing": _l("missing"),
+    "not_started": _l("not started"),
+    "in_progress": _l("in progress"),
+    "complete": _l("complete"),
+    "verified": _l("verified"),
+    "frozen": _l("frozen"),
+    "locked": _l("locked"),
 }
 NRIND = codelists.NRIND.labels
 RESCUE = {
@@ -159,6 +171,7 @@ ALL = {
     "visit_status": VISIT_STATUS,
     "tracker_filter": TRACKER_FILTER,
     "crf_status": CRF_STATUS,
+    "form_state": FORM_STATE,
     "nrind": NRIND,
     "rescue": RESCUE,
     "cm_category": CM_CATEGORY,

@@ -13,6 +13,7 @@ from studyapp import codelists
 from studyapp.audit import naming
 from studyapp.auth.models import User
 from studyapp.clinical.schedule import PlannedVisit, study_day, visit_plan
+from studyapp.clinical.visit_forms import next_open_visit
 from studyapp.extensions import db
 from studyapp.hooks import Hook
 from studyapp.permissions import Action, require
@@ -25,6 +26,12 @@ from studyapp.subjects.services import screening_deadline
 #: above subjects, answers (``studyapp.hooks``); subjects never imports safety.
 overdue_saes: Hook[[User], list[Any]] = Hook(
     "subjects.queries.overdue_saes", "studyapp.safety.queries"
+)
+
+#: Subject id -> visit code -> whether the visit is closed (dated or declared not done), for
+#: the subjects asked. Visits, which sits above subjects, answers.
+closed_visits: Hook[[list[int]], dict[int, dict[str, bool]]] = Hook(
+    "subjects.queries.closed_visits", "studyapp.visits.schedule.service"
 )
 
 #: Sortable columns of the list, by name (an allowlist: SEC-09).
@@ -65,14 +72,15 @@ def phase(subject: Subject, today: date) -> str:
     )
 
 
-def next_visit(subject: Subject, today: date) -> PlannedVisit | None:
-    """The first planned visit whose window has not closed; none once the subject left."""
+def next_visit(subject: Subject, closed: dict[str, bool] | None = None) -> PlannedVisit | None:
+    """The earliest open planned visit (an overdue one before the next due one); none once the
+    subject left. *closed*: the subject's visits by code, dated or declared not done, when the
+    caller already has them (``closed_visits``)."""
     if subject.status != ENROLLED or subject.disposition or subject.day1_date is None:
         return None
-    for visit in visit_plan(subject.day1_date, get_protocol()):
-        if visit.latest >= today and visit.day >= 1:
-            return visit
-    return None
+    if closed is None:
+        closed = closed_visits([subject.id]).get(subject.id, {})
+    return next_open_visit(visit_plan(subject.day1_date, get_protocol()), closed)
 
 
 @dataclass(frozen=True)
@@ -93,10 +101,12 @@ def rows(
     descending: bool = False,
 ) -> list[Row]:
     require(actor, Action.VIEW_STUDY_DATA)
-    subjects = db.session.scalars(select(Subject).where(Subject.deleted_at.is_(None)))
+    subjects = list(db.session.scalars(select(Subject).where(Subject.deleted_at.is_(None))))
+    enrolled = [s.id for s in subjects if s.status == ENROLLED and s.day1_date is not None]
+    closed = closed_visits(enrolled) if enrolled else {}
     out = []
     for subject in subjects:
-        visit = next_visit(subject, today)
+        visit = next_visit(subject, closed.get(subject.id, {}))
         current = phase(subject, today)
         if phase_filter and current != phase_filter:
             continue

@@ -116,7 +116,7 @@ def detail(subject_id: int) -> Any:
         therapies=history.therapies(subject),
         history=history.history(subject),
         phase=queries.phase(subject, today),
-        next_visit=queries.next_visit(subject, today),
+        next_visit=queries.next_visit(subject),
         deadline=services.screening_deadline(subject),
         overdue=services.screening_overdue(subject, today),
         obtained_by=db.session.get(User, subject.consent_obtained_by_id)

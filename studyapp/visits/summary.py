@@ -37,6 +37,7 @@ from studyapp.visits.models import (
     Visit,
     VitalSigns,
 )
+from studyapp.visits.schedule import entered
 from studyapp.visits.schedule.service import require_enrolled
 
 
@@ -365,21 +366,7 @@ def study_form_statuses() -> dict[int, dict[str, str]]:
     """``form_statuses`` of every visit of the study at once (visit id -> page key -> status),
     one query per record model whatever the number of visits: the one-record-per-visit pages
     only (``registry.visit_records``), not the medication list."""
-    keys_of: dict[Any, set[str]] = {}
-    for key, model in registry.visit_records():
-        keys_of.setdefault(model, set()).add(key)
-    out: dict[int, dict[str, str]] = {}
-    for model, keys in keys_of.items():
-        shared = hasattr(model, "form")
-        only = next(iter(keys)) if len(keys) == 1 else None
-        columns = [model.visit_id, model.status, *([model.form] if shared else [])]
-        for visit_id, status, *form in db.session.execute(
-            select(*columns).where(model.deleted_at.is_(None))
-        ):
-            key = form[0] if shared else only
-            if key in keys and status:
-                out.setdefault(visit_id, {}).setdefault(key, status)
-    return out
+    return entered.form_statuses()
 
 
 def _rows_of(model: Any, key: str, visit: Visit) -> list[Any]:

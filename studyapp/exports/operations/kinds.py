@@ -1,6 +1,7 @@
 """The operational reports as CSV files through the export core (``runner``): each download is
 an audited export with its row count and SHA-256 (P11-05). Kinds ``enrolment``,
-``visit_compliance`` and ``missing_forms`` (group "operations", study data viewers)."""
+``visit_compliance``, ``missing_forms`` and ``form_status`` (the form status matrix, one row
+per subject, visit and required form) (group "operations", study data viewers)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from studyapp.exports.operations.compliance import STATUSES, compliance
 from studyapp.exports.operations.enrolment import enrolment
 from studyapp.exports.operations.missing import missing_forms
 from studyapp.permissions import Action
+from studyapp.visits.schedule import matrix as status_matrix
 
 ENROLMENT_HEADER = (
     "month",
@@ -45,6 +47,8 @@ MISSING_HEADER = (
     "subjects_missing",
     "subjects_in_progress",
 )
+
+FORM_STATUS_HEADER = ("subject", "visit_code", "visitnum", "visit_status", "form", "state")
 
 
 def as_of(ctx: registry.ExportContext) -> date:
@@ -107,6 +111,11 @@ def write_missing(ctx: registry.ExportContext, out: BinaryIO) -> dict[str, int]:
     return {"missing_forms": _write(MISSING_HEADER, rows, out)}
 
 
+def write_form_status(ctx: registry.ExportContext, out: BinaryIO) -> dict[str, int]:
+    board = status_matrix.matrix(ctx.actor, as_of(ctx), status_matrix.Filters())
+    return {"form_status": _write(FORM_STATUS_HEADER, status_matrix.csv_rows(board), out)}
+
+
 def _kind(kind: str, label: Any, write: registry.Writer, description: Any) -> registry.Export:
     return registry.register(
         registry.Export(
@@ -139,4 +148,10 @@ MISSING_FORMS = _kind(
     _l("Forms missing per visit (CSV)"),
     write_missing,
     _l("Per visit and form: done visits lacking the form or with it in progress."),
+)
+FORM_STATUS = _kind(
+    "form_status",
+    _l("Form status per subject and visit (CSV)"),
+    write_form_status,
+    _l("Each subject's visits with the state of every form they require."),
 )

@@ -46,20 +46,11 @@ class VisitForms:
     not_counted: tuple[str, ...]
 
 
-def counted(code: str) -> registry.Page | None:
-    """The page of a form code when it keeps one record per visit, else None."""
-    found = registry.FORMS.get(code)
-    page = found.page if found is not None else None
-    if page is None or page.endpoint is None or not page.per_visit or not page.single:
-        return None
-    return page
-
-
 def _gaps(forms: tuple[str, ...]) -> tuple[list[FormGap], tuple[str, ...]]:
     gaps: dict[str, FormGap] = {}
     skipped = []
     for code in forms:
-        page = counted(code)
+        page = registry.required_page(code)
         if page is None:
             skipped.append(code)
         elif page.key in gaps:

@@ -9,7 +9,7 @@ this module only joins them with the visits recorded in the database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -24,6 +24,8 @@ from studyapp.clinical.schedule import (
     visit_plan,
     visit_status,
 )
+from studyapp.clinical.visit_forms import VisitForms, entry_status, visit_forms
+from studyapp.crf import registry
 from studyapp.crf.status import Where, check_open
 from studyapp.db import site_today
 from studyapp.errors import Conflict, NotFound
@@ -31,6 +33,7 @@ from studyapp.extensions import db
 from studyapp.permissions import Action, require
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
+from studyapp.subjects import queries as subject_queries
 from studyapp.subjects.guards import check_version, get_subject, invalid
 from studyapp.subjects.models import ENROLLED, Subject
 from studyapp.visits.models import (
@@ -41,6 +44,7 @@ from studyapp.visits.models import (
     Visit,
     VitalSigns,
 )
+from studyapp.visits.schedule import entered
 
 
 def unscheduled_code() -> str:
@@ -66,6 +70,18 @@ class CalendarRow:
     status: str
     visit: Visit | None
     forms: tuple[str, ...]
+    #: The visit's required forms with their states (``clinical.visit_forms``).
+    entry: VisitForms = field(default=VisitForms((), ()))
+
+    @property
+    def shown_status(self) -> str:
+        """The status to show: *partly entered* instead of done while a form is outstanding."""
+        return entry_status(self.status, self.entry)
+
+    @property
+    def outstanding(self) -> list[registry.Page]:
+        """The required form pages not yet entered (missing or drafts), to name them."""
+        return [registry.page_of(key) for key in self.entry.outstanding]
 
     @property
     def actual_date(self) -> date | None:
@@ -127,14 +143,30 @@ def _row(subject: Subject, planned: PlannedVisit, visit: Visit | None, today: da
     )
 
 
-def calendar(subject: Subject, today: date, visits: list[Visit] | None = None) -> list[CalendarRow]:
-    """Planned visits with their status on *today*, with unscheduled visits in VISITNUM order.
+def with_entry(row: CalendarRow, statuses: dict[int, dict[str, str]]) -> CalendarRow:
+    """*row* with the states of its required forms, from the statuses entered per visit."""
+    required = [page.key for page in registry.required_pages(row.forms)]
+    found = statuses.get(row.visit.id, {}) if row.visit is not None and row.visit.id else {}
+    return replace(row, entry=visit_forms(required, found, row.status, entered.FINISHED))
 
-    *visits* are the subject's recorded visits when the caller already loaded them.
+
+def calendar(
+    subject: Subject,
+    today: date,
+    visits: list[Visit] | None = None,
+    statuses: dict[int, dict[str, str]] | None = None,
+) -> list[CalendarRow]:
+    """Planned visits with their status on *today*, with unscheduled visits in VISITNUM order,
+    each with the states of its required forms.
+
+    *visits* are the subject's recorded visits and *statuses* the form statuses entered per
+    visit (``entered.form_statuses``) when the caller already loaded them.
     """
     day1 = require_enrolled(subject)
     protocol = get_protocol()
     recorded = {v.visitnum: v for v in (visits_of(subject) if visits is None else visits)}
+    if statuses is None:
+        statuses = entered.form_statuses([v.id for v in recorded.values()])
     rows = []
     for planned in visit_plan(day1, protocol):
         num = visitnum_text(planned.visitnum)
@@ -156,7 +188,19 @@ def calendar(subject: Subject, today: date, visits: list[Visit] | None = None) -
             )
         )
     rows.sort(key=lambda r: Decimal(r.visitnum))
-    return rows
+    return [with_entry(row, statuses) for row in rows]
+
+
+@subject_queries.closed_visits.answer
+def closed_visits(subject_ids: list[int]) -> dict[int, dict[str, bool]]:
+    """Subject id -> visit code -> closed (dated or declared not done), in one query."""
+    out: dict[int, dict[str, bool]] = {i: {} for i in subject_ids}
+    query = select(Visit.subject_id, Visit.code, Visit.visit_date, Visit.not_done).where(
+        Visit.subject_id.in_(subject_ids), Visit.deleted_at.is_(None)
+    )
+    for subject_id, code, on, not_done in db.session.execute(query):
+        out[subject_id][code] = on is not None or bool(not_done)
+    return out
 
 
 def current_row(rows: list[CalendarRow]) -> CalendarRow | None:

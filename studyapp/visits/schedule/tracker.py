@@ -10,14 +10,24 @@ from sqlalchemy import select
 
 from studyapp.auth.models import User
 from studyapp.clinical.schedule import STATUSES
+from studyapp.clinical.visit_forms import PARTLY_ENTERED
 from studyapp.extensions import db
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.models import ENROLLED, Subject
 from studyapp.visits.models import Visit
+from studyapp.visits.schedule import entered
 from studyapp.visits.schedule.service import NOT_EXPECTED, CalendarRow, calendar
 
-TRACKER_FILTERS = ("all", "due", "overdue", "overdue_week", "out_of_window", "missed")
+TRACKER_FILTERS = (
+    "all",
+    "due",
+    "overdue",
+    "overdue_week",
+    "out_of_window",
+    "missed",
+    PARTLY_ENTERED,
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,8 @@ def _matches(row: CalendarRow, wanted: str, today: date) -> bool:
         )
     if wanted == "out_of_window":
         return row.status == "done_out_of_window"
+    if wanted == PARTLY_ENTERED:
+        return row.shown_status == PARTLY_ENTERED
     return row.status == wanted
 
 
@@ -63,15 +75,17 @@ def tracker(actor: User, today: date, wanted: str = "all") -> Tracker:
         select(Visit).where(Visit.subject_id.in_(recorded), Visit.deleted_at.is_(None))
     ):
         recorded[visit.subject_id].append(visit)
+    statuses = entered.form_statuses()  # one query per record model, for the whole study
     codes = [(v.code, v.name) for v in get_protocol().visits if v.day is not None]
-    counts = dict.fromkeys((*STATUSES, NOT_EXPECTED, "overdue_week"), 0)
+    counts = dict.fromkeys((*STATUSES, NOT_EXPECTED, PARTLY_ENTERED, "overdue_week"), 0)
     lines = []
     for subject in subjects:
         if subject.day1_date is None:
             continue
-        rows = [r for r in calendar(subject, today, recorded[subject.id]) if r.planned]
+        rows = [r for r in calendar(subject, today, recorded[subject.id], statuses) if r.planned]
         for row in rows:
             counts[row.status] += 1
+            counts[PARTLY_ENTERED] += row.shown_status == PARTLY_ENTERED
             counts["overdue_week"] += _matches(row, "overdue_week", today)
         if wanted != "all" and not any(_matches(r, wanted, today) for r in rows):
             continue

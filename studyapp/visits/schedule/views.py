@@ -16,6 +16,7 @@ from studyapp.visits import context, durable, summary
 from studyapp.visits.models import Visit
 from studyapp.visits.pages import SUBJECT, VISIT, bp
 from studyapp.visits.schedule import forms
+from studyapp.visits.schedule import matrix as status_matrix
 from studyapp.visits.schedule import service as schedule
 from studyapp.visits.schedule import tracker as tracker_board
 from studyapp.web import submissions
@@ -166,5 +167,35 @@ def tracker() -> Any:
         board=tracker_board.tracker(current_user, today, wanted),
         wanted=wanted,
         filters=tracker_board.TRACKER_FILTERS,
+        today=today,
+    )
+
+
+def _matrix_filters() -> status_matrix.Filters:
+    """The matrix filters of the query string; 400 for a value the matrix does not know."""
+    known = {
+        "visit": {code for code, _name in status_matrix.visit_choices()},
+        "form": {page.key for page in status_matrix.form_choices()},
+        "state": set(status_matrix.STATES),
+    }
+    asked = {name: request.args.get(name) or None for name in known}
+    if any(value is not None and value not in known[name] for name, value in asked.items()):
+        abort(400)
+    return status_matrix.Filters(**asked)
+
+
+@bp.route("/visits/matrix")
+@login_required
+def matrix() -> Any:
+    """Every enrolled subject by visit, each cell the states of its required forms."""
+    filters = _matrix_filters()
+    today = site_today()
+    return render_template(
+        "visits/matrix.html",
+        board=status_matrix.matrix(current_user, today, filters),
+        filters=filters,
+        visits=status_matrix.visit_choices(),
+        pages=status_matrix.form_choices(),
+        states=status_matrix.STATES,
         today=today,
     )
