@@ -50,6 +50,8 @@ class CriterionResult:
     value: str | None = None
     threshold: str = ""
     note: str = ""
+    #: The criterion's text in Simplified Chinese (the protocol's ``text_zh``).
+    text_zh: str = ""
 
 
 def _applies(criterion: EligibilityCriterion, screening_date: date) -> bool:
@@ -103,6 +105,7 @@ def _machine(
         "code": criterion.code,
         "kind": criterion.kind,
         "text": criterion.text,
+        "text_zh": criterion.text_zh,
         "check": criterion.check,
         "threshold": threshold,
     }
@@ -165,6 +168,7 @@ def _described(criterion: EligibilityCriterion) -> dict[str, str]:
         "code": criterion.code,
         "kind": criterion.kind,
         "text": criterion.text,
+        "text_zh": criterion.text_zh,
         "check": criterion.check,
     }
 

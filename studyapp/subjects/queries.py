@@ -15,6 +15,7 @@ from studyapp.auth.models import User
 from studyapp.clinical.schedule import PlannedVisit, study_day, visit_plan
 from studyapp.extensions import db
 from studyapp.hooks import Hook
+from studyapp.localized import local
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.guards import get_subject
@@ -103,7 +104,7 @@ def rows(
         if subject.status == SCREENING:
             name, when = None, screening_deadline(subject)
         else:
-            name, when = (visit.name, visit.target) if visit else (None, None)
+            name, when = (local(visit), visit.target) if visit else (None, None)
         out.append(
             Row(
                 subject,

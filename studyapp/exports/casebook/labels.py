@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.core import UnboundField
 
 from studyapp import codelists
+from studyapp.localized import local, local_unit
 from studyapp.protocol.loader import get_protocol
 
 #: Columns no form field of the same name fills, by table.
@@ -170,12 +171,12 @@ def _protocol_labels() -> dict[str, dict[str, object]]:
     protocol = get_protocol()
     from studyapp.visits.dosing.checks import premedications
 
-    doses = {column: f"{m.name} ({m.unit})" for m, column in premedications()}
+    doses = {column: f"{local(m)} ({local_unit(m.unit)})" for m, column in premedications()}
     seriousness = dict(codelists.SERIOUSNESS.labels)
     return {
         "dose_administration": doses,
         "adverse_event": seriousness,
-        "eligibility_answer": {c.code: c.text for c in protocol.eligibility},
+        "eligibility_answer": {c.code: local(c, "text") for c in protocol.eligibility},
     }
 
 
@@ -232,10 +233,10 @@ class Labels:
 
 
 def test_names() -> dict[str, str]:
-    """LBTESTCD -> the protocol's test name."""
-    return {lab.testcd: lab.name for lab in get_protocol().labs}
+    """LBTESTCD -> the protocol's test name, in the current language."""
+    return {lab.testcd: local(lab) for lab in get_protocol().labs}
 
 
 def item_names() -> dict[str, str]:
-    """ITP-BAT item code -> the protocol's item name."""
-    return {item.code: item.name for item in get_protocol().bleeding.items}
+    """ITP-BAT item code -> the protocol's item name, in the current language."""
+    return {item.code: local(item) for item in get_protocol().bleeding.items}

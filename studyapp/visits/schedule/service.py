@@ -28,6 +28,7 @@ from studyapp.crf.status import Where, check_open
 from studyapp.db import site_today
 from studyapp.errors import Conflict, NotFound
 from studyapp.extensions import db
+from studyapp.localized import local
 from studyapp.permissions import Action, require
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
@@ -116,7 +117,7 @@ def _row(subject: Subject, planned: PlannedVisit, visit: Visit | None, today: da
     return CalendarRow(
         code=planned.code,
         visitnum=visitnum_text(planned.visitnum),
-        name=planned.name,
+        name=local(planned),
         day=planned.day,
         target=planned.target,
         earliest=planned.earliest,
@@ -145,7 +146,7 @@ def calendar(subject: Subject, today: date, visits: list[Visit] | None = None) -
             CalendarRow(
                 code=visit.code,
                 visitnum=visit.visitnum,
-                name=definition.name,
+                name=local(definition),
                 day=None,
                 target=None,
                 earliest=None,

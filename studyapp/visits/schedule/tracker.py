@@ -11,6 +11,7 @@ from sqlalchemy import select
 from studyapp.auth.models import User
 from studyapp.clinical.schedule import STATUSES
 from studyapp.extensions import db
+from studyapp.localized import local
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.models import ENROLLED, Subject
@@ -63,7 +64,7 @@ def tracker(actor: User, today: date, wanted: str = "all") -> Tracker:
         select(Visit).where(Visit.subject_id.in_(recorded), Visit.deleted_at.is_(None))
     ):
         recorded[visit.subject_id].append(visit)
-    codes = [(v.code, v.name) for v in get_protocol().visits if v.day is not None]
+    codes = [(v.code, local(v)) for v in get_protocol().visits if v.day is not None]
     counts = dict.fromkeys((*STATUSES, NOT_EXPECTED, "overdue_week"), 0)
     lines = []
     for subject in subjects:
