@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from studyapp.db import freeze_clock
+from studyapp.safety.ctcae_zh import grade_label, soc_label
 from tests import factories
 
 DAY1 = date(2026, 3, 2)
@@ -29,3 +32,41 @@ def test_chinese_pages_show_the_protocol_labels_in_chinese(client, auth, users):
         for text in wanted:
             assert text in html, (path, text)
     assert "Dose 3" not in client.get(f"{base}/visits/3").get_data(as_text=True)
+
+
+def test_chinese_audit_viewer_names_table_field_action_role_and_meaning(client, auth, users):
+    subject = factories.make_signed(users["investigator"])
+    auth.login("mon.user")
+    auth.post("/language", {"locale": "zh_Hans", "next": "/"}, page="/")
+    html = client.get(f"/audit/?subject_id={subject.id}&table_name=signature").get_data(
+        as_text=True
+    )
+    rows = html.split('data-testid="audit-rows"', 1)[1]
+    for text in ("签名", "含义", "录入", "(研究者)", "研究者确认入组资格"):
+        assert text in rows, text
+    assert "Investigator confirmation of eligibility" not in rows
+    assert ">investigator<" not in rows
+
+
+@pytest.mark.parametrize(
+    ("lang", "soc", "grade", "expected"),
+    [
+        (
+            "zh-CN",
+            "Investigations",
+            3,
+            ("各类检查 (Investigations)", "3 级（重度或具有重要医学意义）"),
+        ),
+        (
+            "en",
+            "Investigations",
+            3,
+            ("Investigations", "Grade 3 (severe or medically significant)"),
+        ),
+        ("zh-CN", "Not a SOC", None, ("Not a SOC", "")),
+        ("zh-CN", None, 7, ("", "7 级")),
+    ],
+)
+def test_ctcae_soc_and_grade_words_in_the_reader_language(app, lang, soc, grade, expected):
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        assert (soc_label(soc), grade_label(grade)) == expected

@@ -21,7 +21,7 @@
   var timer = null;
 
   function showTerm(term) {
-    socLine.textContent = socLabel.replace("{s}", term.soc);
+    socLine.textContent = socLabel.replace("{s}", term.soc_label || term.soc);
     grades.textContent = "";
     Object.keys(term.grades).forEach(function (g) {
       var dt = document.createElement("dt");
@@ -39,7 +39,7 @@
       known[term.term.toLowerCase()] = term;
       var option = document.createElement("option");
       option.value = term.term;
-      option.label = term.soc;
+      option.label = term.soc_label || term.soc;
       list.appendChild(option);
     });
     var exact = known[input.value.trim().toLowerCase()];
