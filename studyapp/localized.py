@@ -53,6 +53,12 @@ def lazy_unit(unit: str) -> LazyLabel:
     return LazyLabel(local_unit, unit)
 
 
+def lab_name(testcd: str) -> str:
+    """The protocol's name of lab test *testcd* in the current language (unknown: the code)."""
+    found = [lab for lab in get_protocol().labs if lab.testcd == testcd]
+    return local(found[0]) if found else testcd
+
+
 def who_grade(grade: int) -> str:
     """The protocol's wording of WHO bleeding grade *grade* (0-4) in the current language."""
     scale = get_protocol().bleeding
