@@ -37,6 +37,14 @@ TABLES: dict[str, object] = {
     "sae_report": _l("SAE report"),
     "lab_ae_decision": _l("Lab result judged for an AE"),
     "dlt_assessment": _l("DLT assessment"),
+    "user": _l("User account"),
+    "data_query": _l("Data query"),
+    "query_message": _l("Query message"),
+    "sdv_mark": _l("SDV mark"),
+    "data_lock": _l("Data lock"),
+    "dlt_review": _l("DLT review"),
+    "export": _l("Export"),
+    "audit_log": _l("Audit trail"),
 }
 ACTIONS: dict[str, object] = {
     "insert": _l("entered"),
