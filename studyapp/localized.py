@@ -53,6 +53,16 @@ def lazy_unit(unit: str) -> LazyLabel:
     return LazyLabel(local_unit, unit)
 
 
+def local_threshold(result: object) -> str:
+    """An eligibility result's threshold (">= 18 years") with its unit in the reader's
+    language (">= 18 岁")."""
+    threshold, unit = str(getattr(result, "threshold", "")), str(getattr(result, "unit", ""))
+    if not unit:
+        return threshold
+    head, found, tail = threshold.rpartition(f" {unit}")
+    return f"{head} {local_unit(unit)}{tail}" if found else threshold
+
+
 def lab_name(testcd: str) -> str:
     """The protocol's name of lab test *testcd* in the current language (unknown: the code)."""
     found = [lab for lab in get_protocol().labs if lab.testcd == testcd]

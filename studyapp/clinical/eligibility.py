@@ -52,6 +52,8 @@ class CriterionResult:
     note: str = ""
     #: The criterion's text in Simplified Chinese (the protocol's ``text_zh``).
     text_zh: str = ""
+    #: The unit the threshold ends with ("" when none), so a page can show it translated.
+    unit: str = ""
 
 
 def _applies(criterion: EligibilityCriterion, screening_date: date) -> bool:
@@ -108,6 +110,7 @@ def _machine(
         "text_zh": criterion.text_zh,
         "check": criterion.check,
         "threshold": threshold,
+        "unit": criterion.unit or "",
     }
     if obs is None or (obs.value is None and obs.none_reason is None):
         return CriterionResult(**base, outcome="missing", satisfied=None, note="no value yet")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 import pytest
 
 from studyapp.db import freeze_clock
+from studyapp.localized import local_threshold
 from studyapp.safety.ctcae_zh import grade_label, soc_label
 from tests import factories
 
@@ -25,7 +27,7 @@ def test_chinese_pages_show_the_protocol_labels_in_chinese(client, auth, users):
         f"{base}/visits/3": ["第3次给药"],
         f"{base}/visits/3/labs/CBC": ["血小板计数", "×10⁹/L"],
         f"{base}/visits/3/bleeding": ["鼻出血", "瘀点", "0: 无出血"],
-        f"{base}/eligibility": ["既往接受过糖皮质激素治疗ITP", "精神疾病"],
+        f"{base}/eligibility": ["既往接受过糖皮质激素治疗ITP", "精神疾病", "&gt;= 18 岁"],
     }
     for path, wanted in pages.items():
         html = client.get(path).get_data(as_text=True)
@@ -70,3 +72,18 @@ def test_chinese_audit_viewer_names_table_field_action_role_and_meaning(client, 
 def test_ctcae_soc_and_grade_words_in_the_reader_language(app, lang, soc, grade, expected):
     with app.test_request_context(headers={"Accept-Language": lang}):
         assert (soc_label(soc), grade_label(grade)) == expected
+
+
+@pytest.mark.parametrize(
+    ("threshold", "unit", "shown"),
+    [
+        (">= 18 years", "years", ">= 18 岁"),
+        ("<= ULN (50 U/L)", "U/L", "<= ULN (50 U/L)"),
+        ("== positive", "", "== positive"),
+        (">= 3 months", "days", ">= 3 months"),  # a unit the threshold does not end with
+    ],
+)
+def test_eligibility_threshold_unit_in_chinese(app, threshold, unit, shown):
+    result = SimpleNamespace(threshold=threshold, unit=unit)
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert local_threshold(result) == shown
