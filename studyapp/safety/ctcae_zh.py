@@ -47,6 +47,11 @@ def soc_label(soc: str | None) -> str:
     return pick(soc, f"{chinese} ({soc})" if chinese else "", language())
 
 
+def grade_labels() -> dict[int, str]:
+    """Every CTCAE grade with its words, for the page's script (grade -> label)."""
+    return {grade: grade_label(grade) for grade in GRADE_WORDS}
+
+
 def grade_label(grade: int | None) -> str:
     """ "Grade 3 (severe or medically significant)", in the reader's language."""
     if grade is None:

@@ -1,7 +1,11 @@
-"""A Chinese reader sees the protocol's Chinese labels: visit, lab, bleeding item, criterion."""
+"""A Chinese reader sees the protocol's Chinese labels (visit, lab, bleeding item, criterion),
+CTCAE SOC and grade words in Chinese, and the audit trail's names translated."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
@@ -13,6 +17,7 @@ from studyapp.safety.ctcae_zh import grade_label, soc_label
 from tests import factories
 
 DAY1 = date(2026, 3, 2)
+GRADE_LABELS = re.compile(r'data-grade-labels="([^"]*)"')
 
 
 def test_chinese_pages_show_the_protocol_labels_in_chinese(client, auth, users):
@@ -30,10 +35,13 @@ def test_chinese_pages_show_the_protocol_labels_in_chinese(client, auth, users):
         f"{base}/eligibility": ["既往接受过糖皮质激素治疗ITP", "精神疾病", "&gt;= 18 岁"],
     }
     for path, wanted in pages.items():
-        html = client.get(path).get_data(as_text=True)
+        page = client.get(path).get_data(as_text=True)
         for text in wanted:
-            assert text in html, (path, text)
+            assert text in page, (path, text)
     assert "Dose 3" not in client.get(f"{base}/visits/3").get_data(as_text=True)
+    ae_page = client.get(f"{base}/adverse-events/new").get_data(as_text=True)
+    grades = json.loads(html.unescape(GRADE_LABELS.search(ae_page).group(1)))
+    assert grades["3"] == "3 级（重度或具有重要医学意义）"
 
 
 def test_chinese_audit_viewer_names_table_field_action_role_and_meaning(client, auth, users):

@@ -9,6 +9,7 @@
   var script = document.currentScript;
   var url = script.getAttribute("data-url");
   var gradeLabel = script.getAttribute("data-grade-label");
+  var gradeLabels = JSON.parse(script.getAttribute("data-grade-labels") || "{}");
   var socLabel = script.getAttribute("data-soc-label");
   var input = document.querySelector('[data-ctcae="term"]');
   var list = document.getElementById("ctcae-terms");
@@ -25,7 +26,7 @@
     grades.textContent = "";
     Object.keys(term.grades).forEach(function (g) {
       var dt = document.createElement("dt");
-      dt.textContent = gradeLabel.replace("{g}", g);
+      dt.textContent = gradeLabels[g] || gradeLabel.replace("{g}", g);
       var dd = document.createElement("dd");
       dd.textContent = term.grades[g];
       grades.appendChild(dt);
