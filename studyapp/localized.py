@@ -65,8 +65,10 @@ def local_threshold(result: object) -> str:
 
 def lab_name(testcd: str) -> str:
     """The protocol's name of lab test *testcd* in the current language (unknown: the code)."""
-    found = [lab for lab in get_protocol().labs if lab.testcd == testcd]
-    return local(found[0]) if found else testcd
+    try:
+        return local(get_protocol().lab(testcd))
+    except ValueError:
+        return testcd
 
 
 def who_grade(grade: int) -> str:

@@ -324,10 +324,8 @@ def _safety(t: Table) -> SafetyRule:
 
 def _units_zh(top: Table) -> tuple[tuple[str, str], ...]:
     """``[units_zh]``: unit -> its Chinese display; optional, every value a string."""
-    if "units_zh" not in top.data:
-        top.used.add("units_zh")
-        return ()
-    table = top.table("units_zh")
+    raw = top.value("units_zh", dict, "a table of unit = its Chinese display", {})
+    table = Table(raw, "units_zh")
     return tuple((unit, table.text(unit)) for unit in list(table.data))
 
 
