@@ -50,6 +50,10 @@ class CriterionResult:
     value: str | None = None
     threshold: str = ""
     note: str = ""
+    #: The criterion's text in Simplified Chinese (the protocol's ``text_zh``).
+    text_zh: str = ""
+    #: The unit the threshold ends with ("" when none), so a page can show it translated.
+    unit: str = ""
 
 
 def _applies(criterion: EligibilityCriterion, screening_date: date) -> bool:
@@ -103,8 +107,10 @@ def _machine(
         "code": criterion.code,
         "kind": criterion.kind,
         "text": criterion.text,
+        "text_zh": criterion.text_zh,
         "check": criterion.check,
         "threshold": threshold,
+        "unit": criterion.unit or "",
     }
     if obs is None or (obs.value is None and obs.none_reason is None):
         return CriterionResult(**base, outcome="missing", satisfied=None, note="no value yet")
@@ -165,6 +171,7 @@ def _described(criterion: EligibilityCriterion) -> dict[str, str]:
         "code": criterion.code,
         "kind": criterion.kind,
         "text": criterion.text,
+        "text_zh": criterion.text_zh,
         "check": criterion.check,
     }
 

@@ -31,6 +31,8 @@ class PlannedVisit:
     earliest: date
     latest: date
     forms: tuple[str, ...]
+    #: The visit's name in Simplified Chinese (the protocol's ``name_zh``).
+    name_zh: str = ""
 
     def in_window(self, d: date) -> bool:
         """True when *d* is within the window, both ends included."""
@@ -73,6 +75,7 @@ def visit_plan(day1: date, protocol: Protocol) -> list[PlannedVisit]:
                 earliest=target - timedelta(days=visit.window_before),
                 latest=target + timedelta(days=visit.window_after),
                 forms=visit.forms,
+                name_zh=visit.name_zh,
             )
         )
     return plan

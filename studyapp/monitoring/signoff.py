@@ -26,7 +26,6 @@ from typing import Any
 
 from flask import has_app_context
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select, union
 from sqlalchemy.orm import Session
 
@@ -38,29 +37,23 @@ from studyapp.crf.save import CONTENT_CHANGED
 from studyapp.errors import Conflict, NotFound
 from studyapp.extensions import db
 from studyapp.permissions import Action, require
+from studyapp.signatures import meanings
 from studyapp.signatures import services as signatures
 from studyapp.signatures.models import Signature
 from studyapp.subjects.models import ENROLLED, Subject
 from studyapp.visits.models import Visit
 
 #: The meanings stored with the signature (English, as every meaning is stored).
-CASEBOOK_MEANING = "Investigator approval of casebook"
-VISIT_MEANING = "Investigator approval of visit data"
-#: Their translations, for the pages and the casebook PDF.
-MEANING_LABELS = {
-    CASEBOOK_MEANING: _l("Investigator approval of casebook"),
-    VISIT_MEANING: _l("Investigator approval of visit data"),
-}
+CASEBOOK_MEANING = meanings.CASEBOOK
+VISIT_MEANING = meanings.VISIT
 #: The reason for change written to the audit trail when a sign-off stops applying.
 CHANGED_REASON = "signed content changed"
 
 UNSIGNED, SIGNED, INVALIDATED = "unsigned", "signed", "invalidated"
 
 
-def meaning_label(meaning: str) -> str:
-    """A stored meaning in the user's language (an unknown one as stored)."""
-    label = MEANING_LABELS.get(meaning)
-    return str(label) if label is not None else meaning
+#: A stored meaning in the user's language (an unknown one as stored).
+meaning_label = meanings.meaning_label
 
 
 @dataclass(frozen=True)

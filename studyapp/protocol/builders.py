@@ -54,6 +54,7 @@ def _site(t: Table) -> SiteInfo:
         t.integer("subject_number_width"),
         t.integer("screening_window_days"),
         t.text("country", ""),
+        t.text("name_zh", ""),
     )
 
 
@@ -71,6 +72,7 @@ def _visit(t: Table) -> VisitDef:
         window_after=t.integer("window_after", 0),
         forms=t.texts("forms"),
         unscheduled=t.flag("unscheduled", False),
+        name_zh=t.text("name_zh", ""),
     )
 
 
@@ -130,6 +132,7 @@ def _criterion(t: Table) -> EligibilityCriterion:
         window=_window(t),
         effective_from=t.day("effective_from", None),
         effective_to=t.day("effective_to", None),
+        text_zh=t.text("text_zh", ""),
     )
 
 
@@ -169,6 +172,7 @@ def _lab(t: Table) -> LabTestDef:
         ctcae_graded=t.flag("ctcae_graded"),
         limits=_limits(t, hard_low_default="0"),
         decimals=t.integer("decimals"),
+        name_zh=t.text("name_zh", ""),
     )
 
 
@@ -179,6 +183,7 @@ def _vital(t: Table) -> VitalSignDef:
         unit=t.text("unit"),
         limits=_limits(t),
         decimals=t.integer("decimals"),
+        name_zh=t.text("name_zh", ""),
     )
 
 
@@ -188,6 +193,7 @@ def _bleeding_item(t: Table) -> BleedingItemDef:
         code=t.text("code"),
         name=t.text("name"),
         max_grade=t.integer("max_grade"),
+        name_zh=t.text("name_zh", ""),
     )
 
 
@@ -195,6 +201,7 @@ def _bleeding(t: Table) -> BleedingScale:
     return BleedingScale(
         who_grades=t.texts("who_grades"),
         items=tuple(build_from(i, _bleeding_item) for i in t.tables("items")),
+        who_grades_zh=t.texts("who_grades_zh", ()),
     )
 
 
@@ -220,6 +227,7 @@ def _premedication(t: Table) -> PremedicationDef:
         unit=t.text("unit"),
         hours_before_low=t.integer("hours_before_low"),
         hours_before_high=t.integer("hours_before_high"),
+        name_zh=t.text("name_zh", ""),
     )
 
 
@@ -314,6 +322,13 @@ def _safety(t: Table) -> SafetyRule:
     )
 
 
+def _units_zh(top: Table) -> tuple[tuple[str, str], ...]:
+    """``[units_zh]``: unit -> its Chinese display; optional, every value a string."""
+    raw = top.value("units_zh", dict, "a table of unit = its Chinese display", {})
+    table = Table(raw, "units_zh")
+    return tuple((unit, table.text(unit)) for unit in list(table.data))
+
+
 def protocol_from_dict(data: dict[str, Any]) -> Protocol:
     """Build and validate a Protocol from parsed TOML; ValueError names the offending key."""
     top = Table(data, "")
@@ -335,6 +350,7 @@ def protocol_from_dict(data: dict[str, Any]) -> Protocol:
         premedications=tuple(build_from(t, _premedication) for t in top.tables("premedications")),
         rescue_types=build_from(top.table("medications"), _rescue_types),
         sdv_full=build_from(top.table("monitoring"), _sdv_plan),
+        units_zh=_units_zh(top),
     )
     top.done()
     return protocol

@@ -33,6 +33,8 @@ class EligibilityCriterion:
     window: tuple[int, int] | None = None
     effective_from: date | None = None
     effective_to: date | None = None
+    #: The text in Simplified Chinese ("" when the file gives none).
+    text_zh: str = ""
 
     def __post_init__(self) -> None:
         where = f"eligibility {self.code}"

@@ -96,6 +96,8 @@ class PremedicationDef:
     unit: str
     hours_before_low: int
     hours_before_high: int
+    #: The name in Simplified Chinese ("" when the file gives none).
+    name_zh: str = ""
 
     def __post_init__(self) -> None:
         where = f"premedication {self.code}"

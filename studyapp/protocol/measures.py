@@ -70,6 +70,8 @@ class LabTestDef:
     ctcae_graded: bool
     limits: RangeLimits
     decimals: int
+    #: The name in Simplified Chinese ("" when the file gives none).
+    name_zh: str = ""
 
     def range_for(self, sex: str, on: date) -> NormalRange:
         """The normal range for *sex* in force on *on*: the sex's own, else ``ANY``."""
@@ -108,6 +110,8 @@ class VitalSignDef:
     unit: str
     limits: RangeLimits
     decimals: int
+    #: The name in Simplified Chinese ("" when the file gives none).
+    name_zh: str = ""
 
     def __post_init__(self) -> None:
         require(self.decimals >= 0, f"vital sign {self.code}: decimals must be >= 0")
@@ -121,6 +125,8 @@ class BleedingItemDef:
     code: str
     name: str
     max_grade: int
+    #: The name in Simplified Chinese ("" when the file gives none).
+    name_zh: str = ""
 
     def __post_init__(self) -> None:
         require(
@@ -141,12 +147,19 @@ class BleedingScale:
 
     who_grades: tuple[str, ...]
     items: tuple[BleedingItemDef, ...]
+    #: ``who_grades`` in Simplified Chinese, same order (empty when the file gives none).
+    who_grades_zh: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         require(
             len(self.who_grades) == WHO_MAX_GRADE + 1,
             f"bleeding.who_grades: need {WHO_MAX_GRADE + 1} descriptions (grades 0-"
             f"{WHO_MAX_GRADE}), got {len(self.who_grades)}",
+        )
+        require(
+            not self.who_grades_zh or len(self.who_grades_zh) == len(self.who_grades),
+            f"bleeding.who_grades_zh: need one per WHO grade ({len(self.who_grades)}), "
+            f"got {len(self.who_grades_zh)}",
         )
         require(bool(self.items), "bleeding.items: at least one item is needed")
         unique([i.code for i in self.items], "bleeding item code")

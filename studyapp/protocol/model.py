@@ -91,6 +91,8 @@ class SiteInfo:
     screening_window_days: int = 28
     #: ISO 3166-1 alpha-3 code of the site's country (SDTM DM.COUNTRY).
     country: str = ""
+    #: The name in Simplified Chinese ("" when the file gives none).
+    name_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ class Protocol:
     rescue_types: tuple[str, ...]
     #: Form codes whose SDV fields a monitor verifies at 100 % (``[monitoring.sdv] full``).
     sdv_full: tuple[str, ...] = ()
+    #: (unit, its Simplified Chinese display) for the units the file uses (``[units_zh]``).
+    units_zh: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         check_visits(self.visits)
@@ -208,6 +212,10 @@ class Protocol:
                 return v
         known = ", ".join(v.code for v in self.vital_signs)
         raise ValueError(f"unknown vital sign {code!r}; known: {known}")
+
+    def unit_zh(self, unit: str) -> str:
+        """The Chinese display of *unit* ("" when the file gives none)."""
+        return dict(self.units_zh).get(unit, "")
 
     def premedication(self, code: str) -> PremedicationDef:
         """Return the premedication *code*; ValueError naming the known codes otherwise."""

@@ -29,6 +29,8 @@ class VisitDef:
     forms: tuple[str, ...]
     #: The visit added at any time with a reason (numbered after the previous visit).
     unscheduled: bool = False
+    #: The name in Simplified Chinese ("" when the file gives none).
+    name_zh: str = ""
 
     def __post_init__(self) -> None:
         require(

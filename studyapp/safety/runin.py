@@ -22,12 +22,13 @@ from studyapp.extensions import db
 from studyapp.permissions import Action, require
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
+from studyapp.signatures import meanings
 from studyapp.signatures import services as signatures
 from studyapp.subjects.labels import label
 from studyapp.subjects.models import DltAssessment, DltReview, Subject
 from studyapp.subjects.runin import Gate, gate, run_in_subjects
 
-MEANING = "Investigator sign-off of the safety run-in DLT review"
+MEANING = meanings.RUN_IN_REVIEW
 #: Decisions the stop rule's outcome allows.
 ALLOWED = {
     "open": ("continue", "stop"),

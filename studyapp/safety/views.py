@@ -17,6 +17,7 @@ from studyapp.formatting import plain_number
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import ctcae, overview, sae, tasks
+from studyapp.safety.ctcae_zh import grade_label, grade_labels, soc_label
 from studyapp.safety.forms import TaskForm
 from studyapp.safety.models import AdverseEvent
 from studyapp.subjects.labels import label
@@ -66,6 +67,9 @@ def _safety_helpers() -> dict[str, Any]:
     rule = get_protocol().safety
     return {
         "dlt_reason_text": dlt_reason_text,
+        "soc_label": soc_label,
+        "grade_label": grade_label,
+        "grade_labels": grade_labels,
         "sae_hours": rule.sae_sponsor_hours,
         "susar_fatal_days": rule.susar_fatal_days,
         "susar_followup_days": rule.susar_followup_extra_days,
@@ -131,6 +135,7 @@ def ctcae_search() -> Any:
                 "code": t.code,
                 "term": t.term,
                 "soc": t.soc,
+                "soc_label": soc_label(t.soc),
                 "grades": {str(g): t.definition(g) for g in t.allowed_grades()},
             }
             for t in found

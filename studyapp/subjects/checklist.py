@@ -23,6 +23,7 @@ from studyapp.errors import Conflict
 from studyapp.extensions import db
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
+from studyapp.signatures import meanings
 from studyapp.signatures import services as signatures
 from studyapp.subjects.guards import get_subject, invalid, require_consent, require_status
 from studyapp.subjects.history import SECOND_LINE, therapies
@@ -167,7 +168,7 @@ def eligibility_content(subject: Subject) -> dict[str, Any]:
     return content
 
 
-ELIGIBILITY_MEANING = "Investigator confirmation of eligibility"
+ELIGIBILITY_MEANING = meanings.ELIGIBILITY
 
 
 def confirm_eligibility(

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint
 from flask_login import current_user
 
+from studyapp.signatures import meanings
 from studyapp.signatures.services import SignatureRefused
 from studyapp.subjects import labels
 from studyapp.subjects.guards import get_subject
@@ -47,6 +48,7 @@ def load_subject(subject_id: int) -> Any:
 def _labels() -> dict[str, Any]:
     return {
         "label": labels.label,
+        "meaning_label": meanings.meaning_label,
         "codes": labels.codes,
         "status_label": lambda key: labels.label("status", key),
         "gate_label": lambda key: labels.label("gate", key),

@@ -16,6 +16,7 @@ from studyapp.clinical.schedule import PlannedVisit, study_day, visit_plan
 from studyapp.clinical.visit_forms import next_open_visit
 from studyapp.extensions import db
 from studyapp.hooks import Hook
+from studyapp.localized import local
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.guards import get_subject
@@ -113,7 +114,7 @@ def rows(
         if subject.status == SCREENING:
             name, when = None, screening_deadline(subject)
         else:
-            name, when = (visit.name, visit.target) if visit else (None, None)
+            name, when = (local(visit), visit.target) if visit else (None, None)
         out.append(
             Row(
                 subject,

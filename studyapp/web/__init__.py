@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from studyapp.db import utcnow
+from studyapp.localized import lab_name, local, local_threshold, local_unit
 from studyapp.permissions import Action, can
 from studyapp.web import submissions
 from studyapp.web.errors import register_error_handlers
@@ -36,3 +37,6 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["can"] = lambda action: can(current_user, Action(action))
     app.jinja_env.globals["now"] = utcnow
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
+    app.jinja_env.globals.update(  # the protocol's labels in the reader's language
+        local=local, local_unit=local_unit, local_threshold=local_threshold, lab_name=lab_name
+    )

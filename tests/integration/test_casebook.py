@@ -120,7 +120,7 @@ def test_the_audit_trail_names_fields_by_their_form_labels(app, demo, tmp_path):
     for column in (" vs_date ", " weight_unit ", " consent_date ", " aeterm ", " given_dose "):
         assert column not in trail
     assert "Weight (kg): unit" in trail  # a unit column named after its value's label
-    assert "crc.li (coordinator)" in trail
+    assert "crc.li (Study coordinator)" in trail  # the role by its name
 
 
 def test_a_value_entered_after_the_cutoff_is_absent(app, demo, tmp_path):

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.core import UnboundField
 
 from studyapp import codelists
+from studyapp.localized import local, local_unit
 from studyapp.protocol.loader import get_protocol
 
 #: Columns no form field of the same name fills, by table.
@@ -113,12 +114,81 @@ EXTRA: dict[str, dict[str, object]] = {
     },
     "bleeding_item": {"grade": _l("Grade")},
 }
-#: Columns of every CRF row.
+#: Columns of every CRF row, and the links most rows carry.
 COMMON: dict[str, object] = {
     "status": _l("Record status"),
     "confirmed_warnings": _l("Warnings confirmed"),
     "deleted_at": _l("Removed at"),
     "delete_reason": _l("Reason for removal"),
+    "subject_id": _l("Subject"),
+    "visit_id": _l("Visit"),
+}
+#: Columns of the tables no form fills (accounts, monitoring, the run-in review), for the
+#: audit viewer.
+OTHER: dict[str, dict[str, object]] = {
+    "user": {
+        "username": _l("Username"),
+        "full_name": _l("Full name"),
+        "email": _l("E-mail"),
+        "role": _l("Role"),
+        "active": _l("Active"),
+        "locale": _l("Language"),
+        "password_hash": _l("Password"),
+        "must_change_password": _l("Must change the password"),
+        "totp_enabled": _l("Second factor enabled"),
+        "identity_verification": _l("How the person's identity was verified"),
+        "identity_verified_by_id": _l("Identity checked by"),
+        "locked_until": _l("Locked until"),
+        "delivery": _l("How the code was given"),
+    },
+    "data_query": {
+        "visitnum": _l("Visit number"),
+        "form": _l("Form"),
+        "field": _l("Field"),
+        "state": _l("State"),
+        "raised_by_id": _l("Raised by"),
+        "raised_at": _l("Raised at"),
+        "closed_by_id": _l("Closed by"),
+        "closed_at": _l("Closed at"),
+    },
+    "query_message": {
+        "query_id": _l("Query"),
+        "author_id": _l("Author"),
+        "at": _l("Time"),
+        "kind": _l("Message kind"),
+        "text": _l("Text"),
+    },
+    "sdv_mark": {
+        "form": _l("Form"),
+        "field": _l("Field"),
+        "record_version": _l("Record version verified"),
+        "verified_by_id": _l("Verified by"),
+        "verified_at": _l("Verified at"),
+        "cleared_by_id": _l("Cleared by"),
+        "cleared_at": _l("Cleared at"),
+        "cleared_reason": _l("Reason the verification was cleared"),
+    },
+    "data_lock": {
+        "scope": _l("Lock scope"),
+        "visitnum": _l("Visit number"),
+        "form": _l("Form"),
+        "state": _l("State"),
+        "set_by_id": _l("Locked by"),
+        "set_at": _l("Locked at"),
+        "released_by_id": _l("Released by"),
+        "released_at": _l("Released at"),
+        "release_reason": _l("Reason for the release"),
+    },
+    "dlt_review": {
+        "cohort_size": _l("Run-in subjects reviewed"),
+        "dlt_count": _l("DLTs"),
+        "rule_outcome": _l("Stop rule outcome"),
+        "decision": _l("Decision"),
+        "comments": _l("Comments"),
+        "signature_id": _l("Signature"),
+    },
+    "bleeding_item": {"item": _l("ITP-BAT item")},
+    "eligibility_answer": {"code": _l("Criterion")},
 }
 
 
@@ -170,12 +240,12 @@ def _protocol_labels() -> dict[str, dict[str, object]]:
     protocol = get_protocol()
     from studyapp.visits.dosing.checks import premedications
 
-    doses = {column: f"{m.name} ({m.unit})" for m, column in premedications()}
+    doses = {column: f"{local(m)} ({local_unit(m.unit)})" for m, column in premedications()}
     seriousness = dict(codelists.SERIOUSNESS.labels)
     return {
         "dose_administration": doses,
         "adverse_event": seriousness,
-        "eligibility_answer": {c.code: c.text for c in protocol.eligibility},
+        "eligibility_answer": {c.code: local(c, "text") for c in protocol.eligibility},
     }
 
 
@@ -185,7 +255,7 @@ def build() -> dict[str, dict[str, str]]:
     for table, classes in _forms().items():
         for form_class in classes:
             out.setdefault(table, {}).update(form_fields(form_class))
-    for source in (EXTRA, _protocol_labels()):
+    for source in (EXTRA, OTHER, _protocol_labels()):
         for table, labels in source.items():
             out.setdefault(table, {}).update(labels)
     skip = {"reason", "version", "confirm"}
@@ -232,10 +302,10 @@ class Labels:
 
 
 def test_names() -> dict[str, str]:
-    """LBTESTCD -> the protocol's test name."""
-    return {lab.testcd: lab.name for lab in get_protocol().labs}
+    """LBTESTCD -> the protocol's test name, in the current language."""
+    return {lab.testcd: local(lab) for lab in get_protocol().labs}
 
 
 def item_names() -> dict[str, str]:
-    """ITP-BAT item code -> the protocol's item name."""
-    return {item.code: item.name for item in get_protocol().bleeding.items}
+    """ITP-BAT item code -> the protocol's item name, in the current language."""
+    return {item.code: local(item) for item in get_protocol().bleeding.items}

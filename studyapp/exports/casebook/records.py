@@ -15,6 +15,7 @@ from studyapp.exports.casebook.labels import Labels
 from studyapp.exports.casebook.monitoring import Monitoring, Place
 from studyapp.exports.casebook.values import local_time, show
 from studyapp.reports.casebook_pdf import Grid, Record, SignatureLine, Value
+from studyapp.signatures.meanings import meaning_label
 from studyapp.signatures.models import Signature
 from studyapp.subjects.labels import CRF_STATUS
 
@@ -120,7 +121,7 @@ def signature_lines(g: Gather, table: str, row_id: str) -> tuple[SignatureLine, 
                 printed_name=s.printed_name,
                 role=s.role_label,
                 signed_at=local_time(s.signed_at),
-                meaning=_(s.meaning),  # a stored meaning in the catalogue reads translated
+                meaning=meaning_label(s.meaning),
                 status=_("valid") if state == "valid" else _("invalidated: no longer applies"),
             )
         )

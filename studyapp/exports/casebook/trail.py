@@ -17,7 +17,9 @@ from studyapp.exports.casebook.asof import AsOf
 from studyapp.exports.casebook.labels import Labels, test_names
 from studyapp.exports.casebook.values import local_time
 from studyapp.extensions import db
+from studyapp.permissions import ROLE_LABELS
 from studyapp.reports.casebook_pdf import AuditLine
+from studyapp.signatures.meanings import meaning_label
 from studyapp.visits.models import LabResult
 
 #: Tables no form code's first model names, in words.
@@ -35,12 +37,40 @@ TABLES: dict[str, object] = {
     "sae_report": _l("SAE report"),
     "lab_ae_decision": _l("Lab result judged for an AE"),
     "dlt_assessment": _l("DLT assessment"),
+    "user": _l("User account"),
+    "data_query": _l("Data query"),
+    "query_message": _l("Query message"),
+    "sdv_mark": _l("SDV mark"),
+    "data_lock": _l("Data lock"),
+    "dlt_review": _l("DLT review"),
+    "export": _l("Export"),
+    "audit_log": _l("Audit trail"),
 }
 ACTIONS: dict[str, object] = {
     "insert": _l("entered"),
     "update": _l("changed"),
     "delete": _l("removed"),
+    "review": _l("audit trail reviewed"),
+    "export": _l("data exported"),
+    "audit_anchor": _l("audit checkpoint signed"),
+    "signature_failed": _l("signature refused"),
+    "login": _l("signed in"),
+    "login_failed": _l("sign-in failed"),
+    "logout": _l("signed out"),
+    "lockout": _l("account locked"),
+    "unlocked": _l("account unlocked"),
+    "password_changed": _l("password changed"),
+    "totp_enabled": _l("second factor enabled"),
+    "user_created": _l("user account created"),
+    "user_deactivated": _l("user account deactivated"),
+    "user_reactivated": _l("user account reactivated"),
+    "role_change": _l("role changed"),
+    "setup_code_issued": _l("set-up code issued"),
+    "reset_code_issued": _l("reset code issued"),
+    "code_mail_failed": _l("code e-mail failed"),
 }
+#: (table, column) whose stored value is a role code, shown by the role's name.
+ROLE_COLUMNS = frozenset({("user", "role"), ("signature", "role")})
 
 
 def subject_rows(subject_id: int) -> list[AuditLog]:
@@ -73,7 +103,7 @@ def lines(rows: Sequence[AuditLog], asof: AsOf, labels: Labels, subject_id: int)
         out.append(
             AuditLine(
                 when=local_time(row.ts),
-                user=f"{row.username or _('system')} ({row.role or '—'})",
+                user=f"{row.username or _('system')} ({role_name(row.role) or '—'})",
                 action=str(ACTIONS.get(row.action, row.action)),
                 record=record.strip(),
                 field=labels.of(row.table_name, row.field),
@@ -94,7 +124,27 @@ def _value(row: AuditLog, value: str | None, labels: Labels) -> str:
     field an SDV mark or a query is on) by its label."""
     if row.table_name in NAMES_A_FIELD and row.field == "field":
         return labels.anywhere(value)
-    return value or ""
+    return shown_value(row.table_name, row.field, row.action, value) if value else ""
+
+
+def role_names() -> dict[str, str]:
+    """Role code -> the role's name in the reader's language."""
+    return {str(r.value): str(words) for r, words in ROLE_LABELS.items()}
+
+
+def role_name(role: str | None) -> str:
+    """A stored role code by the role's name in the reader's language (unknown: as stored)."""
+    return role_names().get(role or "", role or "")
+
+
+def shown_value(table: str | None, field: str | None, action: str, value: str) -> str:
+    """A stored value in words where it is a code: a role, a signature's meaning (stored in
+    English, shown translated); any other value as stored."""
+    if (table, field) in ROLE_COLUMNS:
+        return role_name(value)
+    if (table, field) == ("signature", "meaning") or action == "signature_failed":
+        return meaning_label(value)
+    return value
 
 
 def lab_tests(subject_id: int) -> dict[str, str]:
@@ -112,4 +162,6 @@ def describe() -> naming.Naming:
         tables=table_names(),
         field=labels.of,
         actions={key: str(words) for key, words in ACTIONS.items()},
+        roles=role_names(),
+        values=shown_value,
     )

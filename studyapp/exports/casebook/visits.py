@@ -16,6 +16,7 @@ from studyapp.exports.casebook.labels import item_names, test_names
 from studyapp.exports.casebook.monitoring import Place
 from studyapp.exports.casebook.records import Gather
 from studyapp.extensions import db
+from studyapp.localized import local
 from studyapp.protocol.loader import get_protocol
 from studyapp.reports.casebook_pdf import Grid, Record, Section
 from studyapp.visits.models import (
@@ -40,7 +41,7 @@ def sections(g: Gather, subject_id: int) -> list[Section]:
 
 def _visit_name(visit: Visit) -> str:
     try:
-        return get_protocol().visit(visit.code).name
+        return local(get_protocol().visit(visit.code))
     except ValueError:
         return visit.code
 

@@ -18,6 +18,7 @@ from typing import Any
 from studyapp.crf import registry
 from studyapp.crf.status import IN_PROGRESS
 from studyapp.exports.operations.compliance import lines_as_of
+from studyapp.localized import local
 from studyapp.protocol.loader import get_protocol
 from studyapp.visits.schedule.tracker import Tracker, tracker
 from studyapp.visits.summary import study_form_statuses
@@ -86,5 +87,5 @@ def missing_forms(actor: Any, as_of: date, board: Tracker | None = None) -> list
                     gap.missing.append(line.subject.label)
                 elif status == IN_PROGRESS:
                     gap.in_progress.append(line.subject.label)
-        out.append(VisitForms(definition.code, definition.name, done, gaps, skipped))
+        out.append(VisitForms(definition.code, local(definition), done, gaps, skipped))
     return out

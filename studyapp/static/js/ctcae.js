@@ -9,6 +9,7 @@
   var script = document.currentScript;
   var url = script.getAttribute("data-url");
   var gradeLabel = script.getAttribute("data-grade-label");
+  var gradeLabels = JSON.parse(script.getAttribute("data-grade-labels") || "{}");
   var socLabel = script.getAttribute("data-soc-label");
   var input = document.querySelector('[data-ctcae="term"]');
   var list = document.getElementById("ctcae-terms");
@@ -21,11 +22,11 @@
   var timer = null;
 
   function showTerm(term) {
-    socLine.textContent = socLabel.replace("{s}", term.soc);
+    socLine.textContent = socLabel.replace("{s}", term.soc_label || term.soc);
     grades.textContent = "";
     Object.keys(term.grades).forEach(function (g) {
       var dt = document.createElement("dt");
-      dt.textContent = gradeLabel.replace("{g}", g);
+      dt.textContent = gradeLabels[g] || gradeLabel.replace("{g}", g);
       var dd = document.createElement("dd");
       dd.textContent = term.grades[g];
       grades.appendChild(dt);
@@ -39,7 +40,7 @@
       known[term.term.toLowerCase()] = term;
       var option = document.createElement("option");
       option.value = term.term;
-      option.label = term.soc;
+      option.label = term.soc_label || term.soc;
       list.appendChild(option);
     });
     var exact = known[input.value.trim().toLowerCase()];

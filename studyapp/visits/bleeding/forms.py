@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 from wtforms.validators import Optional
 
 from studyapp.crf.forms import DATE_HINT, CrfForm
+from studyapp.localized import lazy_local, lazy_who_grade
 from studyapp.protocol.loader import get_protocol
 from studyapp.visits.bleeding import service
 from studyapp.web.fields import RadioField, SelectField
@@ -31,13 +32,13 @@ def bleeding_form() -> type[CrfForm]:
         "who_grade": RadioField(
             _l("WHO bleeding grade"),
             coerce=int,
-            choices=[SelectChoice(g, f"{g}: {text}") for g, text in enumerate(scale.who_grades)],
+            choices=[SelectChoice(g, lazy_who_grade(g)) for g in range(len(scale.who_grades))],
             validate_choice=False,
         ),
     }
     for item in scale.items:
         fields[service.item_field(item.code)] = SelectField(
-            item.name,
+            lazy_local(item),
             coerce=int,
             choices=[SelectChoice(g, str(g)) for g in range(item.max_grade + 1)],
             default=0,

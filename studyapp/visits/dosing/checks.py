@@ -22,6 +22,7 @@ from studyapp.crf.checks import EditChecks
 from studyapp.db import site_today
 from studyapp.extensions import db
 from studyapp.formatting import plain_number
+from studyapp.localized import local, local_unit
 from studyapp.privacy import identifier_error
 from studyapp.protocol.loader import get_protocol
 from studyapp.protocol.model import PremedicationDef
@@ -120,7 +121,7 @@ def _check_given(entry: DoseEntry, dose: DoseSetting, checks: EditChecks) -> Non
             if dose.missing == NO_WEIGHT
             else _(
                 "No reference weight: enter the weight at %(v)s (or at screening) first.",
-                v=dose_visits()[0].name,
+                v=local(dose_visits()[0]),
             )
         )
         checks.error("weight", message)
@@ -251,7 +252,7 @@ def _check_premeds(entry: DoseEntry, checks: EditChecks) -> None:
                     "Outside the protocol's dose of %(lo)s to %(hi)s %(u)s.",
                     lo=premed.dose_low,
                     hi=premed.dose_high,
-                    u=premed.unit,
+                    u=local_unit(premed.unit),
                 ),
             )
     if given:
@@ -263,7 +264,7 @@ def _check_premeds(entry: DoseEntry, checks: EditChecks) -> None:
         if not premed.hours_before_low * 60 <= before <= premed.hours_before_high * 60:
             message = _(
                 "%(m)s is given %(lo)d to %(hi)d h before the infusion start (%(s)s).",
-                m=premed.name,
+                m=local(premed),
                 lo=premed.hours_before_low,
                 hi=premed.hours_before_high,
                 s=_hhmm(entry.start_time),

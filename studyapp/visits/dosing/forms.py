@@ -8,6 +8,7 @@ from wtforms import BooleanField, SelectChoice, TimeField
 from wtforms.validators import Length, Optional
 
 from studyapp.crf.forms import DATE_HINT, CrfForm
+from studyapp.localized import local, local_unit
 from studyapp.visits.dosing import checks as dose_checks
 from studyapp.visits.fields import TIME_HINT, decimal, whole
 from studyapp.web.fields import SelectField, TextAreaField, boolean_choice
@@ -55,4 +56,4 @@ for _n in range(1, dose_checks.RATE_STEP_ROWS + 1):
 def label_premeds(form: DoseForm) -> None:
     """Name each premedication field after the protocol's drug and unit."""
     for premed, column in dose_checks.premedications():
-        form[column].label.text = f"{premed.name} ({premed.unit})"
+        form[column].label.text = f"{local(premed)} ({local_unit(premed.unit)})"

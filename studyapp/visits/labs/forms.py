@@ -11,6 +11,7 @@ from wtforms import StringField, TimeField
 from wtforms.validators import InputRequired, Length, Optional
 
 from studyapp.crf.forms import DATE_HINT, CrfForm, choices
+from studyapp.localized import lazy_local, lazy_unit
 from studyapp.visits.fields import TIME_HINT, decimal
 from studyapp.visits.labs import readings as lab_readings
 from studyapp.web.fields import SelectField
@@ -29,10 +30,10 @@ def lab_form(form: str) -> type[CrfForm]:
         "lb_time": TimeField(_l("Sample time"), validators=[Optional()], description=TIME_HINT),
     }
     for test in lab_readings.tests_for(form):
-        fields[lab_readings.value_field(test.testcd)] = decimal(test.name)
+        fields[lab_readings.value_field(test.testcd)] = decimal(lazy_local(test))
         fields[lab_readings.unit_field(test.testcd)] = SelectField(
-            _l("Unit of %(test)s", test=test.name),
-            choices=choices([(unit, unit) for unit in lab_readings.unit_choices(test)]),
+            _l("Unit of %(test)s", test=lazy_local(test)),
+            choices=choices([(unit, lazy_unit(unit)) for unit in lab_readings.unit_choices(test)]),
             default=test.si_unit,
             validate_choice=False,
         )

@@ -27,6 +27,7 @@ from studyapp.crf.checks import EditChecks
 from studyapp.errors import NotFound
 from studyapp.extensions import db
 from studyapp.formatting import plain_number
+from studyapp.localized import local_unit
 from studyapp.protocol.loader import get_protocol
 from studyapp.protocol.model import LabTestDef
 from studyapp.subjects.models import Subject
@@ -92,9 +93,8 @@ def typed_places(test: LabTestDef, unit: str) -> int:
 
 
 def range_text(test: LabTestDef, low: Decimal, high: Decimal) -> str:
-    return str(
-        _("%(lo)s–%(hi)s %(u)s", lo=plain_number(low), hi=plain_number(high), u=test.si_unit)
-    )
+    unit = local_unit(test.si_unit)
+    return str(_("%(lo)s–%(hi)s %(u)s", lo=plain_number(low), hi=plain_number(high), u=unit))
 
 
 def unit_text(unit: str) -> str:

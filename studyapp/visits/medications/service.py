@@ -22,6 +22,7 @@ from studyapp.crf.checks import EditChecks, common_precision, partial_date
 from studyapp.crf.save import FormWrite, Submission, remove_record, save_record
 from studyapp.errors import NotFound, ValidationFailed
 from studyapp.extensions import db
+from studyapp.localized import local
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.guards import get_subject
@@ -85,7 +86,7 @@ def listing(subject: Subject) -> list[Listed]:
         .where(Medication.subject_id == subject.id, Medication.deleted_at.is_(None))
     ).all()
     listed = [
-        Listed(med, visit, protocol.visit(visit.code).name if visit is not None else None)
+        Listed(med, visit, local(protocol.visit(visit.code)) if visit is not None else None)
         for med, visit in rows
     ]
     listed.sort(key=lambda row: (row.medication.start_date or "", row.medication.id))

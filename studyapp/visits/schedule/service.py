@@ -30,6 +30,7 @@ from studyapp.crf.status import Where, check_open
 from studyapp.db import site_today
 from studyapp.errors import Conflict, NotFound
 from studyapp.extensions import db
+from studyapp.localized import local
 from studyapp.permissions import Action, require
 from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
@@ -132,7 +133,7 @@ def _row(subject: Subject, planned: PlannedVisit, visit: Visit | None, today: da
     return CalendarRow(
         code=planned.code,
         visitnum=visitnum_text(planned.visitnum),
-        name=planned.name,
+        name=local(planned),
         day=planned.day,
         target=planned.target,
         earliest=planned.earliest,
@@ -177,7 +178,7 @@ def calendar(
             CalendarRow(
                 code=visit.code,
                 visitnum=visit.visitnum,
-                name=definition.name,
+                name=local(definition),
                 day=None,
                 target=None,
                 earliest=None,

@@ -12,6 +12,7 @@ from studyapp.auth.models import User
 from studyapp.clinical.schedule import STATUSES
 from studyapp.clinical.visit_forms import PARTLY_ENTERED
 from studyapp.extensions import db
+from studyapp.localized import local
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.models import ENROLLED, Subject
@@ -76,7 +77,7 @@ def tracker(actor: User, today: date, wanted: str = "all") -> Tracker:
     ):
         recorded[visit.subject_id].append(visit)
     statuses = entered.form_statuses()  # one query per record model, for the whole study
-    codes = [(v.code, v.name) for v in get_protocol().visits if v.day is not None]
+    codes = [(v.code, local(v)) for v in get_protocol().visits if v.day is not None]
     counts = dict.fromkeys((*STATUSES, NOT_EXPECTED, PARTLY_ENTERED, "overdue_week"), 0)
     lines = []
     for subject in subjects:
