@@ -39,7 +39,8 @@
       known[term.term.toLowerCase()] = term;
       var option = document.createElement("option");
       option.value = term.term;
-      option.label = term.soc;
+      // A term found by a synonym of the shipped list says which ("nosebleed").
+      option.label = term.synonym ? term.synonym + " · " + term.soc : term.soc;
       list.appendChild(option);
     });
     var exact = known[input.value.trim().toLowerCase()];
