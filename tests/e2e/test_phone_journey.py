@@ -22,7 +22,16 @@ def test_pages_fit_a_phone_and_the_weight_warning_shows_as_typed(page, live_app,
     page.set_viewport_size(PHONE)
     sign_in(page, "inv.user")
     pages = ("/", "/subjects/", f"/subjects/{subject_id}", "/visits/tracker", "/safety/")
-    for path in (*pages, f"/subjects/{subject_id}/eligibility"):
+    visit = f"/subjects/{subject_id}/visits/1"
+    forms = (
+        visit,
+        f"{visit}/dose",
+        f"{visit}/labs/CBC",
+        f"{visit}/bleeding",
+        f"{visit}/medications",
+    )
+    subject = (f"/subjects/{subject_id}/eligibility", f"/subjects/{subject_id}/adverse-events/new")
+    for path in (*pages, *forms, *subject, "/monitoring/queries"):
         assert page.goto(path).ok, path
         assert _fits(page), path
     page.goto(f"/subjects/{subject_id}/visits/2/vitals")
