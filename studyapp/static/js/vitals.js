@@ -40,7 +40,10 @@
       window.clearTimeout(timer);
       timer = window.setTimeout(refresh, DELAY_MS);
     });
-    if (input.value.trim() !== "") { refresh(); }
+    // A page answered with the server's warning beside the field already says it.
+    var field = input.closest(".field");
+    var told = field && field.classList.contains("has-warning");
+    if (input.value.trim() !== "" && !told) { refresh(); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
