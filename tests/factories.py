@@ -160,8 +160,11 @@ GOOD_VALUES = {
 }
 
 
-def make_eligible(investigator: User, *, screened: Any = None, sex: str = "F") -> Any:
-    """Screened, consented, every criterion satisfied; not yet signed."""
+def make_eligible(
+    investigator: User, *, screened: Any = None, sex: str = "F", answered: bool = True
+) -> Any:
+    """Screened, consented, every criterion satisfied; not yet signed. With ``answered``
+    False the criteria the investigator judges are left for the investigator to answer."""
     from studyapp.protocol.loader import get_protocol
     from studyapp.subjects import checklist, history, services
 
@@ -179,9 +182,8 @@ def make_eligible(investigator: User, *, screened: Any = None, sex: str = "F") -
                 subject.id,
                 history.Therapy(category, name, "2024-01", "2024-03", "NR", "NO RESPONSE"),
             )
-        checklist.answer_criteria(
-            investigator, subject.id, {c.code: c.kind == "inclusion" for c in judged}, reason=None
-        )
+        given = {c.code: c.kind == "inclusion" for c in judged} if answered else {}
+        checklist.answer_criteria(investigator, subject.id, given, reason=None)
     return subject
 
 

@@ -41,6 +41,20 @@ class LoginFailed(DomainError):
         )
 
 
+class CodeReused(LoginFailed):
+    """A TOTP code that was right but already used (its 30 s step was spent): told apart
+    from a wrong code so the user waits for the next one; still counted as a failure."""
+
+    def __init__(self) -> None:
+        DomainError.__init__(
+            self,
+            _(
+                "This code was already used. Wait for the next code of your authenticator "
+                "app (a new one every 30 seconds) and type it."
+            ),
+        )
+
+
 def find_user(username: str) -> User | None:
     name = (username or "").strip().lower()
     return db.session.scalar(select(User).where(func.lower(User.username) == name))
@@ -132,24 +146,48 @@ def authenticate(username: str, password: str) -> User:
     return user
 
 
-def verify_totp(user: User, code: str) -> bool:
-    """A TOTP code of the current or adjacent 30 s step, never the same step twice."""
+#: Outcomes of ``check_totp``.
+TOTP_OK, TOTP_REUSED, TOTP_WRONG = "ok", "reused", "wrong"
+
+
+def check_totp(user: User, code: str) -> str:
+    """TOTP_OK for a code of the current or adjacent 30 s step not used before (the step is
+    then spent); TOTP_REUSED for a code of a step already spent; TOTP_WRONG otherwise."""
     if not user.totp_secret:
-        return False
+        return TOTP_WRONG
     totp = pyotp.TOTP(user.totp_secret)
     code = "".join((code or "").split())
     now = utcnow()
+    outcome = TOTP_WRONG
     for offset in (-1, 0, 1):
         at = now + timedelta(seconds=30 * offset)
         step = totp.timecode(at)
-        if secrets.compare_digest(totp.at(at), code) and step > (user.totp_last_step or -1):
+        if not secrets.compare_digest(totp.at(at), code):
+            continue
+        if step > (user.totp_last_step or -1):
             user.totp_last_step = step
-            return True
-    return False
+            return TOTP_OK
+        outcome = TOTP_REUSED
+    return outcome
+
+
+def verify_totp(user: User, code: str) -> bool:
+    """A TOTP code of the current or adjacent 30 s step, never the same step twice."""
+    return check_totp(user, code) == TOTP_OK
 
 
 def check_second_factor(user: User, code: str) -> None:
-    if is_locked(user) or not user.active or not verify_totp(user, code):
+    """The sign-in's second factor; a reused code gets its own message (CodeReused) only when
+    the account could otherwise sign in, so a lock is not revealed."""
+    if is_locked(user) or not user.active:
+        _register_failure(user, "bad TOTP code")
+    outcome = check_totp(user, code)
+    if outcome == TOTP_REUSED:
+        record_failure(user, "reused TOTP code")
+        if is_locked(user):  # this failure locked the account: the generic message
+            raise LoginFailed()
+        raise CodeReused()
+    if outcome != TOTP_OK:
         _register_failure(user, "bad TOTP code")
 
 
@@ -276,7 +314,13 @@ def begin_totp_setup(user: User) -> str:
 
 
 def confirm_totp_setup(user: User, code: str) -> None:
-    if not verify_totp(user, code):
+    outcome = check_totp(user, code)
+    if outcome == TOTP_REUSED:
+        raise ValidationFailed(
+            _("Check the code."),
+            field_errors={"code": [_("This code was already used; type the next one.")]},
+        )
+    if outcome != TOTP_OK:
         raise ValidationFailed(
             _("Check the code."),
             field_errors={"code": [_("That code does not match; check the phone's clock.")]},

@@ -111,6 +111,11 @@ def login_totp() -> Any:
         if user is None or user.session_epoch != pending["epoch"]:
             raise services.LoginFailed()
         services.check_second_factor(user, form.code.data or "")
+    except services.CodeReused as exc:
+        keep_refusal()  # counted toward the lockout like any failed code
+        form.code.errors = [exc.message]
+        form.code.raw_data = []  # the spent code is not shown again
+        return render_template("auth/totp.html", form=form), exc.status
     except services.LoginFailed as exc:
         keep_refusal()
         session.pop(PENDING, None)

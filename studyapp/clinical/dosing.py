@@ -6,6 +6,8 @@ Day 1 pre-dose (or screening) weight and is replaced by the visit weight when th
 it by more than the protocol's threshold (10 % [P]). A given dose outside +/- tolerance (5 % [P])
 of the calculated dose is a deviation. Worked example: 58.3 kg x 16 = 932.8 -> 930 mg, 46.5 mL.
 ``reference_weights`` walks the doses in order, carrying the reference weight forward.
+``weight_warning`` tells, before a visit weight is saved, that it changed from the reference by
+the threshold or more (issue 15: exactly 10 % already warns) and whether the dose is re-based.
 
 Infusion [C, label]: dose 1 is 1000 mL starting at 50 mL/h; dose 2 is 500 mL if dose 1 had no
 infusion-related reaction (IRR), else 1000 mL, starting at 50 mL/h; later doses are 500 mL
@@ -125,6 +127,40 @@ def dose_weight(reference_kg: Number, current_kg: Number, threshold_pct: Number)
     if abs(change) > threshold:
         return WeightChoice(current, change, rebaselined=True)
     return WeightChoice(reference, change, rebaselined=False)
+
+
+@dataclass(frozen=True)
+class WeightWarning:
+    """A visit weight that changed from the reference by the threshold or more.
+
+    ``change_pct`` is signed and exact; ``rebased`` is ``dose_weight``'s verdict: True above
+    the threshold (the dose is computed on the new weight), False at exactly the threshold.
+    """
+
+    reference_kg: Decimal
+    current_kg: Decimal
+    change_pct: Decimal
+    rebased: bool
+
+
+def weight_warning(
+    reference_kg: Number, current_kg: Number, threshold_pct: Number
+) -> WeightWarning | None:
+    """A warning when *current_kg* differs from *reference_kg* by >= *threshold_pct* %, else None.
+
+    Inclusive, so that the clinician hears of a change at the threshold itself (60 -> 66 kg,
+    +10 %) although the dose is re-based only above it (``dose_weight``); 60 -> 65.994 kg
+    (+9.99 %) gives None. Both directions count (60 -> 54 kg, -10 %, warns).
+    """
+    choice = dose_weight(reference_kg, current_kg, threshold_pct)
+    if abs(choice.change_pct) < to_decimal(threshold_pct, "threshold_pct"):
+        return None
+    return WeightWarning(
+        reference_kg=to_decimal(reference_kg, "reference_kg"),
+        current_kg=to_decimal(current_kg, "current_kg"),
+        change_pct=choice.change_pct,
+        rebased=choice.rebaselined,
+    )
 
 
 def plan_dose(reference_kg: Number, current_kg: Number, rule: DoseRule) -> DosePlan:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
@@ -30,6 +30,15 @@ def home() -> Any:
         visits=work_list(current_user, site_today()) if study else [],
         saes=[s for s in sae.saes(current_user) if s.open_clock] if study else [],
         ae_tasks=tasks.open_tasks(current_user) if Action.RECORD_SAFETY in allowed else [],
+    )
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Any:
+    """The icon browsers ask for at the root without reading the page (the pages link the
+    SVG and this ICO); public, like the stylesheet."""
+    return send_from_directory(
+        current_app.static_folder or "", "favicon.ico", mimetype="image/vnd.microsoft.icon"
     )
 
 

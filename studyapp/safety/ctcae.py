@@ -1,8 +1,10 @@
 """The CTCAE v5.0 term list shipped with the app (``ctcae_v5.csv``), searchable.
 
 ``load()`` reads the packaged CSV once and returns a ``Catalogue``; ``load(path)`` reads another
-file (uncached). Each ``Term`` carries its MedDRA code, name, system organ class and the five
-grade definitions; a grade CTCAE marks "-" (does not exist for that term) is stored empty and
+file (uncached). The packaged catalogue also knows the synonyms of ``ctcae_synonyms.csv``
+(herpes zoster, nosebleed, rash ...): ``lookup`` finds a term by them too and says which one
+matched. Each ``Term`` carries its MedDRA code, name, system organ class and the five grade
+definitions; a grade CTCAE marks "-" (does not exist for that term) is stored empty and
 ``Term.definition()`` returns None for it. A malformed file raises ValueError naming the line.
 
 Stdlib only and free of Flask, so forms, reports and CLI commands can all use it.
@@ -17,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_PATH = Path(__file__).with_name("ctcae_v5.csv")
+SYNONYMS_PATH = Path(__file__).with_name("ctcae_synonyms.csv")
+SYNONYM_COLUMNS = ("synonym", "term", "note")
 
 COLUMNS = ("code", "term", "soc", "grade1", "grade2", "grade3", "grade4", "grade5")
 GRADES = (1, 2, 3, 4, 5)
@@ -44,11 +48,21 @@ class Term:
         return tuple(g for g in GRADES if self.definition(g) is not None)
 
 
+@dataclass(frozen=True)
+class Hit:
+    """A term found by a search, and the synonym that found it (None: its own name or SOC)."""
+
+    term: Term
+    synonym: str | None = None
+
+
 class Catalogue:
     """An ordered, code-indexed collection of terms with a word search."""
 
-    def __init__(self, terms: Iterable[Term]) -> None:
+    def __init__(self, terms: Iterable[Term], synonyms: Iterable[tuple[str, str]] = ()) -> None:
         self._terms: tuple[Term, ...] = tuple(terms)
+        #: (synonym, term code) pairs, in the order of their file.
+        self._synonyms: tuple[tuple[str, str], ...] = tuple(synonyms)
         self._by_code: dict[str, Term] = {}
         for t in self._terms:
             if t.code in self._by_code:
@@ -94,6 +108,42 @@ class Catalogue:
         ]
         hits.sort(key=lambda t: (not t.term.casefold().startswith(needle), t.term.casefold()))
         return hits[:limit]
+
+    def synonym_hits(self, query: str) -> list[Hit]:
+        """The terms of the synonyms that every word of *query* starts a word of ("nose" finds
+        "nosebleed"), an exact synonym first, then in file order; one hit per term."""
+        words = query.casefold().split()
+        if not words:
+            return []
+        needle = " ".join(words)
+        found = [
+            (synonym, code)
+            for synonym, code in self._synonyms
+            if all(any(part.startswith(w) for part in synonym.casefold().split()) for w in words)
+        ]
+        found.sort(key=lambda pair: pair[0].casefold() != needle)
+        hits: dict[str, Hit] = {}
+        for synonym, code in found:
+            hits.setdefault(code, Hit(self._by_code[code], synonym))
+        return list(hits.values())
+
+    def lookup(self, query: str, limit: int = 20) -> list[Hit]:
+        """``search`` with the synonyms: the terms a synonym names come first (marked with the
+        synonym unless the term's own name has the words), then the terms matched by name or
+        SOC; each term once, at most *limit*."""
+        if limit < 1:
+            return []
+        words = query.casefold().split()
+        hits = {
+            # a term whose own name has the words needs no synonym to explain it
+            hit.term.code: Hit(hit.term)
+            if all(w in hit.term.term.casefold() for w in words)
+            else hit
+            for hit in self.synonym_hits(query)
+        }
+        for term in self.search(query, limit):
+            hits.setdefault(term.code, Hit(term))
+        return list(hits.values())[:limit]
 
 
 def _uncommented(lines: Iterable[str]) -> Iterator[str]:
@@ -145,9 +195,42 @@ def _parse(path: Path) -> Catalogue:
     return Catalogue(terms)
 
 
+def _parse_synonyms(path: Path, terms: Catalogue) -> list[tuple[str, str]]:
+    """(synonym, term code) pairs of a synonym file; ValueError naming the line of a bad row,
+    a repeated synonym or a term that is not in *terms*."""
+    pairs: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    header: list[str] | None = None
+    for line_num, row in _rows(path):
+        where = f"{path.name} line {line_num}"
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = [cell.strip() for cell in row]
+            if tuple(header) != SYNONYM_COLUMNS:
+                raise ValueError(f"{where}: header must be {','.join(SYNONYM_COLUMNS)}")
+            continue
+        if len(row) != len(SYNONYM_COLUMNS):
+            raise ValueError(f"{where}: expected {len(SYNONYM_COLUMNS)} columns, got {len(row)}")
+        synonym, name = " ".join(row[0].split()), row[1].strip()
+        term = terms.find(name)
+        if not synonym or term is None or term.term != name:
+            raise ValueError(f"{where}: {name!r} is not a CTCAE term of the list")
+        if synonym.casefold() in seen:
+            raise ValueError(f"{where}: synonym {synonym!r} is listed twice")
+        seen.add(synonym.casefold())
+        pairs.append((synonym, term.code))
+    return pairs
+
+
+def with_synonyms(terms: Catalogue, path: Path) -> Catalogue:
+    """*terms* with the synonyms of the file at *path*."""
+    return Catalogue(terms, _parse_synonyms(path, terms))
+
+
 @functools.lru_cache(maxsize=1)
 def _default() -> Catalogue:
-    return _parse(DEFAULT_PATH)
+    return with_synonyms(_parse(DEFAULT_PATH), SYNONYMS_PATH)
 
 
 def load(path: Path | None = None) -> Catalogue:

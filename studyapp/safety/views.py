@@ -125,20 +125,22 @@ def saes() -> Any:
 @bp.route("/safety/ctcae.json")
 @login_required
 def ctcae_search() -> Any:
-    """Terms matching ?q= (every word, in the term or its SOC), with grade definitions."""
+    """Terms matching ?q= (every word, in the term or its SOC, or a synonym of the shipped
+    list: ``synonym`` then names it), with grade definitions."""
     require(current_user, Action.VIEW_STUDY_DATA)
     query = (request.args.get("q") or "")[:100]
-    found = ctcae.load().search(query, limit=25)
+    found = ctcae.load().lookup(query, limit=25)
     return jsonify(
         [
             {
-                "code": t.code,
-                "term": t.term,
-                "soc": t.soc,
-                "soc_label": soc_label(t.soc),
-                "grades": {str(g): t.definition(g) for g in t.allowed_grades()},
+                "code": hit.term.code,
+                "term": hit.term.term,
+                "soc": hit.term.soc,
+                "soc_label": soc_label(hit.term.soc),
+                "synonym": hit.synonym,
+                "grades": {str(g): hit.term.definition(g) for g in hit.term.allowed_grades()},
             }
-            for t in found
+            for hit in found
         ]
     )
 

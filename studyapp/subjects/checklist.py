@@ -28,6 +28,7 @@ from studyapp.signatures import services as signatures
 from studyapp.subjects.guards import get_subject, invalid, require_consent, require_status
 from studyapp.subjects.history import SECOND_LINE, therapies
 from studyapp.subjects.models import SCREENING, SCREENING_FIELDS, EligibilityAnswer, Subject
+from studyapp.subjects.next_step import NextStep, next_step
 
 
 def answers(subject: Subject) -> dict[str, bool]:
@@ -195,6 +196,33 @@ def confirm_eligibility(
     subject.eligibility_signature_id = signature.id
     db.session.flush()
     return subject
+
+
+def answer_and_confirm(
+    actor: User,
+    subject_id: int,
+    given: Mapping[str, bool],
+    *,
+    reason: str | None,
+    password: str,
+    username: str | None,
+) -> Subject:
+    """The investigator's answers and signature in one step (issue 15): the answers are
+    written, then the eligibility is signed over them; a refused signature or a subject not
+    eligible with these answers leaves nothing written (the request rolls back)."""
+    answer_criteria(actor, subject_id, given, reason=reason)
+    return confirm_eligibility(actor, subject_id, password=password, username=username)
+
+
+def step_of(subject: Subject, results: list[rules.CriterionResult]) -> NextStep | None:
+    """Who acts next on *subject* (``next_step``), from its evaluated *results*."""
+    return next_step(
+        subject.status,
+        subject.consented,
+        results,
+        signed=eligibility_signature_current(subject),
+        signature_exists=subject.eligibility_signature_id is not None,
+    )
 
 
 def eligibility_signature(subject: Subject) -> Any:

@@ -1,4 +1,5 @@
-"""The eligibility page, where the investigator answers the judged criteria and signs.
+"""The eligibility page, where the investigator answers the judged criteria and signs, in one
+step or two ("Save answers", then "Save answers and sign").
 
 The DLT review, the other signing page, belongs to safety (``studyapp.safety.runin_views``);
 the steps both share around a signature are in ``studyapp.signatures.signing``.
@@ -21,16 +22,20 @@ from studyapp.subjects.pages import bp, load_subject
 from studyapp.transaction import discard
 
 
-def _save_answers(subject: Subject, judged: list[Any]) -> Any:
-    """Store the investigator's yes/no answers; a refusal is flashed, nothing of it saved."""
-    given = {
+def _given(judged: list[Any]) -> dict[str, bool]:
+    """The yes/no answers sent for the judged criteria (a criterion left blank is not sent)."""
+    return {
         c.code: request.form.get(c.code) == "yes"
         for c in judged
         if request.form.get(c.code) in ("yes", "no")
     }
+
+
+def _save_answers(subject: Subject, judged: list[Any]) -> Any:
+    """Store the investigator's yes/no answers; a refusal is flashed, nothing of it saved."""
     try:
         checklist.answer_criteria(
-            current_user, subject.id, given, reason=request.form.get("reason")
+            current_user, subject.id, _given(judged), reason=request.form.get("reason")
         )
     except (ValidationFailed, Conflict) as exc:
         discard()  # refused: nothing of it is saved by the request's commit
@@ -51,9 +56,11 @@ def eligibility(subject_id: int) -> Any:
     sign_form = forms.ConfirmEligibilityForm()
     outcome = signing.sign_page(
         sign_form,
-        lambda: checklist.confirm_eligibility(
+        lambda: checklist.answer_and_confirm(
             current_user,
             subject.id,
+            _given(judged),
+            reason=request.form.get("reason"),
             password=sign_form.password.data or "",
             username=signing.username(sign_form),
         ),
@@ -63,12 +70,16 @@ def eligibility(subject_id: int) -> Any:
     if outcome.redirect is not None:
         return outcome.redirect
     results = checklist.evaluate(subject) if subject.consented else []
+    answers = checklist.answers(subject)
+    if request.method == "POST":  # a refused one-step signature keeps the answers typed
+        answers |= _given(judged)
     return render_template(
         "subjects/eligibility.html",
         subject=subject,
         results=results,
         judged=judged,
-        answers=checklist.answers(subject),
+        answers=answers,
+        next_step=checklist.step_of(subject, results),
         sign_form=sign_form,
         need_username=signing.needs_username(),
         eligible=bool(results) and checklist.rules.is_eligible(results),

@@ -110,6 +110,7 @@ def detail(subject_id: int) -> Any:
         "subjects/detail.html",
         subject=subject,
         results=results,
+        next_step=checklist.step_of(subject, results),
         eligible=bool(results) and checklist.rules.is_eligible(results),
         signed=checklist.eligibility_signature_current(subject),
         signature=checklist.eligibility_signature(subject),
@@ -219,6 +220,9 @@ def enrol(subject_id: int) -> Any:
             "subjects/enrol.html",
             form=form,
             subject=subject,
+            next_step=checklist.step_of(
+                subject, checklist.evaluate(subject) if subject.consented else []
+            ),
             gate=runin.gate(),
             deadline=services.screening_deadline(subject),
         ),

@@ -30,6 +30,7 @@ WHOLE_DIGITS, DECIMAL_DIGITS, DECIMAL_PLACES = 9, 12, 6
 NUMBER = _l("Enter a number, e.g. 58.3.")
 WHOLE = _l("Enter a whole number.")
 TOO_LARGE = _l("The number is too large.")
+
 TOO_PRECISE = _l("Use at most 6 decimal places.")
 
 
@@ -84,25 +85,60 @@ class _ParsedOnce:
             raise StopValidation()
 
 
+class NumberInput(TextInput):
+    """A text box for a number: ``type=number`` would let the browser drop typed letters and
+    send nothing, so what was typed is kept and the server names the field instead (issue 15);
+    ``inputmode`` still brings up the phone's number keypad."""
+
+    def __init__(self, inputmode: str) -> None:
+        super().__init__()
+        self.inputmode = inputmode
+
+    def __call__(self, field: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("inputmode", self.inputmode)
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("data-number", self.inputmode)
+        return super().__call__(field, **kwargs)
+
+
 class WholeNumberField(_ParsedOnce, IntegerField):
     """A whole number typed in ASCII digits, bounded in length (no overflow in validators,
     services or the database)."""
+
+    widget = NumberInput("numeric")
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         self.data = None
         text = _typed(self, valuelist)
         if text:
-            self.data = parse_whole(text)
+            try:
+                self.data = parse_whole(text)
+            except ValueError as exc:
+                if exc.args[0] is not WHOLE:
+                    raise
+                label = self.label.text
+                # The message names the field (issue 15): it is also read in the page's summary.
+                message = _l("%(field)s: not a whole number. Enter a whole number.", field=label)
+                raise ValueError(message) from None
 
 
 class NumberField(_ParsedOnce, DecimalField):
     """A finite decimal number typed in ASCII digits, bounded in length and places."""
 
+    widget = NumberInput("decimal")
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         self.data = None
         text = _typed(self, valuelist)
         if text:
-            self.data = parse_decimal(text)
+            try:
+                self.data = parse_decimal(text)
+            except ValueError as exc:
+                if exc.args[0] is not NUMBER:
+                    raise
+                raise ValueError(
+                    _l("%(field)s: not a number. Enter a number, e.g. 58.3.", field=self.label.text)
+                ) from None
 
 
 class IsoDateInput(TextInput):

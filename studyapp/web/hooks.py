@@ -36,6 +36,7 @@ GATE_OPEN = {
     "auth.set_language",
     "static",
     "main.healthz",
+    "main.favicon",
 }
 
 
@@ -140,7 +141,7 @@ def _security_headers(response: Any) -> Any:
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if current_app.config["HSTS"] or request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if request.endpoint != "static":
+    if request.endpoint not in ("static", "main.favicon"):
         headers["Cache-Control"] = "no-store"
     return response
 

@@ -134,20 +134,18 @@ def answer_and_sign_eligibility(page: Page) -> None:
     for code in EXCLUSION_JUDGED:
         criterion = judged.get_by_role("group", name=re.compile(rf"^{code} "))
         criterion.get_by_label("no, does not apply").check()
-    expect(judged.get_by_role("group")).to_have_count(len(INCLUSION_JUDGED) + len(EXCLUSION_JUDGED))
+    criteria = judged.locator("fieldset.criterion")  # the signature is a group too
+    expect(criteria).to_have_count(len(INCLUSION_JUDGED) + len(EXCLUSION_JUDGED))
+    expect(page.get_by_test_id("next-step")).to_contain_text("Next: the investigator")
+    # the answers and the signature in one step (issue 15)
+    judged.get_by_label("Username").fill("inv.user")
+    judged.get_by_label("Password").fill(PASSWORD)
     with page.expect_navigation():
-        page.get_by_role("button", name="Save answers").click()
-    expect(page.get_by_role("status")).to_have_text("Answers saved.")
-    expect(page.get_by_test_id("criteria").locator("tr.fail, tr.open")).to_have_count(0)
-
-    confirm = page.get_by_test_id("confirm")
-    confirm.get_by_label("Username").fill("inv.user")
-    confirm.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        confirm.get_by_role("button", name="Confirm eligibility and sign").click()
+        judged.get_by_role("button", name="Save answers and sign").click()
     expect(page).to_have_url(re.compile(r"/subjects/\d+$"))
     expect(page.get_by_role("status")).to_have_text("Eligibility confirmed and signed.")
     expect(page.get_by_test_id("step-eligibility")).to_contain_text("confirmed and signed")
+    expect(page.get_by_test_id("next-step")).to_contain_text("Next: the study coordinator")
 
 
 def enrol(page: Page, today: str) -> None:

@@ -14,6 +14,7 @@ PUBLIC = {
     "auth.reset_with_code",
     "auth.set_language",
     "main.healthz",
+    "main.favicon",
     "static",
 }
 

@@ -143,7 +143,14 @@ def test_a_totp_code_cannot_be_replayed(app, client, users, auth):
     code = totp_now()
     assert auth.login("dm.user", code=code).status_code == 302
     auth.logout()
-    assert auth.login("dm.user", code=code).status_code == 401
+    replayed = auth.login("dm.user", code=code)
+    assert replayed.status_code == 401
+    assert "This code was already used. Wait for the next code" in replayed.get_data(as_text=True)
+    assert events("login_failed")[-1].new_value == "reused TOTP code"
+    freeze_clock(T0 + timedelta(seconds=60))  # the next code, on the same page
+    page = client.get("/login/code").get_data(as_text=True)
+    next_code = {"csrf_token": csrf_token(page), "code": totp_now()}
+    assert client.post("/login/code", data=next_code).status_code == 302
 
 
 @pytest.mark.req("SEC-03")

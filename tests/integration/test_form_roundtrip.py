@@ -369,7 +369,7 @@ def eligible(app: Any, users: Any) -> Any:
 SCREENING_CASES = [
     Case("consent", lambda s: f"/subjects/{s.id}/consent", None),
     Case("screening values", lambda s: f"/subjects/{s.id}/screening-data", None),
-    Case("eligibility answers", lambda s: f"/subjects/{s.id}/eligibility", None),
+    Case("eligibility answers", lambda s: f"/subjects/{s.id}/eligibility", ("which", "answers")),
 ]
 
 

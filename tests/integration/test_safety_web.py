@@ -223,6 +223,9 @@ def test_ctcae_search(client, auth, subject):
     assert found[0]["term"] == "Infusion related reaction"
     assert found[0]["soc"] == "Injury, poisoning and procedural complications"
     assert "1" in found[0]["grades"]
+    assert found[0]["synonym"] is None
+    nosebleed = client.get("/safety/ctcae.json?q=nosebleed").get_json()[0]
+    assert (nosebleed["term"], nosebleed["synonym"]) == ("Epistaxis", "nosebleed")
 
 
 def test_unknown_subject_and_ae_are_404(client, auth, subject):

@@ -160,6 +160,49 @@ def test_investigator_signs_from_the_page_username_only_the_first_time(client, u
     assert 'name="username"' in page  # a new session asks for the username again
 
 
+def test_who_acts_next_enrol_disabled_until_signed_and_answers_signed_in_one_step(
+    client, users, auth
+):
+    """Issue 15: the checklist says who acts next; Enrol is disabled with the reason until the
+    eligibility signature; the investigator answers the judged criteria and signs at once."""
+    from studyapp.protocol.loader import get_protocol
+    from studyapp.subjects import checklist
+
+    subject = factories.make_eligible(users["investigator"], answered=False)
+    judged = [c for c in get_protocol().eligibility if c.check == "investigator"]
+    auth.login("crc.user")
+    detail = client.get(f"/subjects/{subject.id}").get_data(as_text=True)
+    assert "<strong>Next: the investigator</strong> — answer the criteria judged" in detail
+    assert 'data-testid="enrol-disabled"' in detail
+    assert "Enrolment needs every criterion answered and satisfied" in detail
+    enrol = client.get(f"/subjects/{subject.id}/enrol").get_data(as_text=True)
+    assert 'disabled aria-describedby="enrol-blocked"' in enrol
+    auth.logout()
+
+    auth.login("inv.user")
+    path = f"/subjects/{subject.id}/eligibility"
+    page = client.get(path).get_data(as_text=True)
+    assert "Save answers and sign" in page
+    answers = {c.code: "yes" if c.kind == "inclusion" else "no" for c in judged}
+    sign = {"which": "sign", "username": "inv.user", **answers}
+    wrong = form_post(client, path, {**sign, "password": "not my password"})
+    assert wrong.status_code == 422
+    assert "The password is not correct." in wrong.get_data(as_text=True)
+    assert 'value="yes" checked' in wrong.get_data(as_text=True)  # the answers are kept
+    assert checklist.answers(subject) == {}  # and nothing of them saved
+    signed = form_post(client, path, {**sign, "password": PASSWORD})
+    assert signed.status_code == 302
+    assert checklist.answers(subject) == {c: v == "yes" for c, v in answers.items()}
+    assert checklist.eligibility_signature_current(subject)
+    auth.logout()
+
+    auth.login("crc.user")
+    detail = client.get(f"/subjects/{subject.id}").get_data(as_text=True)
+    assert "<strong>Next: the study coordinator</strong> — enrol the subject" in detail
+    assert 'data-testid="enrol-disabled"' not in detail
+    assert f'href="/subjects/{subject.id}/enrol"' in detail
+
+
 def test_answers_from_the_checklist(client, users, auth):
     inv = users["investigator"]
     subject = factories.screen_subject(inv)

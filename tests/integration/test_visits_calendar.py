@@ -300,11 +300,11 @@ def test_plausibility_warning_needs_confirmation_which_is_audited(client, users,
 @pytest.mark.parametrize(
     ("field", "typed", "message"),
     [
-        ("weight", "abc", "Enter a number, e.g. 58.3."),
+        ("weight", "abc", "Weight (kg): not a number. Enter a number, e.g. 58.3."),
         ("weight", "1e999", "Enter a number, e.g. 58.3."),
         ("weight", "NaN", "Enter a number, e.g. 58.3."),
         ("weight", "99999999999", "Out of range."),
-        ("pulse", "7.5", "Enter a whole number."),
+        ("pulse", "7.5", "Heart rate (beats/min): not a whole number. Enter a whole number."),
         ("pulse", "99999999999999999999", "The number is too large."),
         ("vs_date", "2026-02-30", "2026-02-30 is not a date of the calendar."),
         ("vs_time", "25:99", "Not a valid time value."),
@@ -320,6 +320,7 @@ def test_bad_input_gets_a_field_message_and_keeps_what_was_typed(
     html = response.get_data(as_text=True)
     assert message in html
     assert f'value="{typed}"' in html
+    assert 'type="number"' not in html  # a browser would drop the letters of a number box
 
 
 @pytest.mark.req("SEC-10")

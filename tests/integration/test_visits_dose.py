@@ -15,7 +15,7 @@ from studyapp.extensions import db
 from studyapp.safety import runin as dlt_review
 from studyapp.subjects import runin
 from studyapp.transaction import transaction
-from studyapp.visits.models import DoseAdministration, InfusionRateStep
+from studyapp.visits.models import DoseAdministration, InfusionRateStep, VitalSigns
 from studyapp.visits.vitals import service as vitals
 from tests import factories
 from tests.factories import PASSWORD, csrf_token
@@ -29,7 +29,8 @@ def at(day: date, hour: int = 10) -> None:
 
 
 def weigh(inv, subject, visitnum: str, kg: str, on: date | None = None) -> None:
-    """A weight on the visit's vital signs form (a draft: only the weight)."""
+    """A weight on the visit's vital signs form (a draft: only the weight; a change of the
+    re-basing threshold or more is confirmed)."""
     on = on or VISIT_DATES[visitnum]
     with acting_as(inv), transaction():
         vitals.save(
@@ -39,6 +40,7 @@ def weigh(inv, subject, visitnum: str, kg: str, on: date | None = None) -> None:
             vitals.VitalsEntry(on, None, {"weight": Decimal(kg)}),
             visit_date=on,
             completing=False,
+            confirmed=True,
         )
 
 
@@ -515,3 +517,33 @@ def test_an_irr_recorded_at_dose_1_changes_the_infusion_plan_of_later_doses(
             ),
         )
     assert plan % 50 in text(client.get(path(dosed_day1, "3")))  # after an IRR: 50 mL/h again
+
+
+def test_a_weight_change_of_the_threshold_warns_before_saving(client, auth, users, dosed_day1):
+    """Issue 15: 58.3 kg at Dose 1; +10 % or more at Dose 2 asks to confirm, on the page as the
+    weight is typed and on saving (without JavaScript), saying whether the dose is re-based."""
+    auth.login("inv.user")
+    vitals_path = f"/subjects/{dosed_day1.id}/visits/2/vitals"
+    check = f"{vitals_path}/weight-check"
+    rebased = "the dose will be re-based on the new weight"
+    assert rebased in client.get(check, query_string={"weight": "65"}).json["message"]
+    at_threshold = client.get(check, query_string={"weight": "64.13"}).json["message"]  # +10 %
+    assert "+10 % from the reference weight (58.3 kg, Dose 1)" in at_threshold
+    assert "re-based only on a change of more than 10 %" in at_threshold
+    assert client.get(check, query_string={"weight": "64.12"}).json["message"] == ""
+    typo = client.get(check, query_string={"weight": "6o"})
+    assert (typo.status_code, typo.json["message"]) == (
+        400,
+        "Weight (kg): not a number. Enter a number, e.g. 58.3.",
+    )
+    data = {"visit_date": VISIT_DATES["2"].isoformat(), "weight": "52.4", "action": "draft"}
+    warned = post(client, vitals_path, data)  # -10.1 %
+    assert warned.status_code == 422
+    assert "Weight changed by -10.1 %" in text(warned)
+    assert 'data-testid="confirm-box"' in text(warned)
+    assert len(db.session.scalars(select(VitalSigns)).all()) == 1  # Dose 1's only
+    confirmed = post(client, vitals_path, {**data, "confirm": "y"})
+    assert confirmed.status_code == 302, text(confirmed)
+    stored = db.session.scalars(select(VitalSigns).order_by(VitalSigns.id)).all()[-1]
+    assert stored.weight == Decimal("52.4")
+    assert rebased in stored.confirmed_warnings

@@ -145,6 +145,16 @@ def test_healthz_reports_the_database(client):
     assert response.get_json() == {"status": "ok"}
 
 
+def test_the_favicon_answers_at_the_root_and_is_linked_from_every_page(client):
+    with client.get("/favicon.ico") as icon:
+        assert (icon.status_code, icon.mimetype) == (200, "image/vnd.microsoft.icon")
+        assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    page = client.get("/login").get_data(as_text=True)
+    assert 'rel="icon" href="/static/favicon.svg"' in page
+    with client.get("/static/favicon.svg") as svg:
+        assert svg.status_code == 200
+
+
 def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404

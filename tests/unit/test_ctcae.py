@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.safety.ctcae import COLUMNS, DEFAULT_PATH, Catalogue, Term, load
+from studyapp.safety.ctcae import (
+    COLUMNS,
+    DEFAULT_PATH,
+    SYNONYMS_PATH,
+    Catalogue,
+    Term,
+    load,
+    with_synonyms,
+)
 
 INFUSION_REACTION = "10051792"
 PLATELETS_DECREASED = "10035528"
@@ -225,3 +233,58 @@ def test_find_by_name_or_code() -> None:
     assert term.soc == "Injury, poisoning and procedural complications"
     assert catalogue.find(term.code) == term
     assert catalogue.find("no such term") is None
+
+
+@pytest.mark.parametrize(
+    ("query", "term", "synonym"),
+    [
+        ("nosebleed", "Epistaxis", "nosebleed"),
+        ("Nose bleed", "Epistaxis", "nose bleed"),
+        ("nose", "Epistaxis", "nosebleed"),  # a word's start is enough
+        ("herpes zoster", "Shingles", "herpes zoster"),
+        ("shingles", "Shingles", None),  # a CTCAE term by its own name
+        ("rash", "Rash maculo-papular", None),  # the synonym puts it before the other rashes
+        ("uti", "Urinary tract infection", "UTI"),
+    ],
+)
+def test_lookup_finds_a_term_by_its_synonym_first(
+    cat: Catalogue, query: str, term: str, synonym: str | None
+) -> None:
+    first = cat.lookup(query)[0]
+    assert (first.term.term, first.synonym) == (term, synonym)
+
+
+def test_lookup_keeps_the_name_search_after_the_synonyms(cat: Catalogue) -> None:
+    hits = cat.lookup("rash")
+    assert [h.term.term for h in hits[:1]] == ["Rash maculo-papular"]
+    assert {"Rash acneiform", "Rash pustular"} <= {h.term.term for h in hits}
+    assert len({h.term.code for h in hits}) == len(hits)  # each term once
+    assert cat.lookup("itch", limit=0) == [] == cat.lookup("   ")
+    assert cat.synonym_hits("xyzzy") == []
+
+
+def test_every_shipped_synonym_names_a_term_of_the_list(cat: Catalogue) -> None:
+    assert SYNONYMS_PATH.is_file()
+    assert with_synonyms(cat, SYNONYMS_PATH).lookup("hives")[0].term.term == "Urticaria"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("term,synonym,note\n", "line 1: header must be synonym,term,note"),
+        ("synonym,term,note\nnosebleed,Epistaxis\n", "line 2: expected 3 columns, got 2"),
+        ("synonym,term,note\nnosebleed,Nose bleeding,\n", "line 2: 'Nose bleeding' is not"),
+        ("synonym,term,note\nnosebleed,epistaxis,\n", "line 2: 'epistaxis' is not"),
+        (
+            "synonym,term,note\nnosebleed,Epistaxis,\nNosebleed,Epistaxis,\n",
+            "line 3: synonym 'Nosebleed' is listed twice",
+        ),
+    ],
+)
+def test_a_bad_synonym_file_names_the_line(
+    cat: Catalogue, tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "synonyms.csv"
+    path.write_text("# comment\n\n" + text if "header" in message else text, encoding="utf-8")
+    with pytest.raises(ValueError, match=message.replace("line 1", "line 3")):
+        with_synonyms(cat, path)

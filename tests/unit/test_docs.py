@@ -24,3 +24,12 @@ def test_readme_opens_with_the_two_commands():
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     commands = [line for line in lines[:6] if line.startswith("make ")]
     assert [c.split()[1] for c in commands] == ["run", "test"]
+
+
+def test_readme_lists_every_demo_account_and_the_port_setting():
+    from studyapp.demo.loader import DEMO_USERS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for user in DEMO_USERS:
+        assert f"| `{user.username}` | {user.full_name} |" in readme, user.username
+    assert "make run PORT=8080" in readme

@@ -18,6 +18,7 @@ from studyapp.clinical.dosing import (
     plan_dose,
     reference_weights,
     volume_ml,
+    weight_warning,
 )
 from studyapp.protocol.loader import get_protocol
 from studyapp.protocol.model import InfusionRule
@@ -102,6 +103,36 @@ def test_check_given_rejects_zero_plan() -> None:
 def test_dose_weight(current: Decimal, weight: Decimal, rebaselined: bool) -> None:
     choice = dose_weight(D(60), current, RULE.reweigh_threshold_pct)
     assert (choice.weight_kg, choice.rebaselined) == (weight, rebaselined)
+
+
+@pytest.mark.parametrize(
+    ("current", "change", "rebased"),
+    [
+        (D(66), D(10), False),  # exactly +10 %: warns, the dose stays on the reference
+        (D(54), D(-10), False),  # exactly -10 %: warns too
+        (D("66.1"), D("10.16666666666666666666666667"), True),  # above: re-based
+        (D("53.9"), D("-10.16666666666666666666666667"), True),
+    ],
+)
+def test_weight_warning_at_and_beyond_the_threshold(
+    current: Decimal, change: Decimal, rebased: bool
+) -> None:
+    warning = weight_warning(D(60), current, RULE.reweigh_threshold_pct)
+    assert warning is not None
+    assert (warning.reference_kg, warning.current_kg) == (D(60), current)
+    assert (warning.change_pct, warning.rebased) == (change, rebased)
+
+
+@pytest.mark.parametrize(
+    "current",
+    [
+        D("65.994"),  # +9.99 %
+        D("54.006"),  # -9.99 %
+        D(60),
+    ],
+)
+def test_weight_warning_below_the_threshold(current: Decimal) -> None:
+    assert weight_warning(D(60), current, RULE.reweigh_threshold_pct) is None
 
 
 def test_plan_dose_uses_protocol_rule() -> None:

@@ -40,7 +40,9 @@
       known[term.term.toLowerCase()] = term;
       var option = document.createElement("option");
       option.value = term.term;
-      option.label = term.soc_label || term.soc;
+      // A term found by a synonym of the shipped list says which ("nosebleed").
+      var soc = term.soc_label || term.soc;
+      option.label = term.synonym ? term.synonym + " · " + soc : soc;
       list.appendChild(option);
     });
     var exact = known[input.value.trim().toLowerCase()];

@@ -28,7 +28,7 @@ from studyapp.protocol.model import VisitDef
 from studyapp.visits import context as crf
 from studyapp.visits.models import DoseAdministration, Visit, VitalSigns
 from studyapp.visits.schedule.service import CalendarRow, visitnum_text
-from studyapp.visits.vitals import service as vitals
+from studyapp.visits.vitals.measures import MEASURES
 
 #: Why no planned dose can be computed.
 NO_WEIGHT, NO_REFERENCE = "no_weight", "no_reference"
@@ -149,13 +149,38 @@ def planned_dose(
         change_pct=now.weight.change_pct.quantize(_TENTH, rounding=ROUND_HALF_UP),
         rebaselined=now.weight.rebaselined,
         weight_kg=now.weight.weight_kg,
-        weight_unit=get_protocol().vital(vitals.MEASURES["weight"]).unit,
+        weight_unit=get_protocol().vital(MEASURES["weight"]).unit,
         exact_mg=now.weight.weight_kg * rule.mg_per_kg,
         dose_mg=now.dose_mg,
         volume_ml=now.volume_ml,
         planned_mg=now.dose_mg / two,
         planned_ml=(now.volume_ml / two).quantize(_TENTH, rounding=ROUND_HALF_UP),
     ), None
+
+
+def reference_before(subject_id: int, row: CalendarRow) -> tuple[Decimal, VisitDef] | None:
+    """The reference weight in force when the weight of dose visit *row* is measured, and the
+    visit it comes from: the earlier doses' weights carried by ``reference_weights``, this
+    visit's own weight left out. None at dose 1 (its weight becomes the reference), at a visit
+    without a dose, or with no earlier weight.
+    """
+    days = get_protocol().dosing.dose_days
+    if not row.planned or row.day not in days or days.index(row.day) == 0:
+        return None
+    visits = dose_visits()[: days.index(row.day) + 1]
+    weights = _weights(subject_id)
+    weights.pop(_key(visits[-1]), None)
+    start = _initial(weights, visits[0])
+    if start is None:
+        return None
+    earlier = visits[:-1]
+    plans = rules.reference_weights(
+        start[0], [weights.get(_key(v)) for v in earlier], get_protocol().dosing
+    )
+    source = start[1]
+    for visit, plan in zip(earlier, plans, strict=True):
+        source = visit if plan.weight.rebaselined else source
+    return plans[-1].weight.weight_kg, source
 
 
 def setting(ctx: crf.VisitContext, part: int = 1, split: bool | None = None) -> DoseSetting:

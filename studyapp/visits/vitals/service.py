@@ -12,30 +12,17 @@ from sqlalchemy import select
 
 from studyapp.auth.models import User
 from studyapp.clinical import checks as rules
+from studyapp.clinical import dosing
 from studyapp.crf.checks import EditChecks
 from studyapp.crf.save import FormWrite, Submission, save_record
 from studyapp.extensions import db
+from studyapp.formatting import plain_number
 from studyapp.protocol.loader import get_protocol
 from studyapp.visits import context
+from studyapp.visits.dosing.plan import reference_before
 from studyapp.visits.models import Visit, VitalSigns
+from studyapp.visits.vitals.measures import MEASURES, UNIT_COLUMNS
 
-#: Form field -> protocol vital sign code (limits, unit and decimals come from the protocol).
-MEASURES = {
-    "weight": "WEIGHT",
-    "height": "HEIGHT",
-    "sysbp": "SYSBP",
-    "diabp": "DIABP",
-    "pulse": "PULSE",
-    "temp": "TEMP",
-}
-UNIT_COLUMNS = {
-    "weight": "weight_unit",
-    "height": "height_unit",
-    "sysbp": "bp_unit",
-    "diabp": "bp_unit",
-    "pulse": "pulse_unit",
-    "temp": "temp_unit",
-}
 BMI_UNIT = "kg/m2"
 
 
@@ -93,9 +80,77 @@ def _check(entry: VitalsEntry, ctx: context.VisitContext, checks: EditChecks) ->
             checks.required(field, value)
         definition = protocol.vital(code)
         checks.number(field, value, definition.limits, definition.unit, definition.decimals)
+    _weight_change(entry.values.get("weight"), ctx, checks)
     sysbp, diabp = entry.values.get("sysbp"), entry.values.get("diabp")
     if sysbp is not None and diabp is not None and diabp >= sysbp:
         checks.error("diabp", _("Diastolic pressure must be below systolic pressure."))
+
+
+@dataclass(frozen=True)
+class WeightReference:
+    """The reference weight a dose visit's weight is compared with, and the rule's threshold."""
+
+    kg: Decimal
+    visit_name: str
+    threshold_pct: Decimal
+    unit: str
+
+
+def weight_reference(ctx: context.VisitContext) -> WeightReference | None:
+    """The reference of the visit's dose (``dosing.plan.reference_before``), or None."""
+    found = reference_before(ctx.subject.id, ctx.row)
+    if found is None:
+        return None
+    rule = get_protocol().dosing
+    unit = get_protocol().vital(MEASURES["weight"]).unit
+    return WeightReference(found[0], found[1].name, rule.reweigh_threshold_pct, unit)
+
+
+def weight_message(reference: WeightReference, warning: dosing.WeightWarning) -> str:
+    """What the vitals form says of a weight change at or beyond the re-basing threshold."""
+    change = warning.change_pct.quantize(Decimal("0.1"))
+    figures = {
+        "c": ("+" if change > 0 else "") + plain_number(change),
+        "r": plain_number(reference.kg),
+        "u": reference.unit,
+        "v": reference.visit_name,
+        "t": plain_number(reference.threshold_pct),
+    }
+    if warning.rebased:
+        return _(
+            "Weight changed by %(c)s %% from the reference weight (%(r)s %(u)s, %(v)s): the "
+            "dose will be re-based on the new weight, which becomes the reference.",
+            **figures,
+        )
+    return _(
+        "Weight changed by %(c)s %% from the reference weight (%(r)s %(u)s, %(v)s), the "
+        "protocol's threshold: the dose stays on the reference weight; it is re-based only "
+        "on a change of more than %(t)s %%.",
+        **figures,
+    )
+
+
+def weight_warning_of(ctx: context.VisitContext, value: Decimal | int) -> str | None:
+    """The re-basing warning of a weight typed at the visit, or None (no change of the
+    threshold or more, no reference, not a dose visit, not a positive weight)."""
+    if value <= 0:
+        return None
+    reference = weight_reference(ctx)
+    if reference is None:
+        return None
+    warning = dosing.weight_warning(reference.kg, value, reference.threshold_pct)
+    return None if warning is None else weight_message(reference, warning)
+
+
+def _weight_change(
+    value: Decimal | int | None, ctx: context.VisitContext, checks: EditChecks
+) -> None:
+    """Warn, before saving, of a weight that changed by the threshold or more (issue 15)."""
+    if value is None or "weight" in checks.errors:
+        return
+    message = weight_warning_of(ctx, value)
+    if message is not None:
+        checks.warn("weight", message)
 
 
 def save(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import jsonify, request, url_for
 from flask_login import current_user, login_required
 
 from studyapp.db import site_today
@@ -50,4 +50,21 @@ def vitals_form(subject_id: int, visitnum: str) -> Any:
         outcome,
         needed=service.needed(ctx.row.forms),
         height=service.latest_height(ctx.subject.id),
+        weight_check_url=url_for(
+            "visits.vitals_weight_check", subject_id=subject_id, visitnum=visitnum
+        ),
     )
+
+
+@bp.route(VISIT + "/vitals/weight-check", endpoint="vitals_weight_check")
+@login_required
+def weight_check(subject_id: int, visitnum: str) -> Any:
+    """JSON for the line under the weight as it is typed: the re-basing warning, or nothing
+    (``message`` empty); the same rule and text as the save (``service.weight_warning_of``)."""
+    ctx = context.load(current_user, subject_id, visitnum)
+    typed = VitalsForm(formdata=request.args, meta={"csrf": False}).weight
+    if typed.process_errors:  # the form's own message, naming the field
+        return jsonify(message=str(typed.process_errors[0])), 400
+    if typed.data is None:
+        return jsonify(message="")
+    return jsonify(message=service.weight_warning_of(ctx, typed.data) or "")
