@@ -12,6 +12,7 @@ from typing import Any
 from studyapp.protocol.model import (
     BleedingItemDef,
     BleedingScale,
+    BloodBankRule,
     ConsentFormVersion,
     DltDefinition,
     DoseRule,
@@ -27,6 +28,7 @@ from studyapp.protocol.model import (
     SafetyRule,
     SiteInfo,
     StudyInfo,
+    VirologyRule,
     VisitDef,
     VitalSignDef,
 )
@@ -182,6 +184,19 @@ def _vital(t: Table) -> VitalSignDef:
     )
 
 
+def _virology(t: Table) -> VirologyRule:
+    return VirologyRule(
+        hbv_dna_unit=t.text("hbv_dna_unit"),
+        hbv_dna_threshold=t.number("hbv_dna_threshold"),
+        hbv_dna_hard_high=t.number("hbv_dna_hard_high"),
+        hbv_monitoring_months=t.integer("hbv_monitoring_months"),
+    )
+
+
+def _blood_bank(t: Table) -> BloodBankRule:
+    return BloodBankRule(interference_months=t.integer("interference_months"))
+
+
 def _bleeding_item(t: Table) -> BleedingItemDef:
     return BleedingItemDef(
         domain=t.text("domain"),
@@ -335,6 +350,9 @@ def protocol_from_dict(data: dict[str, Any]) -> Protocol:
         premedications=tuple(build_from(t, _premedication) for t in top.tables("premedications")),
         rescue_types=build_from(top.table("medications"), _rescue_types),
         sdv_full=build_from(top.table("monitoring"), _sdv_plan),
+        ecg_measures=tuple(build_from(t, _vital) for t in top.tables("ecg_measures")),
+        virology=build_from(top.table("virology"), _virology),
+        blood_bank=build_from(top.table("blood_bank"), _blood_bank),
     )
     top.done()
     return protocol

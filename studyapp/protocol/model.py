@@ -26,9 +26,11 @@ from studyapp.protocol.measures import (
     WHO_MAX_GRADE,
     BleedingItemDef,
     BleedingScale,
+    BloodBankRule,
     LabTestDef,
     NormalRange,
     RangeLimits,
+    VirologyRule,
     VitalSignDef,
 )
 from studyapp.protocol.safety import DltDefinition, RunInRule, SafetyRule
@@ -41,6 +43,7 @@ __all__ = [
     "WHO_MAX_GRADE",
     "BleedingItemDef",
     "BleedingScale",
+    "BloodBankRule",
     "ConsentFormVersion",
     "DltDefinition",
     "DoseRule",
@@ -56,6 +59,7 @@ __all__ = [
     "SafetyRule",
     "SiteInfo",
     "StudyInfo",
+    "VirologyRule",
     "VisitDef",
     "VitalSignDef",
     "check_visits",
@@ -124,6 +128,12 @@ class Protocol:
     #: Kinds of rescue therapy (CMCAT RESCUE) that make later counts non-evaluable.
     rescue_types: tuple[str, ...]
     #: Form codes whose SDV fields a monitor verifies at 100 % (``[monitoring.sdv] full``).
+    #: ECG measurements (EG): unit and edit-check limits (``[[ecg_measures]]``).
+    ecg_measures: tuple[VitalSignDef, ...]
+    #: HBV monitoring (``[virology]``).
+    virology: VirologyRule
+    #: Blood bank interference (``[blood_bank]``).
+    blood_bank: BloodBankRule
     sdv_full: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -154,6 +164,7 @@ class Protocol:
             f"response.durable_after_visit {after!r} is not a planned visit code",
         )
         unique([v.code for v in self.vital_signs], "vital_signs code")
+        unique([m.code for m in self.ecg_measures], "ecg_measures code")
         unique([m.code for m in self.premedications], "premedications code")
         require(bool(self.rescue_types), "medications.rescue_types: at least one type is needed")
         unique(list(self.rescue_types), "medications.rescue_types entry")
@@ -208,6 +219,14 @@ class Protocol:
                 return v
         known = ", ".join(v.code for v in self.vital_signs)
         raise ValueError(f"unknown vital sign {code!r}; known: {known}")
+
+    def ecg_measure(self, code: str) -> VitalSignDef:
+        """Return the ECG measurement *code*; ValueError naming the known codes otherwise."""
+        for m in self.ecg_measures:
+            if m.code == code:
+                return m
+        known = ", ".join(m.code for m in self.ecg_measures)
+        raise ValueError(f"unknown ECG measurement {code!r}; known: {known}")
 
     def premedication(self, code: str) -> PremedicationDef:
         """Return the premedication *code*; ValueError naming the known codes otherwise."""

@@ -51,7 +51,7 @@ def test_a_visit_lists_each_page_once_in_the_protocols_order():
 
 
 def test_the_next_page_skips_pages_not_collected_and_subject_pages():
-    forms = ("VS", "PE", "CBC", "AE", "BLEED")
+    forms = ("VS", "DM", "CBC", "AE", "BLEED")
     assert registry.next_entry(forms, "VS") == registry.page_of("CBC")
     assert registry.next_entry(forms, "CBC") == registry.page_of("BLEED")
     assert registry.next_entry(forms, "BLEED") is None
@@ -64,8 +64,13 @@ def test_collected_forms_name_their_models_domain_and_sdv_fields():
         assert entry.models, code
         assert entry.sdv_fields, code
         assert entry.domain, code
-    assert registry.form("PE").endpoint is None
-    assert registry.form("PE").models == ()
+    for code in ("PE", "ECG", "VIROLOGY", "BLOODBANK", "APLTAB"):
+        entry = registry.form(code)
+        assert entry.endpoint == "visits.assessment", code
+        assert entry.models, code
+        assert entry.sdv_fields, code
+        assert entry.domain, code
+        assert entry.field_list().model is entry.model_classes()[0], code
 
 
 @pytest.mark.parametrize(

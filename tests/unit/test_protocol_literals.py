@@ -69,6 +69,10 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     ),
     "visits/medications/views.py": (frozenset({"CM"}), "the medication page names its form"),
     "visits/labs/views.py": (frozenset({"AE"}), "the lab page links to the AE form"),
+    "visits/assessments/spec.py": (
+        frozenset({"ECOG"}),
+        "the physical examination asks ECOG at visits whose forms do not list ECOG",
+    ),
 }
 
 
