@@ -202,3 +202,26 @@ def test_a_later_visit_asks_for_ecog_with_the_physical_exam(client, auth, subjec
     assert post(client, path, {**data, "ecog": "1"}).status_code == 302
     assert stored(PhysicalExam).ecog == 1
     assert client.get(url(subject, "ECG", "15")).status_code == 404
+
+
+def test_blood_bank_interference_shows_after_the_first_infusion(client, auth, users, subject):
+    auth.login("inv.user")
+    pages = (
+        f"/subjects/{subject.id}",
+        f"/subjects/{subject.id}/visits",
+        f"/subjects/{subject.id}/visits/1",
+    )
+    for path in pages:
+        assert 'data-testid="blood-bank-interference"' not in client.get(path).get_data(
+            as_text=True
+        )
+    card = client.get(f"/subjects/{subject.id}/blood-bank-card").get_data(as_text=True)
+    assert 'data-testid="card-no-infusion"' in card
+    factories.give_dose(users["investigator"], subject, "1", DAY1)
+    drug = get_protocol().dosing.drug
+    text = f"{drug} interferes with blood compatibility testing until 2026-09-02."
+    for path in pages:
+        html = client.get(path).get_data(as_text=True)
+        assert 'data-testid="blood-bank-interference"' in html, path
+        assert text in html, path
+    assert text in client.get(f"/subjects/{subject.id}/blood-bank-card").get_data(as_text=True)

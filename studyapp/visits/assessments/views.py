@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import render_template, request
 from flask_login import current_user, login_required
 
 from studyapp.crf import registry
 from studyapp.db import site_today
-from studyapp.visits import context
+from studyapp.protocol.loader import get_protocol
+from studyapp.subjects.queries import load_subject
+from studyapp.subjects.urls import SUBJECT
+from studyapp.visits import context, interference
 from studyapp.visits.assessments import service
 from studyapp.visits.assessments.forms import form_class
 from studyapp.visits.pages import VISIT, bp, next_url, render_crf, save_options
@@ -53,4 +56,21 @@ def assessment_form(subject_id: int, visitnum: str, form: str) -> Any:
         outcome,
         fields=shown,
         title=registry.page_of(form).label,
+    )
+
+
+@bp.route(SUBJECT + "/blood-bank-card", endpoint="blood_bank_card")
+@login_required
+def blood_bank_card(subject_id: int) -> Any:
+    """The printable card: until when daratumumab disturbs blood compatibility testing, with
+    the subject's blood group (DOMAIN.md section 3)."""
+    subject = load_subject(subject_id)
+    protocol = get_protocol()
+    return render_template(
+        "visits/blood_bank_card.html",
+        subject=subject,
+        interference=interference.of_subject(subject.id),
+        group=interference.blood_group(subject.id),
+        study_id=protocol.study.id,
+        site_name=protocol.site.name,
     )

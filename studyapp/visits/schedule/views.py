@@ -12,7 +12,7 @@ from studyapp.crf import registry
 from studyapp.db import site_today
 from studyapp.permissions import Action, require
 from studyapp.subjects.queries import load_subject
-from studyapp.visits import context, durable, summary
+from studyapp.visits import context, durable, interference, summary
 from studyapp.visits.models import Visit
 from studyapp.visits.pages import SUBJECT, VISIT, bp
 from studyapp.visits.schedule import forms
@@ -41,6 +41,7 @@ def overview(subject_id: int) -> Any:
         durable=durable.durable(subject, info.counts, info.rescue),
         unscheduled=forms.UnscheduledForm(),
         today=today,
+        interference=interference.of_subject(subject.id),
     )
 
 
@@ -95,6 +96,7 @@ def _visit_page(ctx: context.VisitContext, form: Any, not_done: Any, stale: Any 
         late=summary.late_entries(ctx.visit),
         not_done=not_done,
         day=schedule.day_of(ctx.subject, ctx.visit.visit_date),
+        interference=interference.of_subject(ctx.subject.id),
     )
 
 
