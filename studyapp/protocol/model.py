@@ -204,6 +204,15 @@ class Protocol:
                 return v
         raise ValueError("the protocol has no visit with unscheduled = true")
 
+    @property
+    def early_termination_visit(self) -> VisitDef | None:
+        """The visit of a subject who leaves early: no planned day and not the unscheduled one
+        (VISITNUM 99); None when the protocol has none."""
+        for v in self.visits:
+            if v.day is None and not v.unscheduled:
+                return v
+        return None
+
     def lab(self, testcd: str) -> LabTestDef:
         """Return the lab test *testcd*; ValueError naming the known codes otherwise."""
         for t in self.labs:

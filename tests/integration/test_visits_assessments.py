@@ -225,3 +225,29 @@ def test_blood_bank_interference_shows_after_the_first_infusion(client, auth, us
         assert 'data-testid="blood-bank-interference"' in html, path
         assert text in html, path
     assert text in client.get(f"/subjects/{subject.id}/blood-bank-card").get_data(as_text=True)
+
+
+def test_the_early_termination_visit_is_recorded_once_with_its_reason(client, auth, subject):
+    freeze_clock(datetime(2026, 4, 1, 2, 0, tzinfo=UTC))
+    auth.login("inv.user")
+    overview = client.get(f"/subjects/{subject.id}/visits").get_data(as_text=True)
+    assert 'data-testid="add-et"' in overview
+    path = f"/subjects/{subject.id}/visits/early-termination"
+    refused = post(client, path, {"on": "2026-04-01", "reason": " "})
+    assert refused.status_code == 422
+    assert 'id="reason-error"' in refused.get_data(as_text=True)
+    made = post(client, path, {"on": "2026-04-01", "reason": "withdrew consent"})
+    assert made.status_code == 302
+    assert made.headers["Location"].endswith(f"/subjects/{subject.id}/visits/99")
+    page = client.get(f"/subjects/{subject.id}/visits/99").get_data(as_text=True)
+    assert "Early termination: withdrew consent" in page
+    assert 'data-testid="et-disposition"' in page
+    assert 'data-form="PE"' in page
+    assert "not collected" not in page
+    assert client.get(path).status_code == 302  # once: the page leads to the recorded visit
+    overview = client.get(f"/subjects/{subject.id}/visits").get_data(as_text=True)
+    assert 'data-testid="add-et"' not in overview
+    assert "/visits/99" in overview
+    pe = {**PE, "pe_date": "2026-04-01", "ecog": "2"}
+    assert post(client, url(subject, "PE", "99"), pe).status_code == 302
+    assert stored(PhysicalExam).ecog == 2

@@ -306,6 +306,43 @@ def add_unscheduled(actor: User, subject_id: int, on: date, reason: str) -> Visi
     return visit
 
 
+def early_termination(subject: Subject) -> Visit | None:
+    """The subject's early-termination visit, once recorded."""
+    definition = get_protocol().early_termination_visit
+    if definition is None:
+        return None
+    return next((v for v in visits_of(subject) if v.code == definition.code), None)
+
+
+def add_early_termination(actor: User, subject_id: int, on: date, reason: str) -> Visit:
+    """The early-termination visit (VISITNUM 99) on *on*, once, with why the subject leaves;
+    the subject's disposition (DS) records the formal reason and date."""
+    require(actor, Action.ENTER_DATA)
+    subject = get_subject(actor, subject_id)
+    check_open(Where(subject.id))
+    require_enrolled(subject)
+    definition = get_protocol().early_termination_visit
+    if definition is None:
+        raise NotFound(_("The protocol has no early-termination visit."))
+    if early_termination(subject) is not None:
+        raise Conflict(_("The early-termination visit is already recorded."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise invalid("reason", _("Give the reason for the early termination."))
+    check_free_text({"reason": reason})
+    check_visit_date(subject, on)
+    visit = Visit(
+        subject_id=subject.id,
+        code=definition.code,
+        visitnum=visitnum_text(definition.visitnum),
+        visit_date=on,
+        unscheduled_reason=reason,
+    )
+    db.session.add(visit)
+    db.session.flush()
+    return visit
+
+
 def day_of(subject: Subject, on: date | None) -> int | None:
     """Study day of *on* for this subject (CDISC --DY), None without Day 1 or date."""
     if subject.day1_date is None or on is None:
