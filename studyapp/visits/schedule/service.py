@@ -33,6 +33,13 @@ from studyapp.privacy import check_free_text
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.guards import check_version, get_subject, invalid
 from studyapp.subjects.models import ENROLLED, Subject
+from studyapp.visits.assessments.models import (
+    BloodBank,
+    Ecg,
+    PhysicalExam,
+    PlateletAntibody,
+    Virology,
+)
 from studyapp.visits.models import (
     BleedingAssessment,
     DoseAdministration,
@@ -184,10 +191,21 @@ def ensure_visit(subject: Subject, row: CalendarRow) -> Visit:
     return visit
 
 
+_VISIT_MODELS = (VitalSigns, LabPanel, BleedingAssessment, DoseAdministration, Medication)
+
+
 def has_data(visit: Visit) -> bool:
     if visit.id is None:
         return False
-    for model in (VitalSigns, LabPanel, BleedingAssessment, DoseAdministration, Medication):
+    simple = (PhysicalExam, Ecg, Virology, BloodBank, PlateletAntibody)
+    for model in (
+        VitalSigns,
+        LabPanel,
+        BleedingAssessment,
+        DoseAdministration,
+        Medication,
+        *simple,
+    ):
         found = db.session.scalar(
             select(model.id).where(model.visit_id == visit.id, model.deleted_at.is_(None)).limit(1)
         )
