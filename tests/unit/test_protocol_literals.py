@@ -46,7 +46,7 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
         "binds each vital sign and form code to its VitalSigns column",
     ),
     "exports/sdtm/": (
-        frozenset({"DM", "DS", "IE", "MH", "CM", "AE", "EC", "VS"}),
+        frozenset({"DM", "DS", "IE", "MH", "CM", "AE", "EC", "VS", "PE"}),
         "SDTM domain codes (CDISC names), which some protocol form codes share",
     ),
     "crf/registry.py": (
