@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from studyapp import codelists
 from studyapp.clinical.blood_bank import interference_until
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects import queries as subject_queries
-from studyapp.visits.assessments.models import BloodBank
+from studyapp.visits.assessments.models import BloodBank, Virology
 from studyapp.visits.models import DoseAdministration
 
 
@@ -47,6 +48,28 @@ def of_subject(subject_id: int) -> Interference | None:
     if last is None or until is None:
         return None
     return Interference(protocol.dosing.drug, last, until, months)
+
+
+@dataclass(frozen=True)
+class HbvMonitoring:
+    """HBsAg or anti-HBc positive: HBV DNA is monitored during treatment and for ``months``
+    after the last infusion (``until``; None before the first infusion)."""
+
+    months: int
+    until: date | None
+
+
+def hbv_monitoring(subject_id: int) -> HbvMonitoring | None:
+    """The subject's HBV monitoring when the latest virology shows past or present HBV."""
+    latest = db.session.scalars(
+        select(Virology)
+        .where(Virology.subject_id == subject_id, Virology.deleted_at.is_(None))
+        .order_by(Virology.vr_date.desc(), Virology.id.desc())
+    ).first()
+    if latest is None or codelists.POSITIVE not in (latest.hbsag, latest.anti_hbc):
+        return None
+    months = get_protocol().virology.hbv_monitoring_months
+    return HbvMonitoring(months, interference_until([last_infusion(subject_id)], months))
 
 
 def blood_group(subject_id: int) -> Any:

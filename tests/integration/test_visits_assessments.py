@@ -149,7 +149,7 @@ def test_ecg_unusual_value_is_confirmed_and_a_stale_version_answers_409(client, 
     assert stored(Ecg).hr == 80
 
 
-def test_virology_asks_for_hbv_dna_and_confirms_viraemia(client, auth, subject):
+def test_virology_asks_for_hbv_dna_and_confirms_viraemia(client, auth, users, subject):
     auth.login("inv.user")
     path = url(subject, "VIROLOGY")
     data = {
@@ -171,6 +171,13 @@ def test_virology_asks_for_hbv_dna_and_confirms_viraemia(client, auth, subject):
     assert below.status_code == 302
     row = stored(Virology)
     assert (row.hbv_dna, row.hbv_dna_unit) == (threshold - 1, get_protocol().virology.hbv_dna_unit)
+    visit = f"/subjects/{subject.id}/visits/0"
+    months = get_protocol().virology.hbv_monitoring_months
+    page = client.get(visit).get_data(as_text=True)
+    assert 'data-testid="hbv-monitoring"' in page
+    assert f"during treatment and for {months} months" in page
+    factories.give_dose(users["investigator"], subject, "1", DAY1)
+    assert "monitor HBV DNA until 2026-09-02" in client.get(visit).get_data(as_text=True)
 
 
 def test_blood_bank_after_the_first_dose_is_confirmed(client, auth, subject):

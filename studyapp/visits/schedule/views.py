@@ -43,6 +43,7 @@ def overview(subject_id: int) -> Any:
         unscheduled=forms.UnscheduledForm(),
         today=today,
         interference=interference.of_subject(subject.id),
+        hbv=interference.hbv_monitoring(subject.id),
         early_termination=schedule.early_termination(subject),
         has_early_termination=get_protocol().early_termination_visit is not None,
     )
@@ -100,6 +101,7 @@ def _visit_page(ctx: context.VisitContext, form: Any, not_done: Any, stale: Any 
         not_done=not_done,
         day=schedule.day_of(ctx.subject, ctx.visit.visit_date),
         interference=interference.of_subject(ctx.subject.id),
+        hbv=interference.hbv_monitoring(ctx.subject.id),
         early_termination=_is_early_termination(ctx.row.code),
     )
 
