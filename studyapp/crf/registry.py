@@ -229,7 +229,8 @@ def page_key_of(record: object) -> str | None:
 def entries(forms: tuple[str, ...]) -> list[Page]:
     """The pages of a visit's forms, in the protocol's order, each once.
 
-    A code with no page yet (PE, ECG, VIROLOGY ...) is listed as not collected.
+    A code the registry does not know (a protocol file ahead of the code) is listed as not
+    collected.
     """
     out: list[Page] = []
     for code in forms:
