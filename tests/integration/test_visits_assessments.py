@@ -258,3 +258,17 @@ def test_the_early_termination_visit_is_recorded_once_with_its_reason(client, au
     pe = {**PE, "pe_date": "2026-04-01", "ecog": "2"}
     assert post(client, url(subject, "PE", "99"), pe).status_code == 302
     assert stored(PhysicalExam).ecog == 2
+
+
+@pytest.mark.parametrize("code", ["PE", "ECG", "VIROLOGY", "BLOODBANK", "APLTAB"])
+def test_garbage_in_every_field_is_refused_with_messages_never_500(client, auth, subject, code):
+    auth.login("inv.user")
+    form = registry.form(code).field_list()
+    garbage = {f.name: "1e999<b>" + "9" * 30 for f in form.fields}
+    answer = post(client, url(subject, code), garbage)
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert "<b>9" not in html  # escaped, kept in the inputs
+    asked = form.shown(get_protocol().visits[0].forms)
+    refused = [f.name for f in asked if f.kind != "text"]
+    assert all(f'id="{name}-error"' in html for name in refused), refused
