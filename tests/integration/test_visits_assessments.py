@@ -272,3 +272,14 @@ def test_garbage_in_every_field_is_refused_with_messages_never_500(client, auth,
     asked = form.shown(get_protocol().visits[0].forms)
     refused = [f.name for f in asked if f.kind != "text"]
     assert all(f'id="{name}-error"' in html for name in refused), refused
+
+
+def test_a_monitor_reads_a_simple_form_without_inputs(client, auth, subject):
+    auth.login("inv.user")
+    assert post(client, url(subject, "ECG"), ECG).status_code == 302
+    auth.logout()
+    auth.login("mon.user")
+    html = client.get(url(subject, "ECG")).get_data(as_text=True)
+    assert 'name="hr"' not in html
+    assert 'data-testid="value-hr">72</span>' in html
+    assert 'data-testid="value-eg_result">normal</span>' in html
