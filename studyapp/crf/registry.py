@@ -104,20 +104,14 @@ KEYED = frozenset({"visits.labs", "visits.assessment"})
 _SIMPLE = "studyapp.visits.assessments"
 
 
-def _simple(code: str, label: object, domain: str, name: str, sdv: tuple[str, ...]) -> FormCode:
+def _simple(
+    code: str, label: object, domain: str, model: str, spec: str, sdv: tuple[str, ...]
+) -> FormCode:
     """A simple form: a field list on the one page of simple forms, one record per visit."""
-    model = f"{_SIMPLE}.models:{name}"
     page = _visit_form(code, label, "visits.assessment")
-    return FormCode(code, page, domain, (model,), sdv, f"{_SIMPLE}.spec:{_SPECS[name]}")
-
-
-_SPECS = {
-    "PhysicalExam": "PHYSICAL_EXAM",
-    "Ecg": "ECG",
-    "Virology": "VIROLOGY",
-    "BloodBank": "BLOOD_BANK",
-    "PlateletAntibody": "PLATELET_ANTIBODY",
-}
+    return FormCode(
+        code, page, domain, (f"{_SIMPLE}.models:{model}",), sdv, f"{_SIMPLE}.spec:{spec}"
+    )
 
 
 def by_code(forms: tuple[FormCode, ...]) -> dict[str, FormCode]:
@@ -169,13 +163,21 @@ FORMS: dict[str, FormCode] = by_code(
         FormCode("DM", SCREENING, "DM"),
         FormCode("ECOG", SCREENING, "QS"),
         FormCode("PREG", SCREENING, "LB"),
-        _simple("PE", _l("Physical examination"), "PE", "PhysicalExam", ("pe_date", "pe_result")),
-        _simple("ECG", _l("ECG"), "EG", "Ecg", ("eg_date", "hr", "qtcf", "eg_result")),
+        _simple(
+            "PE",
+            _l("Physical examination"),
+            "PE",
+            "PhysicalExam",
+            "PHYSICAL_EXAM",
+            ("pe_date", "pe_result"),
+        ),
+        _simple("ECG", _l("ECG"), "EG", "Ecg", "ECG", ("eg_date", "hr", "qtcf", "eg_result")),
         _simple(
             "VIROLOGY",
             _l("Virology (HBV, HCV, HIV)"),
             "LB",
             "Virology",
+            "VIROLOGY",
             ("vr_date", "hbsag", "anti_hbc", "hbv_dna"),
         ),
         _simple(
@@ -183,6 +185,7 @@ FORMS: dict[str, FormCode] = by_code(
             _l("Blood bank (type and screen)"),
             "LB",
             "BloodBank",
+            "BLOOD_BANK",
             ("bb_date", "abo", "rhd", "antibody_screen"),
         ),
         _simple(
@@ -190,6 +193,7 @@ FORMS: dict[str, FormCode] = by_code(
             _l("Anti-platelet antibodies"),
             "LB",
             "PlateletAntibody",
+            "PLATELET_ANTIBODY",
             ("ab_date", "gp2b3a", "gp1b9"),
         ),
     )
