@@ -102,3 +102,17 @@ def test_a_stored_record_names_its_page_by_its_model_or_form_column():
     assert registry.page_key_of(LabPanel()) == "IG"
     assert registry.page_key_of(VitalSigns()) == "VS"
     assert registry.page_key_of(object()) is None
+
+
+def test_each_simple_form_field_is_a_column_and_each_number_has_its_unit_column():
+    for entry in registry.FORMS.values():
+        form = entry.field_list()
+        if form is None:
+            continue
+        columns = set(form.model.__table__.columns.keys())
+        assert form.date_field in columns, entry.code
+        for field in form.fields:
+            assert field.name in columns, (entry.code, field.name)
+            if field.measure is not None:
+                assert f"{field.name}_unit" in columns, (entry.code, field.name)
+                assert field.measure(get_protocol()).unit, (entry.code, field.name)
