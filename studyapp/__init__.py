@@ -159,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     import studyapp.sequences
     import studyapp.signatures.models
     import studyapp.subjects.models
+    import studyapp.visits.assessments.models
     import studyapp.visits.models  # noqa: F401 - models register their tables
     from studyapp.audit.views import bp as audit_bp
     from studyapp.auth.admin_views import bp as admin_bp

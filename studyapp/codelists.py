@@ -207,6 +207,51 @@ ROUTE = Codelist(
 LOW, HIGH, NORMAL = "LOW", "HIGH", "NORMAL"
 NRIND = Codelist("nrind", ((LOW, _l("low")), (HIGH, _l("high")), (NORMAL, _l("normal"))))
 
+# --- simple visit forms (studyapp.visits.assessments.models) -----------------------------------
+
+#: Overall result of an examination (PE, ECG): ``PhysicalExam.pe_result``, ``Ecg.eg_result``.
+ABNORMAL_NCS, ABNORMAL_CS = "ABNORMAL NCS", "ABNORMAL CS"
+EXAM_RESULT = Codelist(
+    "exam_result",
+    (
+        (NORMAL, _l("normal")),
+        (ABNORMAL_NCS, _l("abnormal, not clinically significant")),
+        (ABNORMAL_CS, _l("abnormal, clinically significant")),
+    ),
+)
+
+#: A qualitative test result (CDISC POSITIVE/NEGATIVE): serology, DNA detection, antibodies.
+POSITIVE, NEGATIVE, NOT_DONE = "POSITIVE", "NEGATIVE", "NOT DONE"
+SEROLOGY = Codelist(
+    "serology",
+    ((POSITIVE, _l("positive")), (NEGATIVE, _l("negative")), (NOT_DONE, _l("not done"))),
+)
+
+#: ABO blood group: ``BloodBank.abo``.
+ABO = Codelist("abo", (("A", _l("A")), ("B", _l("B")), ("AB", _l("AB")), ("O", _l("O"))))
+
+#: Anti-platelet antibody assay: ``PlateletAntibody.ab_method``.
+AB_METHOD = Codelist(
+    "ab_method",
+    (
+        ("ELISA", _l("ELISA")),
+        ("MAIPA", _l("MAIPA (monoclonal antibody immobilisation of platelet antigens)")),
+    ),
+)
+
+#: ECOG performance status (Oken et al. 1982): ``PhysicalExam.ecog`` as text codes 0-5.
+ECOG = Codelist(
+    "ecog",
+    (
+        ("0", _l("0: fully active")),
+        ("1", _l("1: restricted in strenuous activity, ambulatory")),
+        ("2", _l("2: ambulatory, capable of self-care, unable to work")),
+        ("3", _l("3: limited self-care, in bed or chair more than half of waking hours")),
+        ("4", _l("4: completely disabled")),
+        ("5", _l("5: dead")),
+    ),
+)
+
 #: Every codelist above, by the name ``labels.label(kind, code)`` knows it by.
 ALL: dict[str, Codelist] = {
     c.name: c
@@ -224,5 +269,10 @@ ALL: dict[str, Codelist] = {
         CM_CATEGORY,
         ROUTE,
         NRIND,
+        EXAM_RESULT,
+        SEROLOGY,
+        ABO,
+        AB_METHOD,
+        ECOG,
     )
 }

@@ -2,15 +2,17 @@
 and the fields a monitor verifies against the source (SDV).
 
 The protocol lists the forms of each visit (``VisitDef.forms``). Several codes share one page
-(VS, WEIGHT and HEIGHT are the vital signs page; EC and PREMED the dosing page); codes of later
-modules (PE, ECG, ...) have no page and are listed as not yet collected. Models are named by
-import path and resolved when asked, so this package never imports the features that own them.
+(VS, WEIGHT and HEIGHT are the vital signs page; EC and PREMED the dosing page). The simple
+forms (PE, ECG, VIROLOGY, BLOODBANK, APLTAB) share one page that reads their field list
+(``spec``). A code with no page would be listed as not collected. Models and field lists are
+named by import path and resolved when asked, so this package never imports the features.
 """
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import Any
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -40,6 +42,8 @@ class FormCode:
     models: tuple[str, ...] = ()
     #: The fields a monitor verifies against the source (columns of the first model).
     sdv_fields: tuple[str, ...] = ()
+    #: "module:NAME" of the field list of a simple form (``visits.assessments.spec``).
+    spec: str | None = None
 
     @property
     def label(self) -> object:
@@ -53,14 +57,18 @@ class FormCode:
     def per_visit(self) -> bool:
         return self.page.per_visit
 
+    def field_list(self) -> Any:
+        """The simple form's description (None for a form with its own page)."""
+        return None if self.spec is None else _resolve(self.spec)
+
     def model_classes(self) -> tuple[type, ...]:
         """The models, imported now (the features are loaded by the time anyone asks)."""
         return tuple(_resolve(path) for path in self.models)
 
 
-def _resolve(path: str) -> type:
+def _resolve(path: str) -> Any:
     module, name = path.split(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module), name)
 
 
 def _page(key: str, label: object, endpoint: str | None, per_visit: bool = True) -> Page:
@@ -91,8 +99,19 @@ _AE = (f"{_SAFETY}:AdverseEvent",)
 _AE_SDV = ("aeterm", "start_date", "end_date", "grade", "aeser", "relatedness", "aeout")
 
 
-def _not_collected(code: str) -> FormCode:
-    return FormCode(code, _page(code, code, None))
+#: Endpoints that serve several pages, told apart by their ``form`` argument.
+KEYED = frozenset({"visits.labs", "visits.assessment"})
+_SIMPLE = "studyapp.visits.assessments"
+
+
+def _simple(
+    code: str, label: object, domain: str, model: str, spec: str, sdv: tuple[str, ...]
+) -> FormCode:
+    """A simple form: a field list on the one page of simple forms, one record per visit."""
+    page = _visit_form(code, label, "visits.assessment")
+    return FormCode(
+        code, page, domain, (f"{_SIMPLE}.models:{model}",), sdv, f"{_SIMPLE}.spec:{spec}"
+    )
 
 
 def by_code(forms: tuple[FormCode, ...]) -> dict[str, FormCode]:
@@ -144,7 +163,39 @@ FORMS: dict[str, FormCode] = by_code(
         FormCode("DM", SCREENING, "DM"),
         FormCode("ECOG", SCREENING, "QS"),
         FormCode("PREG", SCREENING, "LB"),
-        *(_not_collected(code) for code in ("PE", "ECG", "VIROLOGY", "BLOODBANK", "APLTAB")),
+        _simple(
+            "PE",
+            _l("Physical examination"),
+            "PE",
+            "PhysicalExam",
+            "PHYSICAL_EXAM",
+            ("pe_date", "pe_result"),
+        ),
+        _simple("ECG", _l("ECG"), "EG", "Ecg", "ECG", ("eg_date", "hr", "qtcf", "eg_result")),
+        _simple(
+            "VIROLOGY",
+            _l("Virology (HBV, HCV, HIV)"),
+            "LB",
+            "Virology",
+            "VIROLOGY",
+            ("vr_date", "hbsag", "anti_hbc", "hbv_dna"),
+        ),
+        _simple(
+            "BLOODBANK",
+            _l("Blood bank (type and screen)"),
+            "LB",
+            "BloodBank",
+            "BLOOD_BANK",
+            ("bb_date", "abo", "rhd", "antibody_screen"),
+        ),
+        _simple(
+            "APLTAB",
+            _l("Anti-platelet antibodies"),
+            "LB",
+            "PlateletAntibody",
+            "PLATELET_ANTIBODY",
+            ("ab_date", "gp2b3a", "gp1b9"),
+        ),
     )
 )
 
@@ -182,7 +233,8 @@ def page_key_of(record: object) -> str | None:
 def entries(forms: tuple[str, ...]) -> list[Page]:
     """The pages of a visit's forms, in the protocol's order, each once.
 
-    A code with no page yet (PE, ECG, VIROLOGY ...) is listed as not collected.
+    A code the registry does not know (a protocol file ahead of the code) is listed as not
+    collected.
     """
     out: list[Page] = []
     for code in forms:
@@ -231,7 +283,7 @@ def next_entry(forms: tuple[str, ...], current: str) -> Page | None:
 def url(entry: Page, subject_id: int, visitnum: str) -> str:
     if entry.endpoint is None:
         raise ValueError(f"form {entry.key} has no page")
-    if entry.endpoint == "visits.labs":
+    if entry.endpoint in KEYED:
         return url_for(entry.endpoint, subject_id=subject_id, visitnum=visitnum, form=entry.key)
     if not entry.per_visit:
         return url_for(entry.endpoint, subject_id=subject_id)
@@ -280,7 +332,7 @@ def page_at(endpoint: str | None, view_args: dict[str, object]) -> Page | None:
     for entry in FORMS.values():
         page = entry.page
         if page.endpoint == endpoint and (
-            endpoint != "visits.labs" or view_args.get("form") == page.key
+            endpoint not in KEYED or view_args.get("form") == page.key
         ):
             return page
     return None

@@ -21,6 +21,7 @@ from studyapp.clinical.dosing import InfusionPlan, dose_mg, infusion_plan
 from studyapp.clinical.schedule import date_of_day
 from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.models import Subject
+from studyapp.visits.assessments import service as assessments
 from studyapp.visits.bleeding import service as bleeding
 from studyapp.visits.dosing import checks as dose_checks
 from studyapp.visits.dosing import service as dosing
@@ -161,6 +162,30 @@ def _screening_vitals(inv: User, subject: Subject, course: Course) -> None:
             vitals.VitalsEntry(subject.screening_date, time(9, 40), values),
             visit_date=subject.screening_date,
         )
+        _screening_forms(inv, subject)
+
+
+#: The simple screening forms of every demo subject: (form code, date field, values).
+SCREENING_FORMS = (
+    ("PE", "pe_date", {"pe_result": "NORMAL", "spleen_palpable": False}),
+    ("ECG", "eg_date", {"hr": 74, "pr": 156, "qrs": 88, "qt": 376, "qtcf": 404,
+                        "eg_result": "NORMAL"}),
+    ("VIROLOGY", "vr_date", {"hbsag": "NEGATIVE", "anti_hbs": "POSITIVE",
+                             "anti_hbc": "NEGATIVE", "hcv_ab": "NEGATIVE", "hiv_ab": "NEGATIVE",
+                             "syphilis": "NEGATIVE", "cmv_dna": "NEGATIVE",
+                             "ebv_dna": "NEGATIVE"}),
+    ("BLOODBANK", "bb_date", {"abo": "O", "rhd": "POSITIVE", "antibody_screen": "NEGATIVE",
+                              "dat": "NEGATIVE", "phenotype": "CcDEe, K-, Fy(a+b-), Jk(a+b+)",
+                              "bank_informed": True, "card_issued": True}),
+    ("APLTAB", "ab_date", {"ab_method": "ELISA", "gp2b3a": "POSITIVE", "gp1b9": "NEGATIVE"}),
+)  # fmt: skip
+
+
+def _screening_forms(inv: User, subject: Subject) -> None:
+    """The screening examinations and samples, entered with the screening vital signs."""
+    for code, on, values in SCREENING_FORMS:
+        typed = {on: subject.screening_date, **values}
+        assessments.save(inv, code, subject.id, "0", typed, confirmed=True)
 
 
 def _enter_visit(inv: User, subject: Subject, course: Course, code: str, on: date) -> None:
@@ -175,6 +200,9 @@ def _enter_visit(inv: User, subject: Subject, course: Course, code: str, on: dat
         bleeding.save(inv, subject.id, num, entry, visit_date=on, confirmed=True)
         if "EC" in visit.forms:
             _dose(inv, subject, course.weight, num, course.pauses.get(code), on)
+        if "PE" in visit.forms:
+            exam = {"pe_date": on, "pe_result": "NORMAL", "spleen_palpable": False, "ecog": 0}
+            assessments.save(inv, "PE", subject.id, num, exam, visit_date=on, confirmed=True)
 
 
 def _vitals(

@@ -12,6 +12,7 @@ from typing import Any
 from studyapp.protocol.model import (
     BleedingItemDef,
     BleedingScale,
+    BloodBankRule,
     ConsentFormVersion,
     DltDefinition,
     DoseRule,
@@ -27,6 +28,7 @@ from studyapp.protocol.model import (
     SafetyRule,
     SiteInfo,
     StudyInfo,
+    VirologyRule,
     VisitDef,
     VitalSignDef,
 )
@@ -185,6 +187,19 @@ def _vital(t: Table) -> VitalSignDef:
         decimals=t.integer("decimals"),
         name_zh=t.text("name_zh", ""),
     )
+
+
+def _virology(t: Table) -> VirologyRule:
+    return VirologyRule(
+        hbv_dna_unit=t.text("hbv_dna_unit"),
+        hbv_dna_threshold=t.number("hbv_dna_threshold"),
+        hbv_dna_hard_high=t.number("hbv_dna_hard_high"),
+        hbv_monitoring_months=t.integer("hbv_monitoring_months"),
+    )
+
+
+def _blood_bank(t: Table) -> BloodBankRule:
+    return BloodBankRule(interference_months=t.integer("interference_months"))
 
 
 def _bleeding_item(t: Table) -> BleedingItemDef:
@@ -351,6 +366,9 @@ def protocol_from_dict(data: dict[str, Any]) -> Protocol:
         rescue_types=build_from(top.table("medications"), _rescue_types),
         sdv_full=build_from(top.table("monitoring"), _sdv_plan),
         units_zh=_units_zh(top),
+        ecg_measures=tuple(build_from(t, _vital) for t in top.tables("ecg_measures")),
+        virology=build_from(top.table("virology"), _virology),
+        blood_bank=build_from(top.table("blood_bank"), _blood_bank),
     )
     top.done()
     return protocol

@@ -173,3 +173,36 @@ class BleedingScale:
                 return i
         known = ", ".join(i.code for i in self.items)
         raise ValueError(f"unknown bleeding item {code!r}; known: {known}")
+
+
+@dataclass(frozen=True)
+class VirologyRule:
+    """HBV monitoring (daratumumab can reactivate hepatitis B; DOMAIN.md sections 3 and 7).
+
+    ``hbv_dna_threshold``: an HBV DNA at or above it (``hbv_dna_unit``, inclusive) is viraemia
+    the investigator confirms; ``hbv_monitoring_months`` after the last infusion HBV is followed.
+    """
+
+    hbv_dna_unit: str
+    hbv_dna_threshold: Decimal
+    hbv_dna_hard_high: Decimal
+    hbv_monitoring_months: int
+
+    def __post_init__(self) -> None:
+        require(self.hbv_dna_threshold > 0, "virology.hbv_dna_threshold must be > 0")
+        require(
+            self.hbv_dna_hard_high > self.hbv_dna_threshold,
+            "virology.hbv_dna_hard_high must be above hbv_dna_threshold",
+        )
+        require(self.hbv_monitoring_months >= 0, "virology.hbv_monitoring_months must be >= 0")
+
+
+@dataclass(frozen=True)
+class BloodBankRule:
+    """Blood bank interference: the indirect antiglobulin test may be falsely positive until
+    ``interference_months`` calendar months after the last infusion (DOMAIN.md section 3)."""
+
+    interference_months: int
+
+    def __post_init__(self) -> None:
+        require(self.interference_months >= 1, "blood_bank.interference_months must be >= 1")

@@ -26,9 +26,11 @@ from studyapp.protocol.measures import (
     WHO_MAX_GRADE,
     BleedingItemDef,
     BleedingScale,
+    BloodBankRule,
     LabTestDef,
     NormalRange,
     RangeLimits,
+    VirologyRule,
     VitalSignDef,
 )
 from studyapp.protocol.safety import DltDefinition, RunInRule, SafetyRule
@@ -41,6 +43,7 @@ __all__ = [
     "WHO_MAX_GRADE",
     "BleedingItemDef",
     "BleedingScale",
+    "BloodBankRule",
     "ConsentFormVersion",
     "DltDefinition",
     "DoseRule",
@@ -56,6 +59,7 @@ __all__ = [
     "SafetyRule",
     "SiteInfo",
     "StudyInfo",
+    "VirologyRule",
     "VisitDef",
     "VitalSignDef",
     "check_visits",
@@ -126,6 +130,12 @@ class Protocol:
     #: Kinds of rescue therapy (CMCAT RESCUE) that make later counts non-evaluable.
     rescue_types: tuple[str, ...]
     #: Form codes whose SDV fields a monitor verifies at 100 % (``[monitoring.sdv] full``).
+    #: ECG measurements (EG): unit and edit-check limits (``[[ecg_measures]]``).
+    ecg_measures: tuple[VitalSignDef, ...]
+    #: HBV monitoring (``[virology]``).
+    virology: VirologyRule
+    #: Blood bank interference (``[blood_bank]``).
+    blood_bank: BloodBankRule
     sdv_full: tuple[str, ...] = ()
     #: (unit, its Simplified Chinese display) for the units the file uses (``[units_zh]``).
     units_zh: tuple[tuple[str, str], ...] = ()
@@ -158,6 +168,7 @@ class Protocol:
             f"response.durable_after_visit {after!r} is not a planned visit code",
         )
         unique([v.code for v in self.vital_signs], "vital_signs code")
+        unique([m.code for m in self.ecg_measures], "ecg_measures code")
         unique([m.code for m in self.premedications], "premedications code")
         require(bool(self.rescue_types), "medications.rescue_types: at least one type is needed")
         unique(list(self.rescue_types), "medications.rescue_types entry")
@@ -197,6 +208,15 @@ class Protocol:
                 return v
         raise ValueError("the protocol has no visit with unscheduled = true")
 
+    @property
+    def early_termination_visit(self) -> VisitDef | None:
+        """The visit of a subject who leaves early: no planned day and not the unscheduled one
+        (VISITNUM 99); None when the protocol has none."""
+        for v in self.visits:
+            if v.day is None and not v.unscheduled:
+                return v
+        return None
+
     def lab(self, testcd: str) -> LabTestDef:
         """Return the lab test *testcd*; ValueError naming the known codes otherwise."""
         for t in self.labs:
@@ -216,6 +236,14 @@ class Protocol:
     def unit_zh(self, unit: str) -> str:
         """The Chinese display of *unit* ("" when the file gives none)."""
         return dict(self.units_zh).get(unit, "")
+
+    def ecg_measure(self, code: str) -> VitalSignDef:
+        """Return the ECG measurement *code*; ValueError naming the known codes otherwise."""
+        for m in self.ecg_measures:
+            if m.code == code:
+                return m
+        known = ", ".join(m.code for m in self.ecg_measures)
+        raise ValueError(f"unknown ECG measurement {code!r}; known: {known}")
 
     def premedication(self, code: str) -> PremedicationDef:
         """Return the premedication *code*; ValueError naming the known codes otherwise."""

@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from studyapp import codelists
 from studyapp.web.fields import RadioField, SelectField, TextAreaField
 from studyapp.web.forms import IsoDateField, NumberField, OnceForm, VersionedForm, WholeNumberField
 
@@ -104,8 +105,8 @@ class ScreeningDataForm(VersionedForm):
         choices=choices(
             [
                 ("", "—"),
-                ("NEGATIVE", _l("negative")),
-                ("POSITIVE", _l("positive")),
+                (codelists.NEGATIVE, _l("negative")),
+                (codelists.POSITIVE, _l("positive")),
                 ("NOT_APPLICABLE", _l("not of childbearing potential")),
             ]
         ),

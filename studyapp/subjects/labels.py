@@ -186,6 +186,8 @@ ALL = {
     "dlt_reason": DLT_REASON,
     "dlt_decision": DLT_DECISION,
     "task_answer": TASK_ANSWER,
+    **{name: codelists.ALL[name].labels for name in ("exam_result", "serology", "abo")},
+    **{name: codelists.ALL[name].labels for name in ("ab_method", "ecog")},
 }
 
 

@@ -35,6 +35,13 @@ closed_visits: Hook[[list[int]], dict[int, dict[str, bool]]] = Hook(
     "subjects.queries.closed_visits", "studyapp.visits.schedule.service"
 )
 
+#: Until when daratumumab disturbs the subject's blood compatibility tests (args: the subject's
+#: id): an object with ``drug``, ``last_infusion``, ``until``, or None before the first
+#: infusion. Answered by visits, which holds the infusions.
+blood_bank_interference: Hook[[int], Any] = Hook(
+    "subjects.queries.blood_bank_interference", "studyapp.visits.interference"
+)
+
 #: Sortable columns of the list, by name (an allowlist: SEC-09).
 SORTS = {
     "screening": lambda r: r.subject.screening_number,

@@ -124,6 +124,7 @@ def detail(subject_id: int) -> Any:
         if subject.consent_obtained_by_id
         else None,
         gate=runin.gate(today),
+        interference=queries.blood_bank_interference(subject.id) if subject.day1_date else None,
     )
 
 

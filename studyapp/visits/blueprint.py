@@ -7,7 +7,8 @@ tracker pages in ``schedule/``.
 
 from __future__ import annotations
 
-from studyapp.visits.bleeding import views as bleeding_views  # noqa: F401 - routes join bp
+from studyapp.visits.assessments import views as assessment_views  # noqa: F401 - routes join bp
+from studyapp.visits.bleeding import views as bleeding_views  # noqa: F401
 from studyapp.visits.dosing import views as dosing_views  # noqa: F401
 from studyapp.visits.labs import views as labs_views  # noqa: F401
 from studyapp.visits.medications import views as medications_views  # noqa: F401

@@ -24,6 +24,7 @@ from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety import events
 from studyapp.transaction import transaction
+from studyapp.visits.assessments import service as assessments
 from studyapp.visits.bleeding import service as bleeding
 from studyapp.visits.dosing import checks as dose_checks
 from studyapp.visits.dosing import service as dosing
@@ -117,6 +118,28 @@ def _save_ae(inv: Any, subject: Any, edit: Any = None, **kw: Any) -> Any:
     return events.update(inv, subject.id, edit.id, entry, **kw)
 
 
+#: Simple forms at screening: (code, the date field, first values, the edit).
+SIMPLE = (
+    ("PE", "pe_date", {"pe_result": "NORMAL", "spleen_palpable": False}, {"spleen_palpable": True}),
+    ("ECG", "eg_date", {"hr": 70, "qrs": 90, "qt": 380, "qtcf": 400, "eg_result": "NORMAL"},
+     {"hr": 75}),
+    ("VIROLOGY", "vr_date", {c: "NEGATIVE" for c in ("hbsag", "anti_hbc", "hcv_ab", "hiv_ab",
+     "syphilis")}, {"syphilis": "POSITIVE"}),
+    ("BLOODBANK", "bb_date", {"abo": "A", "rhd": "POSITIVE", "antibody_screen": "NEGATIVE",
+     "bank_informed": True}, {"abo": "B"}),
+    ("APLTAB", "ab_date", {"ab_method": "ELISA", "gp2b3a": "NEGATIVE", "gp1b9": "NEGATIVE"},
+     {"gp1b9": "POSITIVE"}),
+)  # fmt: skip
+
+
+def _simple(code: str, on: str, values: dict[str, Any], edited: dict[str, Any]) -> Any:
+    def save(inv: Any, subject: Any, edit: bool = False, **kw: Any) -> Any:
+        typed = {**values, on: subject.screening_date, **(edited if edit else {})}
+        return assessments.save(inv, code, subject.id, "0", typed, **kw)
+
+    return save
+
+
 @dataclass(frozen=True)
 class Case:
     """One form code with a page: its first save, its edit and its page."""
@@ -146,6 +169,7 @@ CASES = [
     *(_visit_case(code, _lab(code), f"labs/{code}") for code in ("CBC", "CHEM", "IG")),
     _visit_case("BLEED", _save_bleeding, "bleeding"),
     _visit_case("EC", _save_dose, "dose", visitnum="1"),
+    *(_visit_case(c, _simple(c, *rest), f"forms/{c}", visitnum="0") for c, *rest in SIMPLE),
     Case(
         "CM",
         lambda inv, subject: _save_medication(inv, subject),

@@ -361,3 +361,12 @@ def test_the_demo_monitoring_pages_answer(app, demo, auth):
     page = auth.client.get("/signatures/casebooks")
     assert page.status_code == 200
     assert "ITP-002" in page.get_data(as_text=True)  # ready to sign; ITP-001 is signed
+
+
+def test_every_enrolled_demo_subject_has_the_screening_examinations(demo):
+    from studyapp.visits.assessments.models import BloodBank, Ecg, PhysicalExam
+
+    enrolled = {s.id for s in subjects(Subject.status == ENROLLED)}
+    for model in (PhysicalExam, Ecg, BloodBank):
+        filled = set(db.session.scalars(select(model.subject_id).where(model.status == "complete")))
+        assert enrolled <= filled, model.__tablename__

@@ -183,7 +183,6 @@ def test_state_rules(users, enrolled):
         ({"form": "VS", "visitnum": "5", "field": "pulse", "text": "  "}, ValidationFailed),
         ({"form": "VS", "visitnum": "5", "field": "nosuch", "text": "x"}, ValidationFailed),
         ({"form": "NOPE", "visitnum": "5", "field": None, "text": "x"}, NotFound),
-        ({"form": "PE", "visitnum": "5", "field": None, "text": "x"}, NotFound),
         ({"form": "AE", "visitnum": "5", "field": None, "text": "x"}, ValidationFailed),
         ({"form": None, "visitnum": "5", "field": None, "text": "x"}, ValidationFailed),
         ({"form": "VS", "visitnum": "7" * 40, "field": None, "text": "x"}, NotFound),

@@ -26,6 +26,7 @@ from studyapp.exports import catalogue, dictionary, tables
 from studyapp.exports.sdtm import writer
 from studyapp.exports.sdtm.writer import DOMAINS
 from studyapp.extensions import db
+from studyapp.protocol.loader import get_protocol
 from studyapp.safety import events
 from studyapp.safety.models import AdverseEvent
 from studyapp.subjects.models import ENROLLED, Subject
@@ -200,8 +201,12 @@ def test_partial_ae_dates_stay_partial_and_terms_are_neutralised(demo, tmp_path)
 
 def test_lab_results_carry_the_si_unit_of_the_unit_table(demo, tmp_path):
     _h, rows = sdtm(demo, tmp_path)["lb.csv"]
+    tests = {t.testcd for t in get_protocol().labs}
+    assert {"HBSAG", "ABO", "GP2B3A"} <= {r["LBTESTCD"] for r in rows}  # the simple forms
     converted = 0
     for r in rows:
+        if r["LBTESTCD"] not in tests:
+            continue
         assert r["LBSTRESU"] == units.si_unit(r["LBTESTCD"])
         if r["LBORRES"]:
             standard = units.convert(
@@ -425,3 +430,14 @@ def test_the_csv_export_carries_the_demos_queries_sdv_marks_and_locks(demo, tmp_
     produce("csv", demo["mon.chen"], early, cutoff=first - timedelta(days=2))
     before = members(early)
     assert read_csv(before["monitoring/query_messages.csv"])[1] == []
+
+
+def test_the_simple_forms_go_to_pe_and_eg(demo, tmp_path):
+    files = sdtm(demo, tmp_path)
+    _h, pe = files["pe.csv"]
+    _h, eg = files["eg.csv"]
+    assert {"PERESULT", "SPLEENPA"} <= {r["PETESTCD"] for r in pe}
+    heart = [r for r in eg if r["EGTESTCD"] == "HR"]
+    assert heart
+    assert all(r["EGORRESU"] == "beats/min" and r["EGSTRESN"] for r in heart)
+    assert all(r["EGDTC"] and r["VISITNUM"] == "0" for r in heart)

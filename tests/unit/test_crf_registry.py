@@ -51,7 +51,7 @@ def test_a_visit_lists_each_page_once_in_the_protocols_order():
 
 
 def test_the_next_page_skips_pages_not_collected_and_subject_pages():
-    forms = ("VS", "PE", "CBC", "AE", "BLEED")
+    forms = ("VS", "DM", "CBC", "AE", "BLEED")
     assert registry.next_entry(forms, "VS") == registry.page_of("CBC")
     assert registry.next_entry(forms, "CBC") == registry.page_of("BLEED")
     assert registry.next_entry(forms, "BLEED") is None
@@ -64,8 +64,13 @@ def test_collected_forms_name_their_models_domain_and_sdv_fields():
         assert entry.models, code
         assert entry.sdv_fields, code
         assert entry.domain, code
-    assert registry.form("PE").endpoint is None
-    assert registry.form("PE").models == ()
+    for code in ("PE", "ECG", "VIROLOGY", "BLOODBANK", "APLTAB"):
+        entry = registry.form(code)
+        assert entry.endpoint == "visits.assessment", code
+        assert entry.models, code
+        assert entry.sdv_fields, code
+        assert entry.domain, code
+        assert entry.field_list().model is entry.model_classes()[0], code
 
 
 @pytest.mark.parametrize(
@@ -97,3 +102,17 @@ def test_a_stored_record_names_its_page_by_its_model_or_form_column():
     assert registry.page_key_of(LabPanel()) == "IG"
     assert registry.page_key_of(VitalSigns()) == "VS"
     assert registry.page_key_of(object()) is None
+
+
+def test_each_simple_form_field_is_a_column_and_each_number_has_its_unit_column():
+    for entry in registry.FORMS.values():
+        form = entry.field_list()
+        if form is None:
+            continue
+        columns = set(form.model.__table__.columns.keys())
+        assert form.date_field in columns, entry.code
+        for field in form.fields:
+            assert field.name in columns, (entry.code, field.name)
+            if field.measure is not None:
+                assert f"{field.name}_unit" in columns, (entry.code, field.name)
+                assert field.measure(get_protocol()).unit, (entry.code, field.name)

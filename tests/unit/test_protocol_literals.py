@@ -50,7 +50,7 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
         "binds each vital sign code to its VitalSigns column",
     ),
     "exports/sdtm/": (
-        frozenset({"DM", "DS", "IE", "MH", "CM", "AE", "EC", "VS"}),
+        frozenset({"DM", "DS", "IE", "MH", "CM", "AE", "EC", "VS", "PE"}),
         "SDTM domain codes (CDISC names), which some protocol form codes share",
     ),
     "crf/registry.py": (
@@ -73,6 +73,10 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     ),
     "visits/medications/views.py": (frozenset({"CM"}), "the medication page names its form"),
     "visits/labs/views.py": (frozenset({"AE"}), "the lab page links to the AE form"),
+    "visits/assessments/spec.py": (
+        frozenset({"ECOG"}),
+        "the physical examination asks ECOG at visits whose forms do not list ECOG",
+    ),
 }
 
 

@@ -13,7 +13,22 @@ from studyapp.exports.sdtm.spec import NUM, Domain, Var, variables
 
 def test_every_domain_fits_xpt_v5_and_starts_with_its_identifiers():
     codes = [d.code for d in writer.DOMAINS]
-    assert codes == ["DM", "SV", "DS", "IE", "MH", "CM", "AE", "EC", "EX", "LB", "VS", "XB"]
+    assert codes == [
+        "DM",
+        "SV",
+        "DS",
+        "IE",
+        "MH",
+        "CM",
+        "AE",
+        "EC",
+        "EX",
+        "LB",
+        "VS",
+        "XB",
+        "PE",
+        "EG",
+    ]
     for domain in writer.DOMAINS:
         assert domain.names[:3] == ["STUDYID", "DOMAIN", "USUBJID"]
         assert (domain.seq_name in domain.names) == domain.seq

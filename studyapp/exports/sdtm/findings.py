@@ -14,6 +14,7 @@ from studyapp.clinical import units
 from studyapp.clinical.study_day import full_date
 from studyapp.exports.csvfile import number_text
 from studyapp.exports.sdtm.common import SubjectRef, dtc
+from studyapp.exports.sdtm.simple import simple_rows
 from studyapp.exports.sdtm.spec import NUM, Domain, variables
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
@@ -80,6 +81,7 @@ def lb_rows(ref: SubjectRef) -> Iterator[dict[str, Any]]:
         for result, panel in db.session.execute(query)
         if result.visit_id in ref.visits  # not a visit after the cut-off
     ]
+    rows += simple_rows(ref, "LB")  # virology, blood bank, anti-platelet antibodies
     rows.sort(key=lambda r: ((r["LBDTC"] or "")[:10], r["VISITNUM"] or 0))
     flag_baseline(rows, ref.rfstdtc)
     yield from rows

@@ -29,7 +29,7 @@ from studyapp.clinical import study_day
 from studyapp.exports import csvfile, registry
 from studyapp.exports.registry import Export, ExportContext, Progress
 from studyapp.exports.scope import Scope
-from studyapp.exports.sdtm import common, events, findings, interventions, special, xpt
+from studyapp.exports.sdtm import common, events, findings, interventions, simple, special, xpt
 from studyapp.exports.sdtm.spec import MAX_CHAR, NUM, Domain
 from studyapp.permissions import Action
 from studyapp.protocol.loader import get_protocol
@@ -39,6 +39,7 @@ DOMAINS: tuple[Domain, ...] = (
     *events.DOMAINS,
     *interventions.DOMAINS,
     *findings.DOMAINS,
+    *simple.DOMAINS,
 )
 DEFINE = "define.csv"
 #: Rows per chunk of an XPT file: pyreadstat encodes one chunk at a time (tests pass fewer).

@@ -33,3 +33,15 @@ class UnscheduledForm(OnceForm, FlaskForm):
         _l("Reason for the unscheduled visit"),
         validators=[InputRequired(REQUIRED), Length(max=500)],
     )
+
+
+class EarlyTerminationForm(OnceForm, FlaskForm):
+    on = IsoDateField(
+        _l("Date of the early-termination visit"),
+        validators=[InputRequired(REQUIRED)],
+        description=DATE_HINT,
+    )
+    reason = TextAreaField(
+        _l("Why does the subject leave the study early?"),
+        validators=[InputRequired(REQUIRED), Length(max=500)],
+    )

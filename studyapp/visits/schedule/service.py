@@ -37,6 +37,13 @@ from studyapp.protocol.loader import get_protocol
 from studyapp.subjects import queries as subject_queries
 from studyapp.subjects.guards import check_version, get_subject, invalid
 from studyapp.subjects.models import ENROLLED, Subject
+from studyapp.visits.assessments.models import (
+    BloodBank,
+    Ecg,
+    PhysicalExam,
+    PlateletAntibody,
+    Virology,
+)
 from studyapp.visits.models import (
     BleedingAssessment,
     DoseAdministration,
@@ -229,10 +236,21 @@ def ensure_visit(subject: Subject, row: CalendarRow) -> Visit:
     return visit
 
 
+_VISIT_MODELS = (VitalSigns, LabPanel, BleedingAssessment, DoseAdministration, Medication)
+
+
 def has_data(visit: Visit) -> bool:
     if visit.id is None:
         return False
-    for model in (VitalSigns, LabPanel, BleedingAssessment, DoseAdministration, Medication):
+    simple = (PhysicalExam, Ecg, Virology, BloodBank, PlateletAntibody)
+    for model in (
+        VitalSigns,
+        LabPanel,
+        BleedingAssessment,
+        DoseAdministration,
+        Medication,
+        *simple,
+    ):
         found = db.session.scalar(
             select(model.id).where(model.visit_id == visit.id, model.deleted_at.is_(None)).limit(1)
         )
@@ -343,6 +361,43 @@ def add_unscheduled(actor: User, subject_id: int, on: date, reason: str) -> Visi
         subject_id=subject.id,
         code=unscheduled_code(),
         visitnum=_unscheduled_number(subject, on),
+        visit_date=on,
+        unscheduled_reason=reason,
+    )
+    db.session.add(visit)
+    db.session.flush()
+    return visit
+
+
+def early_termination(subject: Subject) -> Visit | None:
+    """The subject's early-termination visit, once recorded."""
+    definition = get_protocol().early_termination_visit
+    if definition is None:
+        return None
+    return next((v for v in visits_of(subject) if v.code == definition.code), None)
+
+
+def add_early_termination(actor: User, subject_id: int, on: date, reason: str) -> Visit:
+    """The early-termination visit (VISITNUM 99) on *on*, once, with why the subject leaves;
+    the subject's disposition (DS) records the formal reason and date."""
+    require(actor, Action.ENTER_DATA)
+    subject = get_subject(actor, subject_id)
+    check_open(Where(subject.id))
+    require_enrolled(subject)
+    definition = get_protocol().early_termination_visit
+    if definition is None:
+        raise NotFound(_("The protocol has no early-termination visit."))
+    if early_termination(subject) is not None:
+        raise Conflict(_("The early-termination visit is already recorded."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise invalid("reason", _("Give the reason for the early termination."))
+    check_free_text({"reason": reason})
+    check_visit_date(subject, on)
+    visit = Visit(
+        subject_id=subject.id,
+        code=definition.code,
+        visitnum=visitnum_text(definition.visitnum),
         visit_date=on,
         unscheduled_reason=reason,
     )

@@ -11,8 +11,9 @@ from flask_login import current_user, login_required
 from studyapp.crf import registry
 from studyapp.db import site_today
 from studyapp.permissions import Action, require
+from studyapp.protocol.loader import get_protocol
 from studyapp.subjects.queries import load_subject
-from studyapp.visits import context, durable, summary
+from studyapp.visits import context, durable, interference, summary
 from studyapp.visits.models import Visit
 from studyapp.visits.pages import SUBJECT, VISIT, bp
 from studyapp.visits.schedule import forms
@@ -42,6 +43,10 @@ def overview(subject_id: int) -> Any:
         durable=durable.durable(subject, info.counts, info.rescue),
         unscheduled=forms.UnscheduledForm(),
         today=today,
+        interference=interference.of_subject(subject.id),
+        hbv=interference.hbv_monitoring(subject.id),
+        early_termination=schedule.early_termination(subject),
+        has_early_termination=get_protocol().early_termination_visit is not None,
     )
 
 
@@ -96,7 +101,15 @@ def _visit_page(ctx: context.VisitContext, form: Any, not_done: Any, stale: Any 
         late=summary.late_entries(ctx.visit),
         not_done=not_done,
         day=schedule.day_of(ctx.subject, ctx.visit.visit_date),
+        interference=interference.of_subject(ctx.subject.id),
+        hbv=interference.hbv_monitoring(ctx.subject.id),
+        early_termination=_is_early_termination(ctx.row.code),
     )
+
+
+def _is_early_termination(code: str) -> bool:
+    definition = get_protocol().early_termination_visit
+    return definition is not None and definition.code == code
 
 
 @bp.route(VISIT + "/not-done", methods=["POST"])
@@ -152,6 +165,40 @@ def unscheduled(subject_id: int) -> Any:
     if outcome.redirect:
         return outcome.redirect
     return render_template("visits/unscheduled.html", subject=subject, form=form), outcome.status
+
+
+@bp.route(SUBJECT + "/visits/early-termination", methods=["GET", "POST"])
+@login_required
+def early_termination(subject_id: int) -> Any:
+    """Record the early-termination visit (once); its forms then open like any visit's."""
+    subject = load_subject(subject_id)
+    require(current_user, Action.ENTER_DATA)
+    found = schedule.early_termination(subject)
+    if found is not None:
+        return redirect(url_for("visits.visit", subject_id=subject.id, visitnum=found.visitnum))
+    form = forms.EarlyTerminationForm()
+    if request.method == "GET":
+        form.on.data = site_today()
+    made: list[Any] = []
+    add = submissions.once(
+        form,
+        Visit,
+        lambda visit: url_for("visits.visit", subject_id=subject.id, visitnum=visit.visitnum),
+        lambda: made.append(
+            schedule.add_early_termination(
+                current_user, subject.id, form.on.data, form.reason.data or ""
+            )
+        ),
+    )
+    outcome = submit(
+        form,
+        add,
+        lambda _saved: url_for("visits.visit", subject_id=subject.id, visitnum=made[0].visitnum),
+    )
+    if outcome.redirect:
+        return outcome.redirect
+    page = render_template("visits/early_termination.html", subject=subject, form=form)
+    return page, outcome.status
 
 
 @bp.route("/visits/tracker")
