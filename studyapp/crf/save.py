@@ -61,6 +61,11 @@ warnings_confirmed: Hook[[Any, Any, dict[str, list[str]], frozenset[str] | None]
 #: signed content changed stop applying (P11-14). Answered by the monitoring package.
 CONTENT_CHANGED: Hook[[int], object] = Hook("crf.content_changed", "studyapp.monitoring.signoff")
 
+#: A record was saved or removed, flushed (args: the record): the safety package weighs the
+#: subject's adverse events again when a lab draw or a bleeding assessment moved (a DLT by
+#: Hy's law or by WHO grade 3 bleeding can be met by a finding entered after the AE).
+findings_saved: Hook[[Any], None] = Hook("crf.findings_saved", "studyapp.safety.dlt_inputs")
+
 #: After a save wrote its values on a stored record: (actor, record, the changed columns).
 #: Monitoring answers: a changed field a monitor had verified loses its verification (SDV).
 record_changed: Hook[[Any, Any, frozenset[str]], None] = Hook(
@@ -130,6 +135,7 @@ def save_record(actor: Any, write: FormWrite[R], submission: Submission) -> R:
     db.session.flush()
     if checks.warnings:
         warnings_confirmed(actor, target, dict(checks.warnings), changed)
+    findings_saved(target)
     CONTENT_CHANGED(target.subject_id)  # type: ignore[attr-defined]
     return target
 
@@ -172,6 +178,7 @@ def remove_record(
         before()
     remove_with_reason(record, reason, missing)
     db.session.flush()
+    findings_saved(record)
     CONTENT_CHANGED(record.subject_id)
 
 

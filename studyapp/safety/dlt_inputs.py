@@ -6,8 +6,9 @@ disorders) whose onset may be the date of a draw meeting Hy's law (``adverse.hys
 AST >= 3 x ULN with total bilirubin >= 2 x ULN in that draw) is a candidate for that reason.
 An AE whose term is a bleeding (``adverse.is_bleeding_term``) takes the worst WHO grade of the
 bleeding assessments from its onset to its end; the date WHO grade 3 is first reached is the
-onset the DLT window judges. A draw or an assessment saved after the AE is weighed the next
-time the AE is saved.
+onset the DLT window judges. A draw or an assessment saved or removed after the AE weighs the
+subject's adverse events again (``reweigh``, through the CRF core's ``findings_saved``), so a
+candidate appears (or goes) for the DLT review without anyone re-saving the AE.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from studyapp.clinical import adverse, partial_dates
 from studyapp.clinical.schedule import study_day
 from studyapp.clinical.units import Number
+from studyapp.crf.save import findings_saved
 from studyapp.extensions import db
 from studyapp.protocol.loader import get_protocol
 from studyapp.safety.ae_checks import latest_day
@@ -107,3 +109,22 @@ def hys_law_drawn(subject_id: int, first: date, last: date) -> bool:
     for panel_id, testcd, value, uln in rows:
         draws[panel_id][testcd] = (value, uln)
     return any(adverse.hys_law(draw, rule) for draw in draws.values())
+
+
+@findings_saved.answer
+def reweigh(record: object) -> None:
+    """A lab draw or a bleeding assessment of a run-in subject was saved or removed: weigh
+    each of the subject's adverse events against the DLT definition again (flushed)."""
+    if not isinstance(record, LabPanel | BleedingAssessment):
+        return
+    subject = db.session.get(Subject, record.subject_id)
+    if subject is None or not subject.run_in:
+        return
+    events = db.session.scalars(
+        select(AdverseEvent).where(
+            AdverseEvent.subject_id == subject.id, AdverseEvent.deleted_at.is_(None)
+        )
+    )
+    for event in events:
+        evaluate_dlt(event, subject)
+    db.session.flush()

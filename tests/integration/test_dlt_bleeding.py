@@ -59,3 +59,16 @@ def test_a_bleeding_ae_reaching_who_grade_3_in_the_window_is_a_candidate(
     assessed(inv, subject, **who)
     record = factories.record_ae(inv, subject, **{**NOSEBLEED, "start_date": "2026-03-11", **ae})
     assert (record.dlt_candidate, record.dlt_reason) == (reason == "bleeding", reason)
+
+
+def test_an_assessment_saved_after_the_ae_makes_it_a_candidate(subject, users):
+    """The nosebleed AE first; WHO grade 3 assessed a week later: a candidate from then on."""
+    from studyapp.extensions import db
+
+    inv = users["investigator"]
+    assessed(inv, subject, v3=2)
+    record = factories.record_ae(inv, subject, **{**NOSEBLEED, "start_date": "2026-03-11"})
+    assert (record.dlt_candidate, record.dlt_reason) == (False, "below_grade")
+    assessed(inv, subject, v4=3)
+    db.session.expire_all()
+    assert (record.dlt_candidate, record.dlt_reason) == (True, "bleeding")

@@ -69,3 +69,18 @@ def test_an_ae_of_another_soc_on_that_day_is_not(subject, users):
     chemistry(inv, subject, **{ALT: "120", BILI: "41"})
     record = factories.record_ae(inv, subject, start_date="2026-03-16")  # grade 2 headache
     assert (record.dlt_candidate, record.dlt_reason) == (False, "below_grade")
+
+
+def test_a_draw_saved_after_the_ae_makes_it_a_candidate_for_the_review(subject, users):
+    """The AE first, the draw meeting Hy's law later: the AE becomes a candidate when the
+    draw is saved (no one re-saves the AE), listed for the run-in's DLT review."""
+    from studyapp.extensions import db
+    from studyapp.safety import queries as safety_queries
+
+    inv = users["investigator"]
+    record = factories.record_ae(inv, subject, start_date="2026-03-16", **LIVER)
+    assert not record.dlt_candidate
+    chemistry(inv, subject, **{ALT: "120", BILI: "41"})
+    db.session.expire_all()
+    assert (record.dlt_candidate, record.dlt_reason) == (True, "hys_law,cholestasis_not_excluded")
+    assert [e.id for e in safety_queries.dlt_events([subject.id])[subject.id]] == [record.id]
