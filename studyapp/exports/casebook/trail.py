@@ -93,6 +93,9 @@ def lines(rows: Sequence[AuditLog], asof: AsOf, labels: Labels, subject_id: int)
     """The rows up to the cut-off as casebook lines."""
     tables = table_names()
     tests = lab_tests(subject_id)
+    roles = role_names()  # once per casebook, not per line
+    system = _("system")
+    actions = {code: str(words) for code, words in ACTIONS.items()}
     out = []
     for row in rows:
         if not asof.happened(row.ts if row.ts.tzinfo else row.ts.replace(tzinfo=UTC)):
@@ -103,8 +106,8 @@ def lines(rows: Sequence[AuditLog], asof: AsOf, labels: Labels, subject_id: int)
         out.append(
             AuditLine(
                 when=local_time(row.ts),
-                user=f"{row.username or _('system')} ({role_name(row.role) or '—'})",
-                action=str(ACTIONS.get(row.action, row.action)),
+                user=f"{row.username or system} ({roles.get(row.role or '', row.role) or '—'})",
+                action=actions.get(row.action, row.action),
                 record=record.strip(),
                 field=labels.of(row.table_name, row.field),
                 old=_value(row, row.old_value, labels),
