@@ -7,12 +7,13 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test test-all unit lint fmt bench migrate demo translations messages db clean help
+.PHONY: run test test-all coverage unit lint fmt bench migrate demo translations messages db clean help
 
 help:
 	@echo "make run     install, migrate, load the demo study, serve on http://$(HOST):$(PORT)"
-	@echo "make test    install dev tools, run unit + integration + browser tests with coverage"
-	@echo "make test-all  as make test, on PostgreSQL too (TEST_DATABASE_URL), coverage of both"
+	@echo "make test    install dev tools, run unit + integration + browser tests (CI)"
+	@echo "make coverage  every test traced: the whole package's coverage (slower)"
+	@echo "make test-all  every test on PostgreSQL too (TEST_DATABASE_URL), coverage of both"
 	@echo "make lint    ruff (lint, format check) and mypy --strict on clinical/ and protocol/"
 	@echo "make fmt     ruff format and fix"
 	@echo "make bench   run the benchmarks in benchmarks/"
@@ -54,17 +55,29 @@ demo: $(VENV)/.stamp-run translations
 
 # worksteal: a worker that runs out of tests takes the rest of the other's queue, so the
 # long tests (input fuzzing, browser journeys) do not leave one core idle at the end.
+# Coverage: the pure core (clinical/, protocol/) must keep 100 % branch coverage, traced on the
+# unit tests alone (tests/conftest.py); `make coverage` gives the whole package's figure.
+CORE_COV := --cov=studyapp/clinical --cov=studyapp/protocol --cov-branch \
+	--cov-report=term-missing:skip-covered --cov-fail-under=100
+
 test: $(VENV)/.stamp-dev translations
-	$(BIN)/python -m pytest -n auto --dist worksteal --cov --cov-report=term $(PYTEST_ARGS)
-	$(BIN)/coverage report --include='studyapp/clinical/*' --fail-under=100 >/dev/null \
-		|| { $(BIN)/coverage report --include='studyapp/clinical/*'; \
-		     echo "studyapp/clinical/ must have 100% branch coverage"; exit 1; }
+	$(BIN)/python -m pytest -n auto --dist worksteal $(CORE_COV) $(PYTEST_ARGS) \
+		|| { status=$$?; [ $$status -eq 5 ] && echo "no tests ran"; exit $$status; }
 	@$(BIN)/python -m tests.validation_map
+
+# Every test traced: the whole package's coverage (at least 85 %, pyproject.toml) and the
+# pure core's 100 %, as `make test` checks it.
+coverage: $(VENV)/.stamp-dev translations
+	STUDYAPP_COVERAGE=all $(BIN)/python -m pytest -n auto --dist worksteal --cov \
+		--cov-report=term $(PYTEST_ARGS)
+	$(BIN)/coverage report --include='studyapp/clinical/*,studyapp/protocol/*' --fail-under=100 \
+		>/dev/null || { $(BIN)/coverage report --include='studyapp/clinical/*,studyapp/protocol/*'; \
+		echo "studyapp/clinical/ and studyapp/protocol/ must have 100% branch coverage"; exit 1; }
 
 # Every test on both engines with coverage measured on both (docs/testing.md).
 test-all:
 	@test -n "$(TEST_DATABASE_URL)" || { echo "set TEST_DATABASE_URL to a PostgreSQL database"; exit 1; }
-	@STUDYAPP_EVERY_ENGINE=1 $(MAKE) --no-print-directory test
+	@STUDYAPP_EVERY_ENGINE=1 $(MAKE) --no-print-directory coverage
 
 unit: $(VENV)/.stamp-dev translations
 	$(BIN)/python -m pytest tests/unit -q

@@ -97,21 +97,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+#: ``make coverage`` and ``make test-all``: trace every test, for the whole package's figure.
+COVER_ALL = os.environ.get("STUDYAPP_COVERAGE") == "all" or EVERY_ENGINE
+UNIT_TESTS = Path(__file__).parent / "unit"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """Coverage (``make test``) is measured on the unit tests and the SQLite run only.
-
-    The PostgreSQL run repeats tests of the SQLite run on the other engine; tracing it too
-    costs about 40 % more CPU for the few engine-only lines it adds. ``make test-all``
-    measures every engine (``STUDYAPP_EVERY_ENGINE=1``).
+    """Coverage in ``make test`` is traced on the unit tests only: they hold the pure core
+    (``studyapp/clinical``, ``studyapp/protocol``) at 100 % branch coverage by themselves, and
+    tracing the integration and browser tests as well cost about 40 % more of the suite's CPU
+    (docs/testing.md). ``make coverage`` and ``make test-all`` trace every test
+    (``STUDYAPP_COVERAGE=all``) for the whole package's figure.
     """
-    callspec = getattr(item, "callspec", None)
     paused = None
-    if (
-        callspec is not None
-        and callspec.params.get("database_url") == "postgresql"
-        and not EVERY_ENGINE
-    ):
+    if not COVER_ALL and UNIT_TESTS not in item.path.parents:
         paused = _running_coverage()
     if paused is not None:
         paused.stop()

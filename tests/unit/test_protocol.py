@@ -228,6 +228,18 @@ def test_unknown_lookup_names_known() -> None:
         p.vital("X")
     with pytest.raises(ValueError, match=r"unknown premedication 'X'; known: METHYLPRED"):
         p.premedication("X")
+    with pytest.raises(ValueError, match=r"unknown ECG measurement 'X'; known: HR, PRAG"):
+        p.ecg_measure("X")
+
+
+def test_the_early_termination_visit_is_the_one_without_a_day_that_is_not_unscheduled() -> None:
+    p = get_protocol()
+    found = p.early_termination_visit
+    assert found is not None
+    assert (str(found.visitnum), found.day, found.unscheduled) == ("99", None, False)
+    data = raw()
+    data["visits"] = [v for v in data["visits"] if str(v.get("visitnum")) != "99"]
+    assert protocol_from_dict(data).early_termination_visit is None
 
 
 def test_invalid_toml(tmp_path: Path) -> None:
