@@ -166,9 +166,10 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             yield reader.line_num, row
 
 
-def _parse(path: Path) -> Catalogue:
-    terms: list[Term] = []
-    seen: set[str] = set()
+def _records(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[str, list[str]]]:
+    """(where, row) of each data row of a CSV file whose header must be *columns*; blank rows
+    skipped; ValueError naming the line of a bad header, a row of the wrong width or a file
+    with no header."""
     header: list[str] | None = None
     for line_num, row in _rows(path):
         where = f"{path.name} line {line_num}"
@@ -176,11 +177,20 @@ def _parse(path: Path) -> Catalogue:
             continue
         if header is None:
             header = [cell.strip() for cell in row]
-            if tuple(header) != COLUMNS:
-                raise ValueError(f"{where}: header must be {','.join(COLUMNS)}")
+            if tuple(header) != columns:
+                raise ValueError(f"{where}: header must be {','.join(columns)}")
             continue
-        if len(row) != len(COLUMNS):
-            raise ValueError(f"{where}: expected {len(COLUMNS)} columns, got {len(row)}")
+        if len(row) != len(columns):
+            raise ValueError(f"{where}: expected {len(columns)} columns, got {len(row)}")
+        yield where, row
+    if header is None:
+        raise ValueError(f"{path.name}: no header row")
+
+
+def _parse(path: Path) -> Catalogue:
+    terms: list[Term] = []
+    seen: set[str] = set()
+    for where, row in _records(path, COLUMNS):
         code, term, soc = (cell.strip() for cell in row[:3])
         for name, value in (("code", code), ("term", term), ("soc", soc)):
             if not value:
@@ -190,8 +200,6 @@ def _parse(path: Path) -> Catalogue:
         seen.add(code)
         g1, g2, g3, g4, g5 = (cell.strip() for cell in row[3:])
         terms.append(Term(code=code, term=term, soc=soc, grades=(g1, g2, g3, g4, g5)))
-    if header is None:
-        raise ValueError(f"{path.name}: no header row")
     return Catalogue(terms)
 
 
@@ -200,18 +208,7 @@ def _parse_synonyms(path: Path, terms: Catalogue) -> list[tuple[str, str]]:
     a repeated synonym or a term that is not in *terms*."""
     pairs: list[tuple[str, str]] = []
     seen: set[str] = set()
-    header: list[str] | None = None
-    for line_num, row in _rows(path):
-        where = f"{path.name} line {line_num}"
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        if header is None:
-            header = [cell.strip() for cell in row]
-            if tuple(header) != SYNONYM_COLUMNS:
-                raise ValueError(f"{where}: header must be {','.join(SYNONYM_COLUMNS)}")
-            continue
-        if len(row) != len(SYNONYM_COLUMNS):
-            raise ValueError(f"{where}: expected {len(SYNONYM_COLUMNS)} columns, got {len(row)}")
+    for where, row in _records(path, SYNONYM_COLUMNS):
         synonym, name = " ".join(row[0].split()), row[1].strip()
         term = terms.find(name)
         if not synonym or term is None or term.term != name:
