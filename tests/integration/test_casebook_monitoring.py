@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from studyapp.audit import set_reason
 from studyapp.audit.context import acting_as
@@ -24,6 +23,7 @@ from studyapp.monitoring.sdv import services as sdv
 from studyapp.visits.models import LabResult, Visit, VitalSigns
 from tests.integration.test_casebook import first, flat, make, subject, text_of
 from tests.integration.test_demo import database_template  # noqa: F401 - the demo study
+from tests.statements import statements_of
 
 pytestmark = [pytest.mark.req("P11-02")]
 
@@ -145,19 +145,8 @@ def test_the_cutoff_leaves_out_later_queries_messages_and_locks(app, demo, tmp_p
 
 
 def _statements(subject_id: int) -> int:
-    count = [0]
-
-    def seen(*_args):
-        count[0] += 1
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        db.session.expire_all()
-        facts_of(subject_id)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    return count[0]
+    db.session.expire_all()
+    return statements_of(lambda: facts_of(subject_id))
 
 
 def test_the_facts_are_read_in_a_fixed_number_of_statements(app, demo):

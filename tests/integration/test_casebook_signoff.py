@@ -26,6 +26,7 @@ from studyapp.visits.vitals import service as vitals
 from tests import factories
 from tests.factories import PASSWORD, csrf_token
 from tests.integration.exports_helpers import produce
+from tests.statements import statements_of
 
 DAY1 = date(2026, 3, 2)
 MANIFEST = (
@@ -370,20 +371,8 @@ def test_a_monitors_verification_or_a_lock_does_not_void_the_signature(app, user
 
 
 def _to_do_statements(inv) -> int:
-    from sqlalchemy import event
-
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
     db.session.expire_all()
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        signoff.to_do(inv)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
+    return statements_of(lambda: signoff.to_do(inv))
 
 
 def test_the_to_do_list_costs_the_same_statements_however_many_subjects(users, enrolled):

@@ -10,7 +10,7 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from studyapp.audit import acting_as
 from studyapp.audit.models import AuditLog
@@ -26,6 +26,7 @@ from studyapp.transaction import transaction
 from studyapp.visits.schedule import service as schedule
 from tests import factories
 from tests.factories import csrf_token
+from tests.statements import page_statements
 
 AS_OF = date(2026, 3, 20)
 PAGE = "/reports/operations"
@@ -290,17 +291,7 @@ def test_the_job_path_of_the_reports_page_makes_the_same_file(study, client, aut
 
 
 def _queries(app, client) -> int:
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(f"{PAGE}?as_of={AS_OF}").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
+    return page_statements(client, f"{PAGE}?as_of={AS_OF}")
 
 
 def test_the_page_reads_in_a_few_queries_whatever_the_subjects(app, study, client, auth):

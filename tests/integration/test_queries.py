@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from flask import g
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from studyapp.audit import acting_as
 from studyapp.audit.models import AuditLog
@@ -26,6 +26,7 @@ from studyapp.transaction import transaction
 from studyapp.visits.vitals import service as vitals
 from tests import factories
 from tests.formdata import form_data
+from tests.statements import page_statements
 
 DAY1 = date(2026, 3, 2)
 DAY29 = date(2026, 3, 30)  # visit 5: VS, WEIGHT among its forms
@@ -440,17 +441,7 @@ def test_the_csv_holds_the_filtered_rows_escaped_and_is_audited(users, three, au
 
 
 def _statements(client: Any, path: str) -> int:
-    seen: list[int] = []
-
-    def count(*_args: Any) -> None:
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
+    return page_statements(client, path)
 
 
 def test_the_list_reads_in_a_few_statements_whatever_the_queries(users, enrolled, auth):

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from studyapp.audit import acting_as
 from studyapp.audit.models import AuditLog
@@ -22,6 +22,7 @@ from studyapp.visits.models import LabPanel, LabResult, Visit, VitalSigns
 from studyapp.visits.vitals import service as vitals
 from tests import factories
 from tests.factories import USERNAMES
+from tests.statements import page_statements
 
 DAY1 = date(2026, 3, 2)
 VS_FIELDS = ("vs_date", "weight", "height", "sysbp", "diabp", "pulse", "temp")
@@ -273,17 +274,7 @@ def test_a_draft_is_not_verified(client, auth, users, app):
 
 
 def _statements(client) -> int:
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get("/monitoring/sdv/").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
+    return page_statements(client, "/monitoring/sdv/")
 
 
 def test_the_dashboard_query_count_does_not_grow_with_subjects(client, auth, users, subject):

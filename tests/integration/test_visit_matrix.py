@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from studyapp.db import freeze_clock
 from studyapp.extensions import db
 from tests import factories
 from tests.factories import USERNAMES
 from tests.integration.test_sdv import DAY1, enrolled
+from tests.statements import page_statements
 
 MATRIX = "/visits/matrix"
 
@@ -110,17 +110,7 @@ def test_investigators_and_monitors_see_the_matrix(client, auth, users, subject,
 
 
 def _statements(client) -> int:
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(MATRIX).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
+    return page_statements(client, MATRIX)
 
 
 def test_the_matrix_query_count_does_not_grow_with_subjects(client, auth, users, subject):
