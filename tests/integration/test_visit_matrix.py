@@ -101,6 +101,24 @@ def test_the_matrix_downloads_as_an_audited_csv(client, auth, users, subject):
     assert audit.row_id == "form_status"
 
 
+def test_the_command_writes_the_form_status_csv_under_the_named_account(app, subject, tmp_path):
+    import csv
+    import io
+
+    from sqlalchemy import select
+
+    from studyapp.audit.models import AuditLog
+
+    out = tmp_path / "form-status.csv"
+    args = ["export", "form-status", "--out", str(out), "--as", "mon.user"]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert {r["form"]: r["state"] for r in rows if r["visit_code"] == "D1"}["BLEED"] == "missing"
+    audit = db.session.scalar(select(AuditLog).where(AuditLog.action == "export"))
+    assert (audit.username, audit.row_id) == ("mon.user", "form_status")
+
+
 @pytest.mark.parametrize("role", ["INVESTIGATOR", "MONITOR"])
 def test_investigators_and_monitors_see_the_matrix(client, auth, users, subject, role):
     as_role(auth, role)
