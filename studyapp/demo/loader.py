@@ -225,10 +225,15 @@ def _build_study(b: _Builder, users: dict[str, User]) -> None:
         *demo_safety.steps(b.inv, made.__getitem__, {k: b.on(d) for k, d in DAY1.items()}),
         *demo_monitoring.steps(users, made.__getitem__, b.on),
     ]
-    # stable: steps of the same day and time keep their order
+    _run(b, timeline)
+
+
+def _run(b: _Builder, timeline: list[Step]) -> None:
+    """Each step on its own date and time, in date order, one commit per step (see load_demo);
+    the sort is stable: steps of the same day and time keep their order."""
     for step in sorted(timeline, key=lambda s: (s.on, s.at)):
         b.at(step.on, step.at)
-        with transaction():  # one step, one commit: see load_demo
+        with transaction():
             step.run()
 
 

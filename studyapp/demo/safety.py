@@ -34,6 +34,7 @@ from studyapp.subjects.models import Subject
 from studyapp.visits.labs import service as labs
 from studyapp.visits.medications import service as medications
 from studyapp.visits.models import CONCOMITANT, Visit
+from studyapp.visits.schedule import extra_visits
 from studyapp.visits.schedule import service as schedule
 
 #: An entry's defaults: not serious, study drug not changed.
@@ -257,7 +258,7 @@ def _admission_labs(inv: User, subject: Subject, day1: date) -> None:
     visit = db.session.scalars(
         select(Visit).where(
             Visit.subject_id == subject.id,
-            Visit.code == schedule.unscheduled_code(),
+            Visit.code == extra_visits.unscheduled_code(),
             Visit.visit_date == onset,
         )
     ).one()

@@ -28,6 +28,7 @@ from studyapp.visits.dosing import service as dosing
 from studyapp.visits.dosing.plan import irr_history
 from studyapp.visits.labs import service as labs
 from studyapp.visits.medications import service as medications
+from studyapp.visits.schedule import extra_visits
 from studyapp.visits.schedule import service as schedule
 from studyapp.visits.vitals import service as vitals
 
@@ -326,7 +327,7 @@ def _later(at: time, minutes: int) -> time:
 def _enter_rescue(inv: User, subject: Subject, rescue: Rescue, on: date) -> None:
     """A rescue therapy: an unscheduled visit on the day it started, entered when it ended."""
     with acting_as(inv):
-        visit = schedule.add_unscheduled(inv, subject.id, on, rescue.indication)
+        visit = extra_visits.add_unscheduled(inv, subject.id, on, rescue.indication)
         end = (on + timedelta(days=rescue.days - 1)).isoformat()
         medications.add(
             inv,

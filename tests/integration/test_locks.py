@@ -25,6 +25,7 @@ from studyapp.subjects import history
 from studyapp.subjects import services as subjects
 from studyapp.transaction import transaction
 from studyapp.visits.models import VitalSigns
+from studyapp.visits.schedule import extra_visits
 from studyapp.visits.schedule import service as schedule
 from studyapp.visits.vitals import service as vitals
 from tests import factories
@@ -183,7 +184,7 @@ def test_a_subject_lock_covers_all_its_visits_and_forms(users, enrolled, locker)
     with pytest.raises(Conflict, match="frozen"), acting_as(inv), transaction():
         schedule.record_visit_date(inv, enrolled.id, "5", DAY29, version=1, reason=REASON)
     with pytest.raises(Conflict, match="frozen"), acting_as(inv), transaction():
-        schedule.add_unscheduled(inv, enrolled.id, DAY29, "bleeding")
+        extra_visits.add_unscheduled(inv, enrolled.id, DAY29, "bleeding")
     assert _pulse(record) == 72
     # a lock on top of the freeze: the stronger state is shown
     _vitals_lock(locker, enrolled)

@@ -54,12 +54,6 @@ from studyapp.visits.models import (
 )
 from studyapp.visits.schedule import entered
 
-
-def unscheduled_code() -> str:
-    """The visit code of unscheduled visits (the protocol's ``unscheduled = true`` visit)."""
-    return get_protocol().unscheduled_visit.code
-
-
 #: A planned visit after the subject left the study (added to the clinical core's statuses).
 NOT_EXPECTED = "not_expected"
 
@@ -236,21 +230,25 @@ def ensure_visit(subject: Subject, row: CalendarRow) -> Visit:
     return visit
 
 
-_VISIT_MODELS = (VitalSigns, LabPanel, BleedingAssessment, DoseAdministration, Medication)
+#: Every model of data recorded at a visit (a visit with any of them cannot be "not done").
+_VISIT_MODELS = (
+    VitalSigns,
+    LabPanel,
+    BleedingAssessment,
+    DoseAdministration,
+    Medication,
+    PhysicalExam,
+    Ecg,
+    Virology,
+    BloodBank,
+    PlateletAntibody,
+)
 
 
 def has_data(visit: Visit) -> bool:
     if visit.id is None:
         return False
-    simple = (PhysicalExam, Ecg, Virology, BloodBank, PlateletAntibody)
-    for model in (
-        VitalSigns,
-        LabPanel,
-        BleedingAssessment,
-        DoseAdministration,
-        Medication,
-        *simple,
-    ):
+    for model in _VISIT_MODELS:
         found = db.session.scalar(
             select(model.id).where(model.visit_id == visit.id, model.deleted_at.is_(None)).limit(1)
         )
@@ -329,81 +327,6 @@ def undo_not_done(actor: User, subject_id: int, visitnum: str, reason: str) -> V
     row.visit.not_done, row.visit.not_done_reason = False, None
     db.session.flush()
     return row.visit
-
-
-def _unscheduled_number(subject: Subject, on: date) -> str:
-    """x.01, x.02 ... after the last planned visit whose target is on or before *on*."""
-    day1 = require_enrolled(subject)
-    base = Decimal(0)
-    for planned in visit_plan(day1, get_protocol()):
-        if planned.target <= on:
-            base = planned.visitnum
-    taken = {v.visitnum for v in visits_of(subject)}
-    for n in range(1, 100):
-        candidate = visitnum_text(base + Decimal(n) / 100)
-        if candidate not in taken:
-            return candidate
-    raise Conflict(_("Too many unscheduled visits after this visit."))
-
-
-def add_unscheduled(actor: User, subject_id: int, on: date, reason: str) -> Visit:
-    """An unscheduled visit on *on*, numbered after the previous planned visit, with a reason."""
-    require(actor, Action.ENTER_DATA)
-    subject = get_subject(actor, subject_id)
-    check_open(Where(subject.id))
-    require_enrolled(subject)
-    reason = (reason or "").strip()
-    if not reason:
-        raise invalid("reason", _("Give the reason for the unscheduled visit."))
-    check_free_text({"reason": reason})
-    check_visit_date(subject, on)
-    visit = Visit(
-        subject_id=subject.id,
-        code=unscheduled_code(),
-        visitnum=_unscheduled_number(subject, on),
-        visit_date=on,
-        unscheduled_reason=reason,
-    )
-    db.session.add(visit)
-    db.session.flush()
-    return visit
-
-
-def early_termination(subject: Subject) -> Visit | None:
-    """The subject's early-termination visit, once recorded."""
-    definition = get_protocol().early_termination_visit
-    if definition is None:
-        return None
-    return next((v for v in visits_of(subject) if v.code == definition.code), None)
-
-
-def add_early_termination(actor: User, subject_id: int, on: date, reason: str) -> Visit:
-    """The early-termination visit (VISITNUM 99) on *on*, once, with why the subject leaves;
-    the subject's disposition (DS) records the formal reason and date."""
-    require(actor, Action.ENTER_DATA)
-    subject = get_subject(actor, subject_id)
-    check_open(Where(subject.id))
-    require_enrolled(subject)
-    definition = get_protocol().early_termination_visit
-    if definition is None:
-        raise NotFound(_("The protocol has no early-termination visit."))
-    if early_termination(subject) is not None:
-        raise Conflict(_("The early-termination visit is already recorded."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise invalid("reason", _("Give the reason for the early termination."))
-    check_free_text({"reason": reason})
-    check_visit_date(subject, on)
-    visit = Visit(
-        subject_id=subject.id,
-        code=definition.code,
-        visitnum=visitnum_text(definition.visitnum),
-        visit_date=on,
-        unscheduled_reason=reason,
-    )
-    db.session.add(visit)
-    db.session.flush()
-    return visit
 
 
 def day_of(subject: Subject, on: date | None) -> int | None:

@@ -16,7 +16,7 @@ from studyapp.subjects.queries import load_subject
 from studyapp.visits import context, durable, interference, summary
 from studyapp.visits.models import Visit
 from studyapp.visits.pages import SUBJECT, VISIT, bp
-from studyapp.visits.schedule import forms
+from studyapp.visits.schedule import extra_visits, forms
 from studyapp.visits.schedule import matrix as status_matrix
 from studyapp.visits.schedule import service as schedule
 from studyapp.visits.schedule import tracker as tracker_board
@@ -45,7 +45,7 @@ def overview(subject_id: int) -> Any:
         today=today,
         interference=interference.of_subject(subject.id),
         hbv=interference.hbv_monitoring(subject.id),
-        early_termination=schedule.early_termination(subject),
+        early_termination=extra_visits.early_termination(subject),
         has_early_termination=get_protocol().early_termination_visit is not None,
     )
 
@@ -154,7 +154,9 @@ def unscheduled(subject_id: int) -> Any:
         Visit,
         lambda made: url_for("visits.visit", subject_id=subject.id, visitnum=made.visitnum),
         lambda: created.append(
-            schedule.add_unscheduled(current_user, subject.id, form.on.data, form.reason.data or "")
+            extra_visits.add_unscheduled(
+                current_user, subject.id, form.on.data, form.reason.data or ""
+            )
         ),
     )
     outcome = submit(
@@ -173,7 +175,7 @@ def early_termination(subject_id: int) -> Any:
     """Record the early-termination visit (once); its forms then open like any visit's."""
     subject = load_subject(subject_id)
     require(current_user, Action.ENTER_DATA)
-    found = schedule.early_termination(subject)
+    found = extra_visits.early_termination(subject)
     if found is not None:
         return redirect(url_for("visits.visit", subject_id=subject.id, visitnum=found.visitnum))
     form = forms.EarlyTerminationForm()
@@ -185,7 +187,7 @@ def early_termination(subject_id: int) -> Any:
         Visit,
         lambda visit: url_for("visits.visit", subject_id=subject.id, visitnum=visit.visitnum),
         lambda: made.append(
-            schedule.add_early_termination(
+            extra_visits.add_early_termination(
                 current_user, subject.id, form.on.data, form.reason.data or ""
             )
         ),
