@@ -23,9 +23,9 @@ from studyapp.db import site_today
 from studyapp.errors import ValidationFailed
 from studyapp.exports import registry, runner
 from studyapp.exports.operations import figures
-from studyapp.exports.operations.compliance import STATUSES, compliance
+from studyapp.exports.operations.compliance import STATUSES
 from studyapp.exports.operations.enrolment import enrolment
-from studyapp.exports.operations.missing import missing_forms
+from studyapp.exports.operations.missing import compliance_and_missing
 from studyapp.exports.views import SECTIONS, bp
 from studyapp.extensions import limiter
 from studyapp.permissions import Action, require
@@ -55,8 +55,8 @@ def _as_of(text: str | None) -> tuple[date, str | None]:
 
 
 def _page(as_of: date, error: str | None, status: int = 200) -> Any:
-    enrol, visits = enrolment(as_of), compliance(current_user, as_of)
-    missing = missing_forms(current_user, as_of, visits.board)  # the same tracker
+    enrol = enrolment(as_of)
+    visits, missing = compliance_and_missing(current_user, as_of)  # one walk of the study
     return (
         render_template(
             "exports/operations.html",

@@ -37,7 +37,6 @@ from studyapp.visits.models import (
     Visit,
     VitalSigns,
 )
-from studyapp.visits.schedule import entered
 from studyapp.visits.schedule.service import require_enrolled
 
 
@@ -360,13 +359,6 @@ def form_statuses(visit: Visit) -> dict[str, str]:
     if meds is not None:
         out["CM"] = "recorded"
     return out
-
-
-def study_form_statuses() -> dict[int, dict[str, str]]:
-    """``form_statuses`` of every visit of the study at once (visit id -> page key -> status),
-    one query per record model whatever the number of visits: the one-record-per-visit pages
-    only (``registry.visit_records``), not the medication list."""
-    return entered.form_statuses()
 
 
 def _rows_of(model: Any, key: str, visit: Visit) -> list[Any]:

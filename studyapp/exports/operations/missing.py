@@ -2,8 +2,9 @@
 per form page, how many of the visits done by the as-of date lack it or have it in progress,
 with the subjects.
 
-Done visits are the tracker's (done in or out of window); the form statuses are the visit
-page's (``visits.summary``), read for the whole study at once. Only the pages that keep one
+Done visits are the tracker's (done in or out of window), and the state of each required form
+is the one the visit page and the tracker show (``CalendarRow.entry``), read a batch of
+subjects at a time so memory stays flat as the study grows. Only the pages that keep one
 record per visit are counted; a visit's subject-level forms (adverse events, disposition), its
 medication list (empty when nothing was taken) and the forms this version does not collect are
 listed as not counted.
@@ -15,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from studyapp.clinical.visit_forms import MISSING
 from studyapp.crf import registry
 from studyapp.crf.status import IN_PROGRESS
-from studyapp.exports.operations.compliance import lines_as_of
+from studyapp.exports.operations.compliance import Compliance, ComplianceCount, enrolled_by
 from studyapp.localized import local
+from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
-from studyapp.visits.schedule.tracker import Tracker, tracker
-from studyapp.visits.summary import study_form_statuses
+from studyapp.visits.schedule.tracker import TrackerLine
 
 DONE = ("done", "done_out_of_window")
 
@@ -61,31 +63,54 @@ def _gaps(forms: tuple[str, ...]) -> tuple[list[FormGap], tuple[str, ...]]:
     return list(gaps.values()), tuple(skipped)
 
 
-def missing_forms(actor: Any, as_of: date, board: Tracker | None = None) -> list[VisitForms]:
-    """Per planned visit, its required form pages and the done visits lacking each.
+class MissingCount:
+    """Per planned visit, its required form pages and the done visits lacking each, added a
+    subject at a time."""
 
-    *board* is the tracker on *as_of* when the caller already has it."""
-    board = board or tracker(actor, as_of)
-    lines = lines_as_of(board, as_of)
-    statuses = study_form_statuses()
-    out = []
-    for definition in get_protocol().visits:
-        if definition.day is None:
-            continue
-        gaps, skipped = _gaps(definition.forms)
-        done = 0
-        for line in lines:
+    def __init__(self) -> None:
+        self.visits = []
+        for definition in get_protocol().visits:
+            if definition.day is not None:
+                gaps, skipped = _gaps(definition.forms)
+                self.visits.append((definition, gaps, skipped))
+        self.done = {definition.code: 0 for definition, _, _ in self.visits}
+
+    def add(self, line: TrackerLine) -> None:
+        for definition, gaps, _ in self.visits:
             cell = line.cells.get(definition.code)
             if cell is None or cell.status not in DONE:
                 continue
-            done += 1
-            found = statuses.get(cell.visit.id, {}) if cell.visit is not None else {}
+            self.done[definition.code] += 1
+            states = dict(cell.entry.states)
             for gap in gaps:
                 gap.done += 1
-                status = found.get(gap.key)
-                if status is None:
+                state = states.get(gap.key, MISSING)
+                if state == MISSING:
                     gap.missing.append(line.subject.label)
-                elif status == IN_PROGRESS:
+                elif state == IN_PROGRESS:
                     gap.in_progress.append(line.subject.label)
-        out.append(VisitForms(definition.code, local(definition), done, gaps, skipped))
-    return out
+
+    def result(self) -> list[VisitForms]:
+        return [
+            VisitForms(d.code, local(d), self.done[d.code], gaps, skipped)
+            for d, gaps, skipped in self.visits
+        ]
+
+
+def missing_forms(actor: Any, as_of: date) -> list[VisitForms]:
+    """Per planned visit, its required form pages and the done visits lacking each."""
+    require(actor, Action.VIEW_STUDY_DATA)
+    count = MissingCount()
+    for line in enrolled_by(as_of):
+        count.add(line)
+    return count.result()
+
+
+def compliance_and_missing(actor: Any, as_of: date) -> tuple[Compliance, list[VisitForms]]:
+    """``compliance`` and ``missing_forms`` on *as_of* in one walk of the study (the page)."""
+    require(actor, Action.VIEW_STUDY_DATA)
+    visits, missing = ComplianceCount(as_of), MissingCount()
+    for line in enrolled_by(as_of):
+        visits.add(line)
+        missing.add(line)
+    return visits.result(), missing.result()

@@ -3,6 +3,7 @@ home page's list of visits due or overdue today."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -58,41 +59,66 @@ def _matches(row: CalendarRow, wanted: str, today: date) -> bool:
     return row.status == wanted
 
 
+#: Enrolled subjects read at a time when the whole study is walked: memory holds one batch's
+#: calendars, whatever the number of subjects.
+BATCH = 200
+
+
+def enrolled_lines(today: date) -> Iterator[TrackerLine]:
+    """Each enrolled subject with a Day 1 and its planned visits on *today*, in subject number
+    order, read ``BATCH`` subjects at a time: per batch one query for the subjects, one for
+    their visits and one per record model, never one per subject."""
+    batch = BATCH
+    ids = list(
+        db.session.scalars(
+            select(Subject.id)
+            .where(Subject.status == ENROLLED, Subject.deleted_at.is_(None))
+            .order_by(Subject.subject_number)
+        )
+    )
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        subjects = db.session.scalars(
+            select(Subject).where(Subject.id.in_(chunk)).order_by(Subject.subject_number)
+        ).all()
+        recorded: dict[int, list[Visit]] = {i: [] for i in chunk}
+        for visit in db.session.scalars(
+            select(Visit).where(Visit.subject_id.in_(chunk), Visit.deleted_at.is_(None))
+        ):
+            recorded[visit.subject_id].append(visit)
+        statuses = entered.form_statuses([v.id for vs in recorded.values() for v in vs])
+        for subject in subjects:
+            if subject.day1_date is None:
+                continue
+            rows = calendar(subject, today, recorded[subject.id], statuses)
+            yield TrackerLine(subject, {r.code: r for r in rows if r.planned})
+
+
+def planned_codes() -> list[tuple[str, str]]:
+    """(code, name) of the protocol's planned visits, in order: the tracker's columns."""
+    return [(v.code, local(v)) for v in get_protocol().visits if v.day is not None]
+
+
 def tracker(actor: User, today: date, wanted: str = "all") -> Tracker:
     """All enrolled subjects by planned visit, with counts of each status across the study.
 
     ``overdue_week`` keeps the visits whose window closed in the last 7 days and have no data.
     """
     require(actor, Action.VIEW_STUDY_DATA)
-    subjects = list(
-        db.session.scalars(
-            select(Subject)
-            .where(Subject.status == ENROLLED, Subject.deleted_at.is_(None))
-            .order_by(Subject.subject_number)
-        )
-    )
-    recorded: dict[int, list[Visit]] = {s.id: [] for s in subjects}
-    for visit in db.session.scalars(  # one query for the whole study, not one per subject
-        select(Visit).where(Visit.subject_id.in_(recorded), Visit.deleted_at.is_(None))
-    ):
-        recorded[visit.subject_id].append(visit)
-    statuses = entered.form_statuses()  # one query per record model, for the whole study
-    codes = [(v.code, local(v)) for v in get_protocol().visits if v.day is not None]
     counts = dict.fromkeys((*STATUSES, NOT_EXPECTED, PARTLY_ENTERED, "overdue_week"), 0)
     lines = []
-    for subject in subjects:
-        if subject.day1_date is None:
-            continue
-        rows = [r for r in calendar(subject, today, recorded[subject.id], statuses) if r.planned]
+    for line in enrolled_lines(today):
+        rows = list(line.cells.values())
         for row in rows:
             counts[row.status] += 1
             counts[PARTLY_ENTERED] += row.shown_status == PARTLY_ENTERED
             counts["overdue_week"] += _matches(row, "overdue_week", today)
-        if wanted != "all" and not any(_matches(r, wanted, today) for r in rows):
-            continue
-        cells = {r.code: r for r in rows if wanted == "all" or _matches(r, wanted, today)}
-        lines.append(TrackerLine(subject, cells))
-    return Tracker(codes, lines, counts)
+        if wanted == "all":
+            lines.append(line)
+        elif any(_matches(r, wanted, today) for r in rows):
+            cells = {r.code: r for r in rows if _matches(r, wanted, today)}
+            lines.append(TrackerLine(line.subject, cells))
+    return Tracker(planned_codes(), lines, counts)
 
 
 def work_list(actor: User, today: date) -> list[tuple[Subject, CalendarRow]]:
