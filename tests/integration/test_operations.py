@@ -160,10 +160,17 @@ def test_a_walk_one_subject_at_a_time_counts_the_same(study, monkeypatch):
     """The reports read the study a batch of subjects at a time (memory stays flat); the
     batches' edges change nothing, and each batch costs the same few statements."""
     inv = study["inv"]
-    whole = (compliance(inv, AS_OF), missing_forms(inv, AS_OF), tracker(inv, AS_OF).counts)
+
+    def reports():
+        board = tracker(inv, AS_OF)
+        due = [(s.label, r.code, r.status) for s, r in tracker_module.work_list(inv, AS_OF)]
+        return compliance(inv, AS_OF), missing_forms(inv, AS_OF), board.counts, due
+
+    whole = reports()
+    assert whole[3], "the study has visits due or overdue on the as-of date"
     one_batch = statements_of(lambda: compliance(inv, AS_OF))
     monkeypatch.setattr(tracker_module, "BATCH", 1)
-    assert (compliance(inv, AS_OF), missing_forms(inv, AS_OF), tracker(inv, AS_OF).counts) == whole
+    assert reports() == whole
     assert [line.subject.label for line in tracker_module.enrolled_lines(AS_OF)] == [
         study["a"].label,
         study["b"].label,

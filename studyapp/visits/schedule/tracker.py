@@ -123,10 +123,10 @@ def tracker(actor: User, today: date, wanted: str = "all") -> Tracker:
 
 def work_list(actor: User, today: date) -> list[tuple[Subject, CalendarRow]]:
     """Every planned visit due or overdue today, oldest window first (the home page list)."""
-    board = tracker(actor, today)
+    require(actor, Action.VIEW_STUDY_DATA)
     rows = [
         (line.subject, row)
-        for line in board.lines
+        for line in enrolled_lines(today)  # a batch of subjects at a time, only these kept
         for row in line.cells.values()
         if row.status in ("due", "overdue")
     ]
