@@ -29,6 +29,7 @@ from studyapp.exports.operations.missing import compliance_and_missing
 from studyapp.exports.views import SECTIONS, bp
 from studyapp.extensions import limiter
 from studyapp.permissions import Action, require
+from studyapp.visits.schedule import matrix as status_matrix
 from studyapp.web.forms import IsoDateField
 
 KINDS = ("enrolment", "visit_compliance", "missing_forms", "form_status")
@@ -90,6 +91,16 @@ def _limit() -> str:
     return str(current_app.config["EXPORT_RATE_LIMIT"])
 
 
+def _filters(kind: str) -> dict[str, str]:
+    """The form status matrix's filters posted with its CSV button (400 for an unknown one)."""
+    if kind != "form_status":
+        return {}
+    filters = status_matrix.parse_filters(request.form)
+    if filters is None:
+        abort(400)
+    return filters.options()
+
+
 @bp.post("/operations/csv")
 @login_required
 @limiter.limit(_limit, methods=["POST"])
@@ -102,7 +113,10 @@ def operations_csv() -> Any:
     if not form.validate():
         return _page(site_today(), _("Give the date as YYYY-MM-DD."), 422)
     ctx = registry.ExportContext(
-        actor=current_user, cutoff=form.as_of.data, locale=current_user.locale or "en"
+        actor=current_user,
+        cutoff=form.as_of.data,
+        locale=current_user.locale or "en",
+        options=_filters(form.kind.data),
     )
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "report.csv"

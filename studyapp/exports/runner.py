@@ -102,6 +102,8 @@ def record(result: Result, ctx: registry.ExportContext) -> None:
         "bytes": result.size,
         "sha256": result.sha256,
     }
+    if ctx.options:
+        details["options"] = ctx.options  # e.g. the form status matrix's filters
     log_event(
         Event(
             action="export",

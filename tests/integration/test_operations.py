@@ -23,6 +23,7 @@ from studyapp.permissions import PERMISSIONS, Action, Role
 from studyapp.subjects import queries as dashboard
 from studyapp.subjects import services as subjects
 from studyapp.transaction import transaction
+from studyapp.visits.schedule import matrix, walk
 from studyapp.visits.schedule import service as schedule
 from studyapp.visits.schedule import tracker as tracker_module
 from studyapp.visits.schedule.tracker import tracker
@@ -156,20 +157,33 @@ def test_forms_missing_per_visit(study):
     assert {"AE", "IRR", "CM"} <= set(d1.not_counted)
 
 
-def test_a_walk_one_subject_at_a_time_counts_the_same(study, monkeypatch):
-    """The reports read the study a batch of subjects at a time (memory stays flat); the
-    batches' edges change nothing, and each batch costs the same few statements."""
+def test_a_walk_one_subject_at_a_time_gives_the_same_reports(study, monkeypatch):
+    """The tracker, the home page's visits due, the form status matrix and its CSV, visit
+    compliance and forms missing read the study a batch of subjects at a time
+    (``schedule.walk``: memory stays flat); the batches' edges change nothing, and each batch
+    costs the same few statements."""
     inv = study["inv"]
 
     def reports():
         board = tracker(inv, AS_OF)
         due = [(s.label, r.code, r.status) for s, r in tracker_module.work_list(inv, AS_OF)]
-        return compliance(inv, AS_OF), missing_forms(inv, AS_OF), board.counts, due
+        forms = matrix.matrix(inv, AS_OF, matrix.Filters())
+        csv = list(matrix.csv_rows(inv, AS_OF, matrix.Filters(state="missing")))
+        return (
+            compliance(inv, AS_OF),
+            missing_forms(inv, AS_OF),
+            board.counts,
+            due,
+            forms.counts,
+            [(line.subject.label, sorted(line.cells)) for line in forms.lines],
+            csv,
+        )
 
     whole = reports()
     assert whole[3], "the study has visits due or overdue on the as-of date"
+    assert whole[6], "the study has forms missing on the as-of date"
     one_batch = statements_of(lambda: compliance(inv, AS_OF))
-    monkeypatch.setattr(tracker_module, "BATCH", 1)
+    monkeypatch.setattr(walk, "BATCH", 1)
     assert reports() == whole
     assert [line.subject.label for line in tracker_module.enrolled_lines(AS_OF)] == [
         study["a"].label,

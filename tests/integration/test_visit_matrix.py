@@ -101,6 +101,48 @@ def test_the_matrix_downloads_as_an_audited_csv(client, auth, users, subject):
     assert audit.row_id == "form_status"
 
 
+def test_the_matrix_csv_keeps_the_filters_shown_and_the_audit_names_them(
+    client, auth, users, subject
+):
+    import csv
+    import io
+    import json
+
+    from sqlalchemy import select
+
+    from studyapp.audit.models import AuditLog
+    from tests.factories import csrf_token
+
+    as_role(auth, "COORDINATOR")
+    page = client.get(f"{MATRIX}?state=missing&form=BLEED").get_data(as_text=True)
+    button = page.split('data-testid="csv-form_status"')[1].split("</form>")[0]
+    assert 'name="state" value="missing"' in button
+    assert 'name="form" value="BLEED"' in button
+    assert 'name="visit"' not in button
+    data = {
+        "csrf_token": csrf_token(page),
+        "kind": "form_status",
+        "as_of": DAY1.isoformat(),
+        "state": "missing",
+        "form": "BLEED",
+    }
+    answer = client.post("/reports/operations/csv", data=data)
+    assert answer.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(answer.data.decode("utf-8-sig"))))
+    assert rows, "Day 1's bleeding form is missing"
+    assert {(r["form"], r["state"]) for r in rows} == {("BLEED", "missing")}
+    assert "D1" in {r["visit_code"] for r in rows}
+    audit = db.session.scalar(select(AuditLog).where(AuditLog.action == "export"))
+    details = json.loads(audit.new_value)
+    assert details["options"] == {"form": "BLEED", "state": "missing"}
+    assert details["rows"] == {"form_status": len(rows)}
+
+    unknown = dict(data, state="lost")
+    assert client.post("/reports/operations/csv", data=unknown).status_code == 400
+    exports = select(AuditLog).where(AuditLog.action == "export")
+    assert len(db.session.scalars(exports).all()) == 1  # the refused one made no file
+
+
 def test_the_command_writes_the_form_status_csv_under_the_named_account(app, subject, tmp_path):
     import csv
     import io

@@ -12,6 +12,7 @@ from typing import Any, BinaryIO
 from flask_babel import lazy_gettext as _l
 
 from studyapp.db import site_today
+from studyapp.errors import ValidationFailed
 from studyapp.exports import csvfile, registry
 from studyapp.exports.operations.compliance import STATUSES, compliance
 from studyapp.exports.operations.enrolment import enrolment
@@ -112,8 +113,14 @@ def write_missing(ctx: registry.ExportContext, out: BinaryIO) -> dict[str, int]:
 
 
 def write_form_status(ctx: registry.ExportContext, out: BinaryIO) -> dict[str, int]:
-    board = status_matrix.matrix(ctx.actor, as_of(ctx), status_matrix.Filters())
-    return {"form_status": _write(FORM_STATUS_HEADER, status_matrix.csv_rows(board), out)}
+    """The form status matrix as CSV, with the filters of the page it was asked from (the
+    context's options, checked by the caller), streamed a batch of subjects at a time."""
+    filters = status_matrix.parse_filters(ctx.options)
+    if filters is None:
+        message = str(_l("The matrix has no such visit, form or state."))
+        raise ValidationFailed(message, field_errors={"filters": [message]})
+    rows = status_matrix.csv_rows(ctx.actor, as_of(ctx), filters)
+    return {"form_status": _write(FORM_STATUS_HEADER, rows, out)}
 
 
 def _kind(kind: str, label: Any, write: registry.Writer, description: Any) -> registry.Export:

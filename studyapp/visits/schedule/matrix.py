@@ -1,31 +1,27 @@
 """The form status matrix: every enrolled subject by visit, each cell the states of the visit's
 required forms (missing, not started, in progress, complete, verified, frozen, locked).
 
-Filters by visit, form and state. Built from the visit calendars (``schedule.service``) and
-the statuses entered per visit (``schedule.entered``), read for the whole study at once: a
-fixed number of queries whatever the number of subjects. Unscheduled visits stay on each
-subject's calendar; the matrix shows the planned visits and early termination.
+Filters by visit, form and state. Built from the visit calendars read a batch of subjects at a
+time (``schedule.walk``): a fixed number of queries per batch, never one per subject, and the
+CSV streams line by line. Unscheduled visits stay on each subject's calendar; the matrix shows
+the planned visits and early termination.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, fields
 from datetime import date
-
-from sqlalchemy import select
 
 from studyapp.auth.models import User
 from studyapp.clinical.visit_forms import MISSING, NOT_STARTED
 from studyapp.crf import registry
 from studyapp.crf.status import COMPLETE, FROZEN, IN_PROGRESS, LOCKED, VERIFIED
-from studyapp.extensions import db
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
-from studyapp.subjects.models import ENROLLED, Subject
-from studyapp.visits.models import Visit
-from studyapp.visits.schedule import entered
-from studyapp.visits.schedule.service import CalendarRow, calendar
+from studyapp.subjects.models import Subject
+from studyapp.visits.schedule import walk
+from studyapp.visits.schedule.service import CalendarRow
 
 #: The states a form can show, in the order a form goes through them (the state filter).
 STATES = (MISSING, NOT_STARTED, IN_PROGRESS, COMPLETE, VERIFIED, FROZEN, LOCKED)
@@ -72,6 +68,10 @@ class Filters:
         """Whether only the cells with a form passing the filters are kept (form or state)."""
         return bool(self.form or self.state)
 
+    def options(self) -> dict[str, str]:
+        """The filters set, by name (what a CSV download carries and its audit row names)."""
+        return {name: value for name, value in asdict(self).items() if value}
+
 
 @dataclass(frozen=True)
 class Matrix:
@@ -94,6 +94,20 @@ def form_choices() -> list[registry.Page]:
     return pages
 
 
+def parse_filters(values: Mapping[str, object]) -> Filters | None:
+    """The filters named in *values* (blank or absent: all); None when one of them names a
+    visit, form or state the matrix does not know."""
+    known = {
+        "visit": {code for code, _name in visit_choices()},
+        "form": {page.key for page in form_choices()},
+        "state": set(STATES),
+    }
+    asked = {f.name: values.get(f.name) or None for f in fields(Filters)}
+    if any(value is not None and value not in known[name] for name, value in asked.items()):
+        return None
+    return Filters(**asked)  # type: ignore[arg-type]
+
+
 def _cell(row: CalendarRow, filters: Filters) -> Cell | None:
     """The cell of a calendar row, None when the visit has none or nothing passes the filters."""
     if row.status not in SHOWN:  # upcoming, missed, not expected: the visit status alone
@@ -108,17 +122,23 @@ def _cell(row: CalendarRow, filters: Filters) -> Cell | None:
     return Cell(row, forms)
 
 
-def _enrolled() -> list[Subject]:
-    query = (
-        select(Subject)
-        .where(
-            Subject.status == ENROLLED,
-            Subject.deleted_at.is_(None),
-            Subject.day1_date.is_not(None),
-        )
-        .order_by(Subject.subject_number)
-    )
-    return list(db.session.scalars(query))
+def columns(filters: Filters) -> list[tuple[str, str]]:
+    """(code, name) of the matrix's columns: every visit, or the one the filter names."""
+    return [(c, n) for c, n in visit_choices() if filters.visit in (None, c)]
+
+
+def lines(today: date, filters: Filters) -> Iterator[Line]:
+    """Each enrolled subject's line on *today*, a batch of subjects at a time; with a form or
+    state filter, only the subjects with a cell passing it."""
+    wanted = {code for code, _name in columns(filters)}
+    for subject, rows in walk.calendars(today):
+        cells: dict[str, Cell] = {}
+        for row in rows:
+            cell = _cell(row, filters) if row.code in wanted else None
+            if cell is not None:
+                cells[row.code] = cell
+        if cells or not filters.narrows:
+            yield Line(subject, cells)
 
 
 def matrix(actor: User, today: date, filters: Filters) -> Matrix:
@@ -128,38 +148,27 @@ def matrix(actor: User, today: date, filters: Filters) -> Matrix:
     subjects with such a cell; a visit filter keeps that visit's column.
     """
     require(actor, Action.VIEW_STUDY_DATA)
-    subjects = _enrolled()
-    recorded: dict[int, list[Visit]] = {s.id: [] for s in subjects}
-    for visit in db.session.scalars(  # one query for the whole study, not one per subject
-        select(Visit).where(Visit.subject_id.in_(recorded), Visit.deleted_at.is_(None))
-    ):
-        recorded[visit.subject_id].append(visit)
-    statuses = entered.form_statuses()
-    columns = [(c, n) for c, n in visit_choices() if filters.visit in (None, c)]
-    wanted = {code for code, _name in columns}
     counts = dict.fromkeys(STATES, 0)
-    lines = []
-    for subject in subjects:
-        cells: dict[str, Cell] = {}
-        for row in calendar(subject, today, recorded[subject.id], statuses):
-            cell = _cell(row, filters) if row.code in wanted else None
-            if cell is not None:
-                cells[row.code] = cell
-                for form in cell.forms:
-                    counts[form.state] = counts.get(form.state, 0) + 1
-        if cells or not filters.narrows:
-            lines.append(Line(subject, cells))
-    return Matrix(columns, lines, counts)
+    kept = []
+    for line in lines(today, filters):
+        for cell in line.cells.values():
+            for form in cell.forms:
+                counts[form.state] = counts.get(form.state, 0) + 1
+        kept.append(line)
+    return Matrix(columns(filters), kept, counts)
 
 
-def csv_rows(m: Matrix) -> Iterator[tuple[str, ...]]:
-    """One row per form shown: subject, visit, its status, form and state (codes, not labels)."""
-    for line in m.lines:
-        for code, _name in m.visits:
+def csv_rows(actor: User, today: date, filters: Filters) -> Iterator[tuple[str, ...]]:
+    """One row per form the matrix shows with *filters*: subject, visit, its status, form and
+    state (codes, not labels), streamed a batch of subjects at a time."""
+    require(actor, Action.VIEW_STUDY_DATA)
+    codes = [code for code, _name in columns(filters)]
+    for line in lines(today, filters):
+        number = line.subject.subject_number or ""
+        for code in codes:
             cell = line.cells.get(code)
             if cell is None:
                 continue
             for form in cell.forms:
                 row = cell.row
-                number = line.subject.subject_number or ""
                 yield (number, code, row.visitnum, row.shown_status, form.page.key, form.state)

@@ -7,19 +7,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
-
 from studyapp.auth.models import User
 from studyapp.clinical.schedule import STATUSES
 from studyapp.clinical.visit_forms import PARTLY_ENTERED
-from studyapp.extensions import db
 from studyapp.localized import local
 from studyapp.permissions import Action, require
 from studyapp.protocol.loader import get_protocol
-from studyapp.subjects.models import ENROLLED, Subject
-from studyapp.visits.models import Visit
-from studyapp.visits.schedule import entered
-from studyapp.visits.schedule.service import NOT_EXPECTED, CalendarRow, calendar
+from studyapp.subjects.models import Subject
+from studyapp.visits.schedule import walk
+from studyapp.visits.schedule.service import NOT_EXPECTED, CalendarRow
 
 TRACKER_FILTERS = (
     "all",
@@ -59,39 +55,11 @@ def _matches(row: CalendarRow, wanted: str, today: date) -> bool:
     return row.status == wanted
 
 
-#: Enrolled subjects read at a time when the whole study is walked: memory holds one batch's
-#: calendars, whatever the number of subjects.
-BATCH = 200
-
-
 def enrolled_lines(today: date) -> Iterator[TrackerLine]:
     """Each enrolled subject with a Day 1 and its planned visits on *today*, in subject number
-    order, read ``BATCH`` subjects at a time: per batch one query for the subjects, one for
-    their visits and one per record model, never one per subject."""
-    batch = BATCH
-    ids = list(
-        db.session.scalars(
-            select(Subject.id)
-            .where(Subject.status == ENROLLED, Subject.deleted_at.is_(None))
-            .order_by(Subject.subject_number)
-        )
-    )
-    for start in range(0, len(ids), batch):
-        chunk = ids[start : start + batch]
-        subjects = db.session.scalars(
-            select(Subject).where(Subject.id.in_(chunk)).order_by(Subject.subject_number)
-        ).all()
-        recorded: dict[int, list[Visit]] = {i: [] for i in chunk}
-        for visit in db.session.scalars(
-            select(Visit).where(Visit.subject_id.in_(chunk), Visit.deleted_at.is_(None))
-        ):
-            recorded[visit.subject_id].append(visit)
-        statuses = entered.form_statuses([v.id for vs in recorded.values() for v in vs])
-        for subject in subjects:
-            if subject.day1_date is None:
-                continue
-            rows = calendar(subject, today, recorded[subject.id], statuses)
-            yield TrackerLine(subject, {r.code: r for r in rows if r.planned})
+    order, a batch of subjects at a time (``schedule.walk``)."""
+    for subject, rows in walk.calendars(today):
+        yield TrackerLine(subject, {r.code: r for r in rows if r.planned})
 
 
 def planned_codes() -> list[tuple[str, str]]:

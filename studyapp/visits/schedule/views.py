@@ -222,15 +222,10 @@ def tracker() -> Any:
 
 def _matrix_filters() -> status_matrix.Filters:
     """The matrix filters of the query string; 400 for a value the matrix does not know."""
-    known = {
-        "visit": {code for code, _name in status_matrix.visit_choices()},
-        "form": {page.key for page in status_matrix.form_choices()},
-        "state": set(status_matrix.STATES),
-    }
-    asked = {name: request.args.get(name) or None for name in known}
-    if any(value is not None and value not in known[name] for name, value in asked.items()):
+    filters = status_matrix.parse_filters(request.args)
+    if filters is None:
         abort(400)
-    return status_matrix.Filters(**asked)
+    return filters
 
 
 @bp.route("/visits/matrix")
