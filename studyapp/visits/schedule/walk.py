@@ -47,6 +47,6 @@ def calendars(today: date) -> Iterator[tuple[Subject, list[CalendarRow]]]:
             select(Visit).where(Visit.subject_id.in_(chunk), Visit.deleted_at.is_(None))
         ):
             recorded[visit.subject_id].append(visit)
-        statuses = entered.form_statuses([v.id for vs in recorded.values() for v in vs])
+        statuses = entered.form_statuses(subject_ids=chunk)
         for subject in subjects:
             yield subject, calendar(subject, today, recorded[subject.id], statuses)
