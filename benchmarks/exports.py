@@ -13,9 +13,13 @@ first), a kind that needs a subject gets
 the first enrolled one, any other covers the whole study; the export's audit row is rolled back,
 so the cached study stays as built. It prints a table and asserts nothing.
 
-Memory: ``rss MB`` is the child's peak resident set (``getrusage(RUSAGE_SELF).ru_maxrss``: the
-interpreter, the app and the export); ``+rss MB`` is how much that peak rose during the export
-(peak after minus peak before ``produce``), the part an export adds. ``--tracemalloc`` adds the
+Memory: ``rss MB`` is the child's peak resident set (``VmHWM`` of ``/proc/self/status`` on
+Linux, else ``getrusage(RUSAGE_SELF).ru_maxrss``: the interpreter, the app and the export).
+Linux carries ``ru_maxrss`` over from the parent through fork and exec, so after the parent
+built a large study in the same run every child would start at the parent's peak and hide what
+its export adds; ``VmHWM`` belongs to the child's own memory. ``+rss MB`` is how much that
+peak rose during the export (peak after minus peak before ``produce``), the part an export
+adds. ``--tracemalloc`` adds the
 peak of Python allocations during ``produce`` (tracing slows the export: its time is then not
 comparable).
 """
@@ -98,7 +102,15 @@ def row(size: int, figures: dict) -> str:
     )
 
 
+STATUS = Path("/proc/self/status")
+
+
 def _maxrss_mb() -> float:
+    """This process's own peak resident set, in MB (see the module's note on memory)."""
+    if STATUS.exists():
+        for line in STATUS.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
