@@ -143,6 +143,24 @@ def test_the_matrix_csv_keeps_the_filters_shown_and_the_audit_names_them(
     assert len(db.session.scalars(exports).all()) == 1  # the refused one made no file
 
 
+def test_a_form_status_file_asked_with_an_unknown_filter_is_refused_and_not_audited(
+    app, users, subject, tmp_path
+):
+    """The job page and the command pass no filters; a caller that passes a wrong one gets
+    the writer's own refusal, not a file of the whole matrix."""
+    from sqlalchemy import select
+
+    from studyapp.audit.models import AuditLog
+    from studyapp.errors import ValidationFailed
+    from studyapp.exports import catalogue, registry, runner
+
+    catalogue.load()
+    ctx = registry.ExportContext(actor=users["monitor"], options={"state": "lost"})
+    with pytest.raises(ValidationFailed):
+        runner.produce("form_status", ctx, tmp_path / "form-status.csv")
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "export")) is None
+
+
 def test_the_command_writes_the_form_status_csv_under_the_named_account(app, subject, tmp_path):
     import csv
     import io

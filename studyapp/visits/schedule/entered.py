@@ -1,7 +1,8 @@
 """What has been entered at visits: the status of each one-record-per-visit form page.
 
-Read with one query per record model, for the whole study or for some visits, whatever their
-number (``registry.visit_records``: the medication list is not among them).
+Read with one query per record model, for the whole study, for some visits or for the visits
+of a batch of subjects, whatever their number (``registry.visit_records``: the medication list
+is not among them).
 """
 
 from __future__ import annotations
